@@ -1,0 +1,1 @@
+"""gdviz: gradient descent on 2-D loss landscapes, step by step."""

@@ -1,0 +1,484 @@
+"""The stepping engine: many gradient-descent runs at once, each with its own verdict.
+
+``run(objective, optimizer, starts, lrs)`` steps every start × learning-rate pair together as
+one float64 array shaped (runs, 2). Each run stops on its own (as in SciPy's elementwise
+solvers) and reports why, in the spirit of ``scipy.optimize.OptimizeResult``:
+
+====================  ===========  ===============================================================
+status                rule         when, checked after every update in this order
+====================  ===========  ===============================================================
+``diverged``          ``nonfinite``    x, f or ∇f became infinite or NaN
+``diverged``          ``loss_growth``  |f(x_k)| > LOSS_GROWTH_FACTOR · max(|f(x_0)|, 1)
+``diverged``          ``left_view``    x_k is more than VIEW_ESCAPE_FACTOR half-widths from the view's centre
+``converged``         ``gtol``         ‖∇f(x_k)‖ < gtol
+``converged``         ``xtol``         ‖x_k − x_{k−1}‖ < xtol
+``converged``         ``ftol``         |f(x_k) − f(x_{k−1})| ≤ ftol · max(|f(x_k)|, |f(x_{k−1})|, 1)
+``max_steps``         ``max_steps``    the step budget is spent
+====================  ===========  ===============================================================
+
+A tolerance of 0 turns its rule off. Divergence is a verdict, never a warning, an exception
+or a NaN in the output: recorded paths hold finite values only, and a diverged run's path
+ends at its last finite point. For runs that did not converge, ``diagnosis`` tells a teacher
+whether the run was still descending (too slow), oscillating, or stalled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from gdviz.optimizers import Optimizer
+
+__all__ = [
+    "LOSS_GROWTH_FACTOR",
+    "VIEW_ESCAPE_FACTOR",
+    "Run",
+    "RunResult",
+    "run",
+]
+
+LOSS_GROWTH_FACTOR = 1e6
+"""A run diverges once |f| exceeds this many times max(|f(start)|, 1)."""
+
+VIEW_ESCAPE_FACTOR = 10.0
+"""A run diverges once x is this many view half-widths away from the view's centre."""
+
+DIAGNOSIS_WINDOW = 50
+"""How many of the last steps the diagnosis of an unfinished run looks at."""
+
+View = tuple[tuple[float, float], tuple[float, float]]
+
+
+class Differentiable(Protocol):
+    """What the engine needs of a function: f and ∇f together, and H for Newton's method."""
+
+    def value_and_gradient(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def hessian(self, x: Any, y: Any) -> np.ndarray: ...
+
+
+_MESSAGES: dict[str, str] = {
+    "gtol": "converged in {nit} steps: the gradient norm fell below gtol = {gtol:g}",
+    "xtol": "converged in {nit} steps: the step length fell below xtol = {xtol:g}",
+    "ftol": "converged in {nit} steps: the loss changed by less than ftol = {ftol:g}",
+    "nonfinite": "diverged at step {at}: the loss or position overflowed to infinity or NaN",
+    "undefined": "stopped at step {at}: the step left the function's domain (f or ∇f undefined there)",
+    "loss_growth": "diverged at step {at}: the loss grew past {growth:g} × its start",
+    "left_view": "diverged at step {at}: x flew more than {escape:g} half-widths outside the view",
+    "max_steps": "stopped after {nit} steps (the step budget): {diagnosis}",
+}
+_DIAGNOSES: dict[str, str] = {
+    "descending": "still descending — the rate is too slow, or it needs more steps",
+    "oscillating": "oscillating — the rate is too large for the curvature here, or the minimum is a kink",
+    "stalled": "stalled — the loss no longer changes though the gradient is not small (a plateau?)",
+}
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of a :class:`RunResult`, with its path cut at its last step (finite values only)."""
+
+    start: tuple[float, float]
+    lr: float
+    status: str
+    rule: str
+    message: str
+    diagnosis: str
+    nit: int
+    x: tuple[float, float]
+    fun: float
+    path: np.ndarray  # (nit + 1, 2)
+    loss: np.ndarray  # (nit + 1,)
+    grad_norm: np.ndarray  # (nit + 1,)
+
+    @property
+    def success(self) -> bool:
+        return self.status == "converged"
+
+    def to_dict(self, *, include_path: bool = True) -> dict[str, Any]:
+        """A JSON-ready record (plain floats and lists, no NaN)."""
+        record: dict[str, Any] = {
+            "start": list(self.start),
+            "lr": self.lr,
+            "status": self.status,
+            "rule": self.rule,
+            "message": self.message,
+            "nit": self.nit,
+            "x": list(self.x),
+            "f": self.fun,
+        }
+        if include_path:
+            record["path"] = self.path.tolist()
+            record["loss"] = self.loss.tolist()
+        return record
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Every run of one :func:`run` call; arrays are indexed by run (starts outer, rates inner).
+
+    ``paths[i, k]`` is x after k updates; ``losses`` and ``grad_norms`` likewise. Entries after
+    a run's ``nit[i]`` repeat its last finite point, so every array is finite; use ``run(i)`` or
+    iterate to get paths cut at each run's end. ``lr_factors[k]`` is the schedule's factor for
+    update k + 1, so the rate in force at that update is ``lrs[i] * lr_factors[k]``.
+    """
+
+    optimizer: str
+    hyperparameters: dict[str, Any]
+    starts: np.ndarray  # (R, 2)
+    lrs: np.ndarray  # (R,)
+    status: np.ndarray  # (R,) str
+    rule: np.ndarray  # (R,) str
+    diagnosis: np.ndarray  # (R,) str, "" for converged runs
+    nit: np.ndarray  # (R,) int: updates kept in the path
+    diverged_at: np.ndarray  # (R,) int: the update at which divergence was seen, -1 if none
+    x: np.ndarray  # (R, 2) final point
+    fun: np.ndarray  # (R,) final f
+    paths: np.ndarray  # (R, T + 1, 2)
+    losses: np.ndarray  # (R, T + 1)
+    grad_norms: np.ndarray  # (R, T + 1)
+    lr_factors: np.ndarray  # (T,)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.lrs)
+
+    @property
+    def success(self) -> np.ndarray:
+        return self.status == "converged"
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        return tuple(self.message(i) for i in range(len(self)))
+
+    def message(self, i: int) -> str:
+        """One line for a student on how run i ended."""
+        return _MESSAGES[str(self.rule[i])].format(
+            nit=int(self.nit[i]),
+            at=int(self.diverged_at[i]),
+            growth=LOSS_GROWTH_FACTOR,
+            escape=VIEW_ESCAPE_FACTOR,
+            diagnosis=_DIAGNOSES.get(str(self.diagnosis[i]), ""),
+            **self.settings,
+        )
+
+    def run(self, i: int) -> Run:
+        end = int(self.nit[i]) + 1
+        return Run(
+            start=(float(self.starts[i, 0]), float(self.starts[i, 1])),
+            lr=float(self.lrs[i]),
+            status=str(self.status[i]),
+            rule=str(self.rule[i]),
+            message=self.message(i),
+            diagnosis=str(self.diagnosis[i]),
+            nit=int(self.nit[i]),
+            x=(float(self.x[i, 0]), float(self.x[i, 1])),
+            fun=float(self.fun[i]),
+            path=self.paths[i, :end],
+            loss=self.losses[i, :end],
+            grad_norm=self.grad_norms[i, :end],
+        )
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return (self.run(i) for i in range(len(self)))
+
+    def to_dict(self, *, include_paths: bool = True) -> dict[str, Any]:
+        """``{"runs": [...]}``, JSON-ready (the command line's ``--format json``)."""
+        return {"runs": [r.to_dict(include_path=include_paths) for r in self]}
+
+
+def _grid_of_runs(starts: Any, lrs: Any) -> tuple[np.ndarray, np.ndarray]:
+    """One run per start × rate, starts outer."""
+    start_array = np.atleast_2d(np.asarray(starts, dtype=np.float64))
+    lr_array = np.atleast_1d(np.asarray(lrs, dtype=np.float64))
+    if start_array.ndim != 2 or start_array.shape[1] != 2 or len(start_array) == 0:
+        raise ValueError(f"starts must be a list of (x, y) points, got shape {start_array.shape}")
+    if lr_array.ndim != 1 or len(lr_array) == 0:
+        raise ValueError("lrs must be a non-empty list of learning rates")
+    if not np.isfinite(start_array).all():
+        raise ValueError("every start point must be finite")
+    if not (np.isfinite(lr_array).all() and (lr_array > 0).all()):
+        raise ValueError(f"learning rates must be positive numbers, got {lr_array.tolist()}")
+    return np.repeat(start_array, len(lr_array), axis=0), np.tile(lr_array, len(start_array))
+
+
+def _escape_box(view: View | None, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and half-widths beyond which a run counts as flown off.
+
+    Without a view, the box is centred at 0 with half-width max(5, 2·max |start coordinate|).
+    """
+    if view is None:
+        half = max(5.0, 2.0 * float(np.abs(starts).max()))
+        centre, half_widths = np.zeros(2), np.full(2, half)
+    else:
+        (x_min, x_max), (y_min, y_max) = view
+        centre = np.array([(x_min + x_max) / 2, (y_min + y_max) / 2])
+        half_widths = np.array([(x_max - x_min) / 2, (y_max - y_min) / 2])
+    return centre, VIEW_ESCAPE_FACTOR * half_widths
+
+
+def _diagnose(losses: np.ndarray, paths: np.ndarray, steps: int) -> np.ndarray:
+    """For runs that spent the budget: 'descending', 'oscillating' or 'stalled'.
+
+    Looks at the last DIAGNOSIS_WINDOW steps: oscillating when the step direction reverses
+    (consecutive steps at an obtuse angle) more often than not, or the loss rises in more than
+    30% of them; descending when the loss fell by more than rounding; stalled otherwise.
+    """
+    window = min(DIAGNOSIS_WINDOW, steps)
+    loss = losses[:, steps - window : steps + 1]
+    moves = np.diff(paths[:, steps - window : steps + 1], axis=1)
+    if window >= 2:
+        reversals = (np.einsum("rkj,rkj->rk", moves[:, 1:], moves[:, :-1]) < 0).mean(axis=1)
+    else:
+        reversals = np.zeros(len(loss))
+    rises = (np.diff(loss, axis=1) > 0).mean(axis=1) if window else np.zeros(len(loss))
+    fell = loss[:, 0] - loss[:, -1] > 1e-12 * np.maximum(np.abs(loss[:, 0]), 1.0)
+    oscillating = (reversals > 0.5) | (rises > 0.3)
+    return np.where(oscillating, "oscillating", np.where(fell, "descending", "stalled")).astype(
+        object
+    )
+
+
+def _clip(gradient: np.ndarray, clip_norm: float | None, clip_value: float | None) -> np.ndarray:
+    """torch.nn.utils.clip_grad_value_ then clip_grad_norm_ (per run: g ← g·min(1, c/(‖g‖+1e-6)))."""
+    if clip_value is not None:
+        gradient = np.clip(gradient, -clip_value, clip_value)
+    if clip_norm is not None:
+        norm = np.sqrt(np.einsum("ij,ij->i", gradient, gradient))
+        gradient = gradient * np.minimum(1.0, clip_norm / (norm + 1e-6))[:, None]
+    return gradient
+
+
+def run(
+    objective: Differentiable,
+    optimizer: Optimizer,
+    starts: Sequence[Sequence[float]] | np.ndarray,
+    lrs: Sequence[float] | np.ndarray | float,
+    *,
+    steps: int = 500,
+    gtol: float = 1e-6,
+    xtol: float = 1e-12,
+    ftol: float = 0.0,
+    schedule: Callable[[int], float] | None = None,
+    clip_norm: float | None = None,
+    clip_value: float | None = None,
+    noise: float = 0.0,
+    seed: int = 0,
+    view: View | None = None,
+) -> RunResult:
+    """Run ``optimizer`` from every start at every learning rate, all at once.
+
+    One run per (start, lr) pair, starts outer. Each update uses the gradient g = ∇f(x_k),
+    plus Gaussian noise of standard deviation ``noise`` per coordinate (seeded, to imitate
+    stochastic gradients), then clipped by value and/or by norm; the optimizer turns it into a
+    step with the rate lr·schedule(k). Same inputs and seed → the same trajectories, always.
+    """
+    if steps < 0 or int(steps) != steps:
+        raise ValueError(f"steps must be a whole number ≥ 0, got {steps}")
+    for name, value in (("gtol", gtol), ("xtol", xtol), ("ftol", ftol), ("noise", noise)):
+        if not (np.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be ≥ 0 (0 turns it off), got {value}")
+    for name, limit in (("clip_norm", clip_norm), ("clip_value", clip_value)):
+        if limit is not None and not (np.isfinite(limit) and limit > 0):
+            raise ValueError(f"{name} must be a positive number, got {limit}")
+    steps = int(steps)
+    start_points, rates = _grid_of_runs(starts, lrs)
+    n_runs = len(rates)
+    lr_factors = (
+        np.ones(steps)
+        if schedule is None
+        else np.array([schedule(k) for k in range(steps)], dtype=np.float64)
+    )
+    centre, escape = _escape_box(view, start_points)
+    rng = np.random.default_rng(seed)
+
+    # Histories are written step-major (contiguous rows) and transposed once at the end;
+    # gradient norms are kept squared in the loop and rooted once.
+    paths = np.empty((steps + 1, n_runs, 2))
+    losses = np.empty((steps + 1, n_runs))
+    squared_norms = np.empty((steps + 1, n_runs))
+    status = np.full(n_runs, "max_steps", dtype=object)
+    rule = np.full(n_runs, "max_steps", dtype=object)
+    nit = np.full(n_runs, steps)
+    diverged_at = np.full(n_runs, -1)
+    gtol_squared, xtol_squared = gtol * gtol, xtol * xtol
+    low, high = centre - escape, centre + escape
+
+    with np.errstate(all="ignore"):
+        point = start_points.copy()
+        loss, gradient = objective.value_and_gradient(point[:, 0], point[:, 1])
+        squared_norm = np.einsum("ij,ij->i", gradient, gradient)
+        paths[0], losses[0], squared_norms[0] = point, loss, squared_norm
+        growth_limit = LOSS_GROWTH_FACTOR * np.maximum(np.abs(loss), 1.0)
+
+        # Runs that cannot start: outside the domain, or already at a stationary point.
+        undefined = ~np.isfinite(loss + squared_norm)
+        at_rest = ~undefined & (squared_norm < gtol_squared)
+        status[undefined], rule[undefined], nit[undefined], diverged_at[undefined] = (
+            "diverged",
+            "undefined",
+            0,
+            0,
+        )
+        status[at_rest], rule[at_rest], nit[at_rest] = "converged", "gtol", 0
+        keep = ~(undefined | at_rest)
+        active: np.ndarray | slice = slice(None)  # a slice while every run is still going
+        if not keep.all():
+            active = np.flatnonzero(keep)
+            point, loss, gradient = point[keep], loss[keep], gradient[keep]
+            growth_limit = growth_limit[keep]
+        state = optimizer.init(point)
+        lr = rates[active]
+        n_active = len(point)
+
+        for k in range(1, steps + 1):
+            if n_active == 0:
+                break
+            if noise > 0:
+                # Drawn for every run, so a run's noise does not depend on which others stopped.
+                gradient = gradient + noise * rng.standard_normal((n_runs, 2))[active]
+            if clip_norm is not None or clip_value is not None:
+                gradient = _clip(gradient, clip_norm, clip_value)
+            hessian = (
+                objective.hessian(point[:, 0], point[:, 1]) if optimizer.needs_hessian else None
+            )
+            delta, state = optimizer.update(
+                gradient, state, point, lr * lr_factors[k - 1], hessian=hessian
+            )
+            new_point = point + delta
+            new_loss, gradient = objective.value_and_gradient(new_point[:, 0], new_point[:, 1])
+            squared_norm = np.einsum("ij,ij->i", gradient, gradient)
+            paths[k, active], losses[k, active], squared_norms[k, active] = (
+                new_point,
+                new_loss,
+                squared_norm,
+            )
+
+            # One pass for the common case "nothing happened"; details only for runs that ended.
+            x, y = new_point[:, 0], new_point[:, 1]
+            finished = ~np.isfinite(new_loss + squared_norm + x + y)
+            finished |= np.abs(new_loss) > growth_limit
+            finished |= (x < low[0]) | (x > high[0]) | (y < low[1]) | (y > high[1])
+            if gtol_squared:
+                finished |= squared_norm < gtol_squared
+            if xtol_squared:
+                finished |= np.einsum("ij,ij->i", delta, delta) < xtol_squared
+            if ftol:
+                finished |= np.abs(new_loss - loss) <= ftol * np.maximum(
+                    np.maximum(np.abs(new_loss), np.abs(loss)), 1.0
+                )
+            if finished.any():
+                ended = np.flatnonzero(finished)
+                indices = np.arange(n_runs)[active][ended]
+                _settle(
+                    indices, k, point[ended], loss[ended], new_point[ended], new_loss[ended],
+                    squared_norm[ended], delta[ended], growth_limit[ended], (low, high),
+                    (gtol_squared, xtol_squared), paths, losses, squared_norms,
+                    status, rule, nit, diverged_at,
+                )  # fmt: skip
+                keep = ~finished
+                active = indices_kept = np.arange(n_runs)[active][keep]
+                new_point, new_loss, gradient = new_point[keep], new_loss[keep], gradient[keep]
+                lr, growth_limit = lr[keep], growth_limit[keep]
+                state = type(state)(*(_take(part, keep) for part in state))
+                n_active = len(indices_kept)
+            point, loss = new_point, new_loss
+
+    taken = int(nit.max()) if n_runs else 0
+    paths_by_run = paths[: taken + 1].transpose(1, 0, 2)
+    losses_by_run = losses[: taken + 1].T
+    norms_by_run = np.sqrt(squared_norms[: taken + 1].T)
+    _hold_last(paths_by_run, losses_by_run, norms_by_run, nit)
+    final = np.arange(n_runs), nit
+    unfinished = status == "max_steps"
+    diagnosis = np.full(n_runs, "", dtype=object)
+    if unfinished.any():
+        diagnosis[unfinished] = _diagnose(
+            losses_by_run[unfinished], paths_by_run[unfinished], steps
+        )
+    return RunResult(
+        optimizer=optimizer.name,
+        hyperparameters=dict(optimizer.hyperparameters),
+        starts=start_points,
+        lrs=rates,
+        status=status.astype(str),
+        rule=rule.astype(str),
+        diagnosis=diagnosis.astype(str),
+        nit=nit,
+        diverged_at=diverged_at,
+        x=paths_by_run[final].copy(),
+        fun=losses_by_run[final].copy(),
+        paths=paths_by_run,
+        losses=losses_by_run,
+        grad_norms=norms_by_run,
+        lr_factors=lr_factors,
+        settings={"gtol": gtol, "xtol": xtol, "ftol": ftol, "steps": steps},
+    )
+
+
+def _take(part: Any, keep: np.ndarray) -> Any:
+    """Drop finished runs from one field of an optimizer state (per-run arrays only)."""
+    return part[keep] if isinstance(part, np.ndarray) and part.ndim else part
+
+
+def _settle(
+    indices: np.ndarray,
+    k: int,
+    point: np.ndarray,
+    loss: np.ndarray,
+    new_point: np.ndarray,
+    new_loss: np.ndarray,
+    squared_norm: np.ndarray,
+    delta: np.ndarray,
+    growth_limit: np.ndarray,
+    box: tuple[np.ndarray, np.ndarray],
+    tolerances: tuple[float, float],
+    paths: np.ndarray,
+    losses: np.ndarray,
+    squared_norms: np.ndarray,
+    status: np.ndarray,
+    rule: np.ndarray,
+    nit: np.ndarray,
+    diverged_at: np.ndarray,
+) -> None:
+    """Write the verdict of the runs that ended at update k (the first rule that holds wins)."""
+    low, high = box
+    gtol_squared, xtol_squared = tolerances
+    for j, run_index in enumerate(indices):
+        finite_point = bool(np.isfinite(new_point[j]).all())
+        if not (finite_point and np.isfinite(new_loss[j]) and np.isfinite(squared_norm[j])):
+            blown = not finite_point or np.isinf(new_loss[j]) or np.isinf(squared_norm[j])
+            verdict = ("diverged", "nonfinite" if blown else "undefined")
+            # The path ends at the last point where everything was finite.
+            paths[k, run_index], losses[k, run_index] = point[j], loss[j]
+            squared_norms[k, run_index] = squared_norms[k - 1, run_index]
+            nit[run_index] = k - 1
+        else:
+            nit[run_index] = k
+            if abs(new_loss[j]) > growth_limit[j]:
+                verdict = ("diverged", "loss_growth")
+            elif ((new_point[j] < low) | (new_point[j] > high)).any():
+                verdict = ("diverged", "left_view")
+            elif squared_norm[j] < gtol_squared:
+                verdict = ("converged", "gtol")
+            elif float(delta[j] @ delta[j]) < xtol_squared:
+                verdict = ("converged", "xtol")
+            else:
+                verdict = ("converged", "ftol")
+        status[run_index], rule[run_index] = verdict
+        if verdict[0] == "diverged":
+            diverged_at[run_index] = k
+
+
+def _hold_last(paths: np.ndarray, losses: np.ndarray, norms: np.ndarray, nit: np.ndarray) -> None:
+    """Fill every run's record after its last step with that step, so all arrays are finite."""
+    steps = np.arange(paths.shape[1])
+    after = steps[None, :] > nit[:, None]
+    if after.any():
+        rows = np.arange(len(nit))
+        paths[after] = np.repeat(paths[rows, nit], (after).sum(axis=1), axis=0)
+        losses[after] = np.repeat(losses[rows, nit], after.sum(axis=1))
+        norms[after] = np.repeat(norms[rows, nit], after.sum(axis=1))

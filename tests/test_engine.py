@@ -1,0 +1,220 @@
+"""The stepping engine: exact trajectories, independent stopping, verdicts and messages."""
+
+import json
+
+import numpy as np
+import pytest
+
+from gdviz.engine import LOSS_GROWTH_FACTOR, VIEW_ESCAPE_FACTOR, run
+from gdviz.expression import parse_function
+from gdviz.optimizers import make_optimizer
+from gdviz.schedules import parse_schedule
+
+BOWL = parse_function("x^2 + 10y^2")  # λ = 2 and 20: the stability bound of GD is 2/20 = 0.1
+GD = make_optimizer("gd")
+
+
+def test_plain_gd_matches_the_closed_form():
+    """x_k = x_0 (1 − 2 lr)^k and y_k = y_0 (1 − 20 lr)^k on x² + 10y²."""
+    result = run(BOWL, GD, [(1.5, -0.8)], [0.03], steps=40, gtol=0, xtol=0)
+    k = np.arange(41)
+    expected = np.stack([1.5 * (1 - 0.06) ** k, -0.8 * (1 - 0.6) ** k], axis=1)
+    np.testing.assert_allclose(result.paths[0], expected, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(result.losses[0], expected[:, 0] ** 2 + 10 * expected[:, 1] ** 2, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("lr", "status"), [(0.099, "converged"), (0.101, "diverged")])
+def test_rates_either_side_of_the_stability_bound(lr, status):
+    """2/λ_max = 0.1: just below converges, just above diverges."""
+    result = run(BOWL, GD, [(1.0, 1.0)], [lr], steps=3000)
+    assert result.status[0] == status
+
+
+def test_runs_in_one_batch_end_independently():
+    """Each run stops on its own step; the others keep going and are unaffected."""
+    rates = [0.01, 0.05, 0.2]
+    together = run(BOWL, GD, [(1.0, 1.0)], rates, steps=2000)
+    assert list(together.status) == ["converged", "converged", "diverged"]
+    assert together.nit[1] < together.nit[0]
+    for i, lr in enumerate(rates):
+        alone = run(BOWL, GD, [(1.0, 1.0)], [lr], steps=2000)
+        assert alone.nit[0] == together.nit[i]
+        np.testing.assert_array_equal(alone.run(0).path, together.run(i).path)
+
+
+def test_starts_are_outer_and_rates_inner():
+    result = run(BOWL, GD, [(1.0, 0.0), (0.0, 1.0)], [0.01, 0.02], steps=3)
+    np.testing.assert_array_equal(result.starts, [[1, 0], [1, 0], [0, 1], [0, 1]])
+    np.testing.assert_array_equal(result.lrs, [0.01, 0.02, 0.01, 0.02])
+
+
+def test_gradient_rule_message():
+    result = run(BOWL, GD, [(1.0, 1.0)], [0.05], steps=1000)
+    assert (result.status[0], result.rule[0]) == ("converged", "gtol")
+    assert result.message(0) == f"converged in {result.nit[0]} steps: the gradient norm fell below gtol = 1e-06"
+    assert result.grad_norms[0, result.nit[0]] < 1e-6 <= result.grad_norms[0, result.nit[0] - 1]
+
+
+def test_step_rule():
+    result = run(BOWL, GD, [(1.0, 1.0)], [0.05], steps=1000, gtol=0, xtol=1e-3)
+    assert (result.status[0], result.rule[0]) == ("converged", "xtol")
+    assert "step length fell below xtol = 0.001" in result.message(0)
+    last_step = np.linalg.norm(result.paths[0, result.nit[0]] - result.paths[0, result.nit[0] - 1])
+    assert last_step < 1e-3
+
+
+def test_loss_change_rule():
+    result = run(BOWL, GD, [(1.0, 1.0)], [0.05], steps=1000, gtol=0, xtol=0, ftol=1e-4)
+    assert (result.status[0], result.rule[0]) == ("converged", "ftol")
+    k = result.nit[0]
+    assert abs(result.losses[0, k] - result.losses[0, k - 1]) <= 1e-4 * max(1, result.losses[0, k - 1])
+    assert "loss changed by less than ftol = 0.0001" in result.message(0)
+
+
+def test_all_rules_off_runs_the_whole_budget():
+    result = run(BOWL, GD, [(1.0, 1.0)], [0.05], steps=300, gtol=0, xtol=0, ftol=0)
+    assert (result.status[0], result.rule[0], result.nit[0]) == ("max_steps", "max_steps", 300)
+
+
+def test_too_slow_is_diagnosed_as_descending():
+    result = run(BOWL, GD, [(1.0, 1.0)], [1e-4], steps=300)
+    assert result.status[0] == "max_steps"
+    assert result.diagnosis[0] == "descending"
+    assert result.message(0).startswith("stopped after 300 steps (the step budget): still descending")
+
+
+def test_bouncing_across_a_valley_is_diagnosed_as_oscillating():
+    """lr = 0.0999 is stable but the y coordinate flips sign every step."""
+    result = run(BOWL, GD, [(1.0, 1.0)], [0.0999], steps=100)
+    assert result.status[0] == "max_steps"
+    assert result.diagnosis[0] == "oscillating"
+
+
+def test_plateau_is_diagnosed_as_stalled():
+    """Far out on a Gaussian well the loss is flat to machine precision."""
+    well = parse_function("1 - exp(-(x^2 + y^2))")
+    result = run(well, GD, [(7.0, 0.0)], [0.1], steps=100, gtol=0, xtol=0)
+    assert result.diagnosis[0] == "stalled"
+
+
+def test_loss_growth_divergence_and_its_message():
+    huge_view = ((-1e6, 1e6), (-1e6, 1e6))  # so that the loss rule, not the view rule, fires
+    result = run(BOWL, GD, [(1.0, 1.0)], [0.15], steps=500, view=huge_view)
+    assert (result.status[0], result.rule[0]) == ("diverged", "loss_growth")
+    k = result.diverged_at[0]
+    assert result.nit[0] == k
+    assert result.losses[0, k] > LOSS_GROWTH_FACTOR * 11 >= result.losses[0, k - 1]
+    assert result.message(0) == f"diverged at step {k}: the loss grew past 1e+06 × its start"
+
+
+def test_leaving_the_view_is_divergence():
+    """A saddle is unbounded below: the run flies off and is stopped by the view rule."""
+    saddle = parse_function("x^2 - y^2")
+    view = ((-2.0, 2.0), (-2.0, 2.0))
+    result = run(saddle, GD, [(1.0, 0.01)], [0.1], steps=500, view=view)
+    assert (result.status[0], result.rule[0]) == ("diverged", "left_view")
+    last = result.paths[0, result.nit[0]]
+    assert np.abs(last).max() > VIEW_ESCAPE_FACTOR * 2.0
+    assert np.abs(result.paths[0, result.nit[0] - 1]).max() <= VIEW_ESCAPE_FACTOR * 2.0
+    assert "half-widths outside the view" in result.message(0)
+
+
+def test_overflow_is_a_verdict_not_a_warning_and_paths_stay_finite():
+    steep = parse_function("exp(x^2)")
+    result = run(steep, GD, [(2.0, 0.0)], [1.0], steps=50)
+    assert result.status[0] == "diverged"
+    assert result.rule[0] in {"nonfinite", "loss_growth"}
+    for array in (result.paths, result.losses, result.grad_norms, result.x, result.fun):
+        assert np.isfinite(array).all()
+    json.dumps(result.to_dict(), allow_nan=False)
+
+
+def test_leaving_the_domain_stops_at_the_last_defined_point():
+    root = parse_function("sqrt(x) + y^2")
+    result = run(root, GD, [(0.5, 1.0)], [2.0], steps=50)
+    assert (result.status[0], result.rule[0]) == ("diverged", "undefined")
+    assert result.nit[0] == result.diverged_at[0] - 1
+    assert "left the function's domain" in result.message(0)
+    assert np.isfinite(result.run(0).loss).all()
+
+
+def test_start_outside_the_domain_and_start_at_the_minimum():
+    root = parse_function("sqrt(x) + y^2")
+    result = run(root, GD, [(-1.0, 0.0)], [0.1])
+    assert (result.status[0], result.rule[0], result.nit[0]) == ("diverged", "undefined", 0)
+    at_minimum = run(BOWL, GD, [(0.0, 0.0)], [0.1])
+    assert (at_minimum.status[0], at_minimum.nit[0]) == ("converged", 0)
+
+
+def test_path_has_start_and_every_iterate_and_loss_along_it():
+    result = run(BOWL, GD, [(1.0, 1.0)], [0.05, 0.15], steps=500)
+    for r in result:
+        assert len(r.path) == len(r.loss) == r.nit + 1
+        np.testing.assert_array_equal(r.path[0], [1.0, 1.0])
+        np.testing.assert_allclose(r.loss, BOWL.value(r.path[:, 0], r.path[:, 1]))
+        np.testing.assert_array_equal(r.x, r.path[-1])
+
+
+def test_same_seed_same_noisy_trajectory_and_noise_changes_it():
+    kwargs = {"steps": 200, "noise": 0.5, "gtol": 0}
+    a = run(BOWL, GD, [(1.0, 1.0)], [0.01, 0.05], seed=7, **kwargs)
+    b = run(BOWL, GD, [(1.0, 1.0)], [0.01, 0.05], seed=7, **kwargs)
+    c = run(BOWL, GD, [(1.0, 1.0)], [0.01, 0.05], seed=8, **kwargs)
+    np.testing.assert_array_equal(a.paths, b.paths)
+    assert not np.array_equal(a.paths, c.paths)
+
+
+def test_clipping_by_norm_bounds_every_step():
+    result = run(BOWL, GD, [(5.0, 5.0)], [0.05], steps=50, clip_norm=1.0)
+    steps = np.linalg.norm(np.diff(result.run(0).path, axis=0), axis=1)
+    assert steps.max() <= 0.05 * 1.0 + 1e-12
+
+
+def test_clipping_by_value_bounds_each_coordinate():
+    result = run(BOWL, GD, [(5.0, 5.0)], [0.01], steps=20, clip_value=0.5)
+    steps = np.abs(np.diff(result.run(0).path, axis=0))
+    assert steps.max() <= 0.01 * 0.5 + 1e-15
+
+
+def test_schedule_scales_the_rate_per_step():
+    schedule = parse_schedule("exponential(gamma=0.5)")
+    result = run(BOWL, GD, [(1.0, 0.0)], [0.1], steps=3, gtol=0, schedule=schedule)
+    x = 1.0
+    for k in range(3):
+        x -= 0.1 * 0.5**k * 2 * x
+        assert result.paths[0, k + 1, 0] == pytest.approx(x, rel=1e-15)
+    np.testing.assert_allclose(result.lr_factors, [1, 0.5, 0.25])
+
+
+def test_many_runs_at_once_finish_like_single_runs():
+    rng = np.random.default_rng(0)
+    starts = rng.uniform(-2, 2, size=(200, 2))
+    batch = run(BOWL, GD, starts, [0.05], steps=400)
+    for i in (0, 57, 199):
+        single = run(BOWL, GD, [starts[i]], [0.05], steps=400)
+        assert single.nit[0] == batch.nit[i]
+        np.testing.assert_array_equal(single.x[0], batch.x[i])
+
+
+def test_newton_uses_the_hessian():
+    result = run(BOWL, make_optimizer("newton"), [(1.0, 1.0)], [1.0], steps=5)
+    assert (result.status[0], result.nit[0]) == ("converged", 1)
+
+
+def test_inputs_are_validated():
+    with pytest.raises(ValueError, match="learning rates must be positive"):
+        run(BOWL, GD, [(1.0, 1.0)], [0.0])
+    with pytest.raises(ValueError, match="starts must be"):
+        run(BOWL, GD, [(1.0, 1.0, 1.0)], [0.1])
+    with pytest.raises(ValueError, match="gtol must be"):
+        run(BOWL, GD, [(1.0, 1.0)], [0.1], gtol=-1)
+    with pytest.raises(ValueError, match="clip_norm must be"):
+        run(BOWL, GD, [(1.0, 1.0)], [0.1], clip_norm=0)
+
+
+def test_inputs_are_not_mutated():
+    starts = np.array([[1.0, 1.0], [0.5, -0.5]])
+    rates = np.array([0.01, 0.05])
+    run(BOWL, GD, starts, rates, steps=10)
+    np.testing.assert_array_equal(starts, [[1.0, 1.0], [0.5, -0.5]])
+    np.testing.assert_array_equal(rates, [0.01, 0.05])
