@@ -518,25 +518,36 @@ def _check_defined(expression: sp.Expr) -> None:
 # --- the compiled objective ------------------------------------------------------------------
 
 
-def _vectorize(expressions: list[sp.Expr]) -> Callable[[Any, Any], np.ndarray]:
-    """Compile expressions of (x, y) into one NumPy function returning shape (*broadcast, k).
+def _vectorize(groups: list[list[sp.Expr]]) -> Callable[[Any, Any], tuple[np.ndarray, ...]]:
+    """Compile groups of expressions of (x, y) into one NumPy function, sharing subexpressions.
 
-    Constant entries (a derivative like ∂(3y)/∂y = 3) come back from ``lambdify`` as scalars,
-    so every entry is broadcast to the inputs' shape before stacking. Points outside the
-    function's domain give NaN, without warnings.
+    The function returns one contiguous float64 array per group: shape (*broadcast,) for a
+    group of one expression, (*broadcast, k) for a group of k. Constant entries (∂(3y)/∂y = 3)
+    come back from ``lambdify`` as scalars and are broadcast to the inputs' shape. Points
+    outside the function's domain give NaN, without warnings.
     """
-    compiled = sp.lambdify((X, Y), expressions, modules="numpy", cse=True)
+    flat = [expression for group in groups for expression in group]
+    compiled = sp.lambdify((X, Y), flat, modules="numpy", cse=True)
+    sizes = [len(group) for group in groups]
 
-    def evaluate(x: Any, y: Any) -> np.ndarray:
+    def evaluate(x: Any, y: Any) -> tuple[np.ndarray, ...]:
         x_array = np.asarray(x, dtype=np.float64)
         y_array = np.asarray(y, dtype=np.float64)
         shape = np.broadcast_shapes(x_array.shape, y_array.shape)
         with np.errstate(all="ignore"):
-            parts = compiled(x_array, y_array)
-            out = np.empty((*shape, len(expressions)), dtype=np.float64)
-            for k, part in enumerate(parts):
-                out[..., k] = np.real_if_close(part) if np.iscomplexobj(part) else part
-        return out
+            parts = iter(compiled(x_array, y_array))
+            outputs = []
+            for size in sizes:
+                out = np.empty((*shape, size) if size > 1 else shape, dtype=np.float64)
+                for k in range(size):
+                    part = next(parts)
+                    part = part.real if np.iscomplexobj(part) else part
+                    if size > 1:
+                        out[..., k] = part
+                    else:
+                        out[...] = part
+                outputs.append(out)
+        return tuple(outputs)
 
     return evaluate
 
@@ -561,26 +572,28 @@ class Objective:
     expression: sp.Expr
     gradient_expressions: tuple[sp.Expr, sp.Expr]
     hessian_expressions: tuple[tuple[sp.Expr, sp.Expr], tuple[sp.Expr, sp.Expr]]
-    _value: Callable[[Any, Any], np.ndarray] = field(repr=False, compare=False)
-    _value_and_gradient: Callable[[Any, Any], np.ndarray] = field(repr=False, compare=False)
-    _hessian: Callable[[Any, Any], np.ndarray] = field(repr=False, compare=False)
+    _value: Callable[[Any, Any], tuple[np.ndarray, ...]] = field(repr=False, compare=False)
+    _value_and_gradient: Callable[[Any, Any], tuple[np.ndarray, ...]] = field(
+        repr=False, compare=False
+    )
+    _hessian: Callable[[Any, Any], tuple[np.ndarray, ...]] = field(repr=False, compare=False)
 
     def value(self, x: Any, y: Any) -> np.ndarray:
         """f(x, y), broadcast over the shapes of x and y."""
-        return self._value(x, y)[..., 0]
+        return self._value(x, y)[0]
 
     def gradient(self, x: Any, y: Any) -> np.ndarray:
         """∇f(x, y) with shape (..., 2)."""
-        return self._value_and_gradient(x, y)[..., 1:]
+        return self._value_and_gradient(x, y)[1]
 
     def value_and_gradient(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         """(f, ∇f) in one pass, sharing common subexpressions (what an optimizer step needs)."""
-        both = self._value_and_gradient(x, y)
-        return both[..., 0], both[..., 1:]
+        value, gradient = self._value_and_gradient(x, y)
+        return value, gradient
 
     def hessian(self, x: Any, y: Any) -> np.ndarray:
         """H(x, y) = [[f_xx, f_xy], [f_yx, f_yy]] with shape (..., 2, 2)."""
-        flat = self._hessian(x, y)
+        flat = self._hessian(x, y)[0]
         return flat.reshape((*flat.shape[:-1], 2, 2))
 
     @property
@@ -625,8 +638,8 @@ _PROBE_GRID = np.meshgrid(np.linspace(-5, 5, 21), np.linspace(-5, 5, 21))
 @functools.lru_cache(maxsize=256)
 def _compile_normalized(normalized: str) -> Objective:
     expression = parse_expression(normalized)
-    value = _vectorize([expression])
-    if not np.isfinite(value(*_PROBE_GRID)).any():
+    value = _vectorize([[expression]])
+    if not np.isfinite(value(*_PROBE_GRID)[0]).any():
         raise ExpressionError(
             "the formula is undefined at every point of the square -5 ≤ x, y ≤ 5 "
             "(a root or log of a negative number, or a division by zero)"
@@ -640,6 +653,6 @@ def _compile_normalized(normalized: str) -> Objective:
         gradient_expressions=(gradient[0], gradient[1]),
         hessian_expressions=((hessian[0][0], hessian[0][1]), (hessian[1][0], hessian[1][1])),
         _value=value,
-        _value_and_gradient=_vectorize([expression, *gradient]),
-        _hessian=_vectorize([hessian[0][0], hessian[0][1], hessian[1][0], hessian[1][1]]),
+        _value_and_gradient=_vectorize([[expression], gradient]),
+        _hessian=_vectorize([[hessian[0][0], hessian[0][1], hessian[1][0], hessian[1][1]]]),
     )
