@@ -54,7 +54,8 @@ def naive_adam(objective, start: tuple[float, float]) -> tuple[float, float]:
             m[i] = BETA1 * m[i] + (1 - BETA1) * gi
             v[i] = BETA2 * v[i] + (1 - BETA2) * gi * gi
         step = [
-            LR * (m[i] / (1 - BETA1**t)) / (math.sqrt(v[i] / (1 - BETA2**t)) + EPS) for i in range(2)
+            LR * (m[i] / (1 - BETA1**t)) / (math.sqrt(v[i] / (1 - BETA2**t)) + EPS)
+            for i in range(2)
         ]
         x, y = x - step[0], y - step[1]
     return x, y
@@ -119,7 +120,9 @@ def main() -> None:
     np.testing.assert_allclose(naive_adam(objective, tuple(few[0])), reference[0], rtol=1e-9)
 
     sample = 20
-    naive_per_run = best_of(2, lambda: [naive_adam(objective, tuple(s)) for s in many[:sample]]) / sample
+    naive_per_run = (
+        best_of(2, lambda: [naive_adam(objective, tuple(s)) for s in many[:sample]]) / sample
+    )
     naive_many = naive_per_run * len(many)
     engine_many = best_of(2, lambda: engine(many))
     numpy_many = best_of(2, lambda: numpy_adam(many))
@@ -134,11 +137,15 @@ def main() -> None:
         compiled_many = best_of(3, lambda: compiled(many))
         print(f"  compiled loop (numba, reference):            {compiled_many:8.3f} s")
     speedup = naive_many / engine_many
-    print(f"  engine vs naive: {speedup:7.1f}× faster  (goal ≥ 100×: {'PASS' if speedup >= 100 else 'FAIL'})")
+    print(
+        f"  engine vs naive: {speedup:7.1f}× faster  (goal ≥ 100×: {'PASS' if speedup >= 100 else 'FAIL'})"
+    )
     print(f"  engine vs bare NumPy: {engine_many / numpy_many:5.2f}× the time")
     if compiled is not None:
         ratio = engine_many / compiled_many
-        print(f"  engine vs compiled: {ratio:5.2f}× the time  (goal ≤ 3×: {'PASS' if ratio <= 3 else 'FAIL'})")
+        print(
+            f"  engine vs compiled: {ratio:5.2f}× the time  (goal ≤ 3×: {'PASS' if ratio <= 3 else 'FAIL'})"
+        )
     else:
         print("  compiled reference skipped: pip install numba to measure it")
 

@@ -390,8 +390,10 @@ def run(
     taken = int(nit.max()) if n_runs else 0
     paths_by_run = paths[: taken + 1].transpose(1, 0, 2)
     losses_by_run = losses[: taken + 1].T
-    norms_by_run = np.sqrt(squared_norms[: taken + 1].T)
+    norms_by_run = squared_norms[: taken + 1].T.copy()
+    # Entries after a run's end were never written: fill them before any arithmetic.
     _hold_last(paths_by_run, losses_by_run, norms_by_run, nit)
+    np.sqrt(norms_by_run, out=norms_by_run)
     final = np.arange(n_runs), nit
     unfinished = status == "max_steps"
     diagnosis = np.full(n_runs, "", dtype=object)

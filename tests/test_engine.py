@@ -20,7 +20,9 @@ def test_plain_gd_matches_the_closed_form():
     k = np.arange(41)
     expected = np.stack([1.5 * (1 - 0.06) ** k, -0.8 * (1 - 0.6) ** k], axis=1)
     np.testing.assert_allclose(result.paths[0], expected, rtol=1e-12, atol=1e-300)
-    np.testing.assert_allclose(result.losses[0], expected[:, 0] ** 2 + 10 * expected[:, 1] ** 2, rtol=1e-12)
+    np.testing.assert_allclose(
+        result.losses[0], expected[:, 0] ** 2 + 10 * expected[:, 1] ** 2, rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize(("lr", "status"), [(0.099, "converged"), (0.101, "diverged")])
@@ -51,7 +53,10 @@ def test_starts_are_outer_and_rates_inner():
 def test_gradient_rule_message():
     result = run(BOWL, GD, [(1.0, 1.0)], [0.05], steps=1000)
     assert (result.status[0], result.rule[0]) == ("converged", "gtol")
-    assert result.message(0) == f"converged in {result.nit[0]} steps: the gradient norm fell below gtol = 1e-06"
+    assert (
+        result.message(0)
+        == f"converged in {result.nit[0]} steps: the gradient norm fell below gtol = 1e-06"
+    )
     assert result.grad_norms[0, result.nit[0]] < 1e-6 <= result.grad_norms[0, result.nit[0] - 1]
 
 
@@ -67,7 +72,9 @@ def test_loss_change_rule():
     result = run(BOWL, GD, [(1.0, 1.0)], [0.05], steps=1000, gtol=0, xtol=0, ftol=1e-4)
     assert (result.status[0], result.rule[0]) == ("converged", "ftol")
     k = result.nit[0]
-    assert abs(result.losses[0, k] - result.losses[0, k - 1]) <= 1e-4 * max(1, result.losses[0, k - 1])
+    assert abs(result.losses[0, k] - result.losses[0, k - 1]) <= 1e-4 * max(
+        1, result.losses[0, k - 1]
+    )
     assert "loss changed by less than ftol = 0.0001" in result.message(0)
 
 
@@ -80,7 +87,9 @@ def test_too_slow_is_diagnosed_as_descending():
     result = run(BOWL, GD, [(1.0, 1.0)], [1e-4], steps=300)
     assert result.status[0] == "max_steps"
     assert result.diagnosis[0] == "descending"
-    assert result.message(0).startswith("stopped after 300 steps (the step budget): still descending")
+    assert result.message(0).startswith(
+        "stopped after 300 steps (the step budget): still descending"
+    )
 
 
 def test_bouncing_across_a_valley_is_diagnosed_as_oscillating():

@@ -1,0 +1,191 @@
+"""The surface library: every file loads, its numbers are right, and its rates behave."""
+
+import numpy as np
+import pytest
+
+from gdviz.engine import run
+from gdviz.optimizers import make_optimizer
+from gdviz.surfaces import SurfaceError, get_surface, load_library, load_surface
+
+LIBRARY = load_library()
+SURFACES = list(LIBRARY.surfaces.values())
+IDS = [surface.key for surface in SURFACES]
+REQUIRED = {
+    "round_bowl", "ravine", "rotated_ellipse", "rosenbrock", "himmelblau", "beale", "booth",
+    "matyas", "three_hump_camel", "six_hump_camel", "goldstein_price", "rastrigin", "ackley",
+    "saddle", "monkey_saddle", "plateau", "two_basins", "abs_bowl",
+}  # fmt: skip
+
+
+def test_the_library_loads_every_file_without_errors():
+    assert LIBRARY.errors == ()
+    assert len(SURFACES) >= 18
+    assert REQUIRED <= set(LIBRARY.surfaces)
+
+
+def test_surfaces_come_in_teaching_order():
+    orders = [surface.order for surface in SURFACES]
+    assert orders == sorted(orders)
+    assert IDS[0] == "round_bowl"
+
+
+@pytest.mark.parametrize("surface", SURFACES, ids=IDS)
+def test_listed_points_match_the_expression_and_are_stationary(surface):
+    objective = surface.objective
+    for point in (*surface.minima, *surface.saddles):
+        assert float(objective.value(point.x, point.y)) == pytest.approx(
+            point.f, rel=1e-9, abs=1e-9
+        )
+        assert np.linalg.norm(objective.gradient(point.x, point.y)) < 1e-6
+
+
+@pytest.mark.parametrize("surface", SURFACES, ids=IDS)
+def test_minima_curve_up_and_saddles_curve_both_ways(surface):
+    objective = surface.objective
+    for point in surface.minima:
+        eigenvalues = np.linalg.eigvalsh(objective.hessian(point.x, point.y))
+        assert eigenvalues.min() >= -1e-9, point
+    for point in surface.saddles:
+        eigenvalues = np.linalg.eigvalsh(objective.hessian(point.x, point.y))
+        degenerate = np.allclose(eigenvalues, 0)  # the monkey saddle is flat to second order
+        assert degenerate or (eigenvalues.min() < 0 < eigenvalues.max()), point
+    if surface.minima:
+        assert surface.global_minimum.kind == "global"
+        assert all(surface.global_minimum.f <= m.f + 1e-12 for m in surface.minima)
+
+
+@pytest.mark.parametrize("surface", SURFACES, ids=IDS)
+def test_everything_listed_lies_inside_the_view(surface):
+    (x_low, x_high), (y_low, y_high) = surface.view
+    points = [(p.x, p.y) for p in (*surface.minima, *surface.saddles)] + list(surface.starts)
+    for x, y in points:
+        assert x_low <= x <= x_high and y_low <= y <= y_high
+
+
+@pytest.mark.parametrize("surface", SURFACES, ids=IDS)
+def test_gradient_matches_central_differences(surface):
+    objective = surface.objective
+    (x_low, x_high), (y_low, y_high) = surface.view
+    rng = np.random.default_rng(sum(map(ord, surface.key)))
+    points = rng.uniform([x_low, y_low], [x_high, y_high], size=(20, 2))
+    h = 1e-6
+    for x, y in points:
+        if surface.key == "abs_bowl" and min(abs(x), abs(y)) < 1e-3:
+            continue  # the kink
+        exact = objective.gradient(x, y)
+        numeric = np.array(
+            [
+                (objective.value(x + h, y) - objective.value(x - h, y)) / (2 * h),
+                (objective.value(x, y + h) - objective.value(x, y - h)) / (2 * h),
+            ]
+        )
+        scale = max(1.0, abs(float(objective.value(x, y))))
+        np.testing.assert_allclose(exact, numeric, rtol=1e-5, atol=1e-7 * scale)
+
+
+@pytest.mark.parametrize("surface", SURFACES, ids=IDS)
+def test_suggested_rates_behave_as_labelled_under_plain_gd(surface):
+    """From the first start: slow runs out of steps still descending, good converges, diverging diverges.
+
+    A surface with no minimum (a saddle) cannot converge: there the good rate escapes the
+    saddle (diverges by leaving the view after a while) and the diverging one does so at once.
+    """
+    result = run(
+        surface.objective,
+        make_optimizer("gd"),
+        [surface.starts[0]],
+        list(surface.rates.as_tuple()),
+        steps=surface.steps,
+        view=surface.view,
+    )
+    slow, good, diverging = (result.run(i) for i in range(3))
+    assert (slow.status, slow.diagnosis) == ("max_steps", "descending"), slow.message
+    assert diverging.status == "diverged", diverging.message
+    if surface.minima:
+        assert good.status == "converged", good.message
+        nearest = min(np.hypot(m.x - good.x[0], m.y - good.x[1]) for m in surface.minima)
+        assert nearest < 1e-3, "the good rate should end at a listed minimum"
+    else:
+        assert (good.status, good.rule) == ("diverged", "left_view"), good.message
+        assert good.nit > 10 > diverging.nit
+
+
+def test_get_surface_by_key_and_unknown_keys_list_the_library():
+    assert get_surface("rosenbrock").name == "Rosenbrock"
+    with pytest.raises(SurfaceError, match="no surface 'nope' — available: round_bowl"):
+        get_surface("nope")
+
+
+GOOD_FILE = """
+name = "Bowl"
+expression = "x^2 + y^2"
+teaches = "A bowl."
+view = { x = [-2.0, 2.0], y = [-2.0, 2.0] }
+starts = [[1.0, 1.0]]
+rates = { slow = 0.001, good = 0.3, diverging = 1.1 }
+
+[[minima]]
+x = 0.0
+y = 0.0
+f = 0.0
+kind = "global"
+"""
+
+BAD_FILES = {
+    "missing name": (GOOD_FILE.replace('name = "Bowl"\n', ""), "field 'name': missing"),
+    "wrong type": (
+        GOOD_FILE.replace('teaches = "A bowl."', "teaches = 3"),
+        "field 'teaches': expected non-empty text",
+    ),
+    "bad expression": (
+        GOOD_FILE.replace('"x^2 + y^2"', '"x^2 + z"'),
+        "field 'expression': unknown name 'z'",
+    ),
+    "hostile expression": (
+        GOOD_FILE.replace('"x^2 + y^2"', '"__import__(os)"'),
+        "field 'expression'",
+    ),
+    "view reversed": (
+        GOOD_FILE.replace("x = [-2.0, 2.0]", "x = [2.0, -2.0]"),
+        "field 'view.x': expected [min, max]",
+    ),
+    "unknown field": ('colour = "red"\n' + GOOD_FILE, "field 'colour': unknown field"),
+    "minimum outside the view": (
+        GOOD_FILE.replace("x = 0.0\ny", "x = 5.0\ny"),
+        "field 'minima[0]'",
+    ),
+    "minimum with a wrong f": (GOOD_FILE.replace("f = 0.0", "f = 1.0"), "field 'minima[0].f'"),
+    "start outside the view": (
+        GOOD_FILE.replace("[[1.0, 1.0]]", "[[9.0, 1.0]]"),
+        "field 'starts[0]'",
+    ),
+    "rates out of order": (GOOD_FILE.replace("good = 0.3", "good = 3"), "field 'rates'"),
+    "invalid TOML": ("name = ", "field '(file)': not valid TOML"),
+    "steps not a number": ('steps = "many"\n' + GOOD_FILE, "field 'steps'"),
+}
+
+
+def test_a_good_file_loads(tmp_path):
+    path = tmp_path / "bowl.toml"
+    path.write_text(GOOD_FILE)
+    surface = load_surface(path)
+    assert (surface.key, surface.steps, surface.rates.good) == ("bowl", 500, 0.3)
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_malformed_files_name_the_file_and_the_field(tmp_path, text, expected):
+    path = tmp_path / "broken.toml"
+    path.write_text(text)
+    with pytest.raises(SurfaceError) as error:
+        load_surface(path)
+    assert "broken.toml" in str(error.value)
+    assert expected in str(error.value)
+
+
+def test_one_bad_file_does_not_stop_the_rest_of_the_library(tmp_path):
+    (tmp_path / "bowl.toml").write_text(GOOD_FILE)
+    (tmp_path / "other.toml").write_text(GOOD_FILE.replace("Bowl", "Other"))
+    (tmp_path / "broken.toml").write_text(BAD_FILES["bad expression"][0])
+    library = load_library(tmp_path)
+    assert list(library.surfaces) == ["bowl", "other"]
+    assert len(library.errors) == 1 and "broken.toml" in str(library.errors[0])
