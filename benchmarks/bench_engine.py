@@ -24,9 +24,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gdviz.engine import run  # noqa: E402
-from gdviz.expression import parse_function  # noqa: E402
-from gdviz.optimizers import make_optimizer  # noqa: E402
+from gdviz.engine import run
+from gdviz.expression import parse_function
+from gdviz.optimizers import make_optimizer
 
 ROSENBROCK = "(1-x)^2 + 100(y-x^2)^2"
 LR, BETA1, BETA2, EPS = 1e-3, 0.9, 0.999, 1e-8
