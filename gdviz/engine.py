@@ -345,7 +345,7 @@ def run(
             hessian = (
                 objective.hessian(point[:, 0], point[:, 1]) if optimizer.needs_hessian else None
             )
-            delta, state = optimizer.update(
+            delta, state = optimizer.rule(
                 gradient, state, point, lr * lr_factors[k - 1], hessian=hessian
             )
             new_point = point + delta

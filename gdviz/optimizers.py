@@ -45,13 +45,30 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Optimizer:
-    """An update rule: ``init(params) -> state`` and ``update(grads, state, params, lr, hessian)``."""
+    """An update rule: ``init(params) -> state`` and ``update(grads, state, params, lr, hessian)``.
+
+    ``rule`` is the bare update; ``update`` calls it with floating-point errors silenced, so a
+    diverging run overflows to inf quietly (divergence is a verdict, not a warning). The engine,
+    which silences them once for the whole loop, calls ``rule`` directly.
+    """
 
     name: str
     init: Callable[[np.ndarray], Any]
-    update: Callable[..., tuple[np.ndarray, Any]]
+    rule: Callable[..., tuple[np.ndarray, Any]]
     hyperparameters: Mapping[str, Any] = field(default_factory=dict)
     needs_hessian: bool = False
+
+    def update(
+        self,
+        grads: np.ndarray,
+        state: Any,
+        params: np.ndarray,
+        lr: np.ndarray,
+        hessian: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, Any]:
+        """(delta, new state) for one step; the caller adds delta to params."""
+        with np.errstate(all="ignore"):
+            return self.rule(grads, state, params, lr, hessian)
 
 
 def _check_range(
