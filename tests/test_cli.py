@@ -1,0 +1,127 @@
+"""The command line: flags, output formats, and one-line errors with exit status 2."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from gdviz.__main__ import main
+
+
+def run_cli(capsys, *args):
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_json_has_every_run_with_its_path(capsys):
+    code, out, _ = run_cli(
+        capsys, "run", "--function", "x^2 + 10y^2", "--start=-1.5,2", "--start", "1,1",
+        "--lr", "0.01", "--lr", "0.09", "--lr", "0.11", "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    runs = json.loads(out)["runs"]
+    assert [(r["start"], r["lr"]) for r in runs[:3]] == [
+        ([-1.5, 2.0], 0.01),
+        ([-1.5, 2.0], 0.09),
+        ([-1.5, 2.0], 0.11),
+    ]
+    assert len(runs) == 6
+    assert [r["status"] for r in runs[:3]] == ["max_steps", "converged", "diverged"]
+    for r in runs:
+        assert len(r["path"]) == len(r["loss"]) == r["nit"] + 1
+        assert r["path"][0] == r["start"]
+    assert runs[2]["message"].startswith("diverged at step")
+
+
+def test_csv_has_one_row_per_run(capsys):
+    code, out, _ = run_cli(capsys, "run", "--surface", "two_basins", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0
+    assert list(rows[0]) == ["start_x", "start_y", "lr", "status", "nit", "x", "y", "f"]
+    assert [row["status"] for row in rows] == ["max_steps", "converged", "diverged"]
+
+
+def test_text_output_and_surface_defaults(capsys):
+    code, out, _ = run_cli(capsys, "run", "--surface", "round_bowl")
+    assert code == 0
+    assert len(out.strip().splitlines()) == 3
+    assert "converged in" in out
+
+
+def test_hyperparameters_schedule_clipping_and_noise(capsys):
+    code, out, _ = run_cli(
+        capsys, "run", "--surface", "rosenbrock", "--optimizer", "adam", "--lr", "0.02",
+        "--beta1", "0.8", "--amsgrad", "--schedule", "exp(gamma=0.999)", "--clip-norm", "10",
+        "--noise", "0.1", "--seed", "3", "--steps", "300", "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    first = json.loads(out)
+    _, again, _ = run_cli(
+        capsys, "run", "--surface", "rosenbrock", "--optimizer", "adam", "--lr", "0.02",
+        "--beta1", "0.8", "--amsgrad", "--schedule", "exp(gamma=0.999)", "--clip-norm", "10",
+        "--noise", "0.1", "--seed", "3", "--steps", "300", "--format", "json",
+    )  # fmt: skip
+    assert json.loads(again) == first
+
+
+def test_nesterov_flag_and_stopping_rules(capsys):
+    code, out, _ = run_cli(
+        capsys, "run", "--function", "x^2+y^2", "--start", "1,1", "--lr", "0.1", "--momentum", "0.5",
+        "--nesterov", "--optimizer", "momentum", "--gtol", "0", "--xtol", "0", "--ftol", "1e-3",
+    )  # fmt: skip
+    assert code == 0
+    assert "loss changed by less than ftol" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--function", "x^2 + z"], "unknown name 'z'"),
+        (["run", "--function", "__import__('os')"], "unexpected character"),
+        (["run", "--surface", "nope"], "no surface 'nope'"),
+        (["run", "--function", "x", "--lr", "abc"], "not a number: 'abc'"),
+        (["run", "--function", "x", "--lr", "-1"], "must be positive"),
+        (["run", "--function", "x", "--start", "1"], "expected X,Y"),
+        (["run", "--function", "x", "--steps", "1.5"], "not a whole number"),
+        (["run", "--function", "x", "--bogus"], "unrecognized arguments: --bogus"),
+        (["run", "--function", "x", "--optimizer", "sgd9"], "invalid choice"),
+        (
+            ["run", "--function", "x", "--optimizer", "adam", "--alpha", "0.9"],
+            "--alpha does not apply to adam",
+        ),
+        (["run", "--function", "x", "--schedule", "warp(9)"], "unknown schedule"),
+        (["run", "--function", "x", "--surface", "saddle"], "not allowed with argument"),
+        (["run"], "one of the arguments --function --surface is required"),
+        ([], "required"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(capsys, args, message):
+    code, out, err = run_cli(capsys, *args)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith("gdviz: error: ")
+    assert message in err
+
+
+def test_module_entry_point_runs_without_a_traceback():
+    done = subprocess.run(
+        [sys.executable, "-m", "gdviz", "run", "--function", "1/0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("gdviz: error: the formula is undefined")
+
+
+def test_surfaces_command_lists_the_library(capsys):
+    code, out, _ = run_cli(capsys, "surfaces")
+    assert code == 0
+    assert "rosenbrock" in out
+    assert len(out.splitlines()) >= 18
