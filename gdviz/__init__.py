@@ -1,1 +1,38 @@
-"""gdviz: gradient descent on 2-D loss landscapes, step by step."""
+"""gdviz: gradient descent on 2-D loss landscapes, step by step.
+
+The public API, usable from a notebook::
+
+    from gdviz import parse_function, get_surface, make_optimizer, run
+
+    f = parse_function("x^2 + 10y^2")
+    result = run(f, make_optimizer("gd"), starts=[(-1.5, 2.0)], lrs=[0.01, 0.09, 0.11])
+    for r in result:
+        print(r.lr, r.status, r.message)
+"""
+
+from gdviz.engine import Run, RunResult, run
+from gdviz.expression import ExpressionError, Objective, parse_function
+from gdviz.optimizers import OPTIMIZERS, Optimizer, make_optimizer
+from gdviz.rates import propose_rates, stability_bound
+from gdviz.schedules import Schedule, parse_schedule
+from gdviz.surfaces import Surface, SurfaceError, get_surface, load_library
+
+__all__ = [
+    "OPTIMIZERS",
+    "ExpressionError",
+    "Objective",
+    "Optimizer",
+    "Run",
+    "RunResult",
+    "Schedule",
+    "Surface",
+    "SurfaceError",
+    "get_surface",
+    "load_library",
+    "make_optimizer",
+    "parse_function",
+    "parse_schedule",
+    "propose_rates",
+    "run",
+    "stability_bound",
+]
