@@ -17,10 +17,10 @@ import plotly.graph_objects as go
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gdviz import figures  # noqa: E402
-from gdviz.engine import run  # noqa: E402
-from gdviz.optimizers import make_optimizer  # noqa: E402
-from gdviz.surfaces import get_surface  # noqa: E402
+from gdviz import figures
+from gdviz.engine import run
+from gdviz.optimizers import make_optimizer
+from gdviz.surfaces import get_surface
 
 
 def best_of(repeats: int, function) -> float:
@@ -41,15 +41,22 @@ def main() -> None:
             steps=surface.steps, view=surface.view,
         )  # fmt: skip
         grid = figures.landscape_grid(landscape)
-        baseline = best_of(5, lambda grid=grid: go.Figure(go.Contour(z=grid.colour.astype(np.float32))))
+        baseline = best_of(
+            5, lambda grid=grid: go.Figure(go.Contour(z=grid.colour.astype(np.float32)))
+        )
 
         def cold(landscape=landscape, result=result) -> None:
             figures._cached_grid.cache_clear()
             figures.comparison_figure(landscape, result)
 
         panels_cold = best_of(5, cold)
-        panels = best_of(7, lambda landscape=landscape, result=result: figures.comparison_figure(landscape, result))
-        surface_3d = best_of(7, lambda landscape=landscape, result=result: figures.surface_figure(landscape, result))
+        panels = best_of(
+            7,
+            lambda landscape=landscape, result=result: figures.comparison_figure(landscape, result),
+        )
+        surface_3d = best_of(
+            7, lambda landscape=landscape, result=result: figures.surface_figure(landscape, result)
+        )
         size_panels = len(figures.comparison_figure(landscape, result).to_json())
         size_3d = len(figures.surface_figure(landscape, result).to_json())
         print(f"{key} ({surface.steps} steps, 3 runs)")
