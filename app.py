@@ -1,0 +1,32 @@
+"""gdviz — gradient descent you can watch. Run with: streamlit run app.py
+
+Wiring only: the sidebar returns settings, a cached pure function computes the lesson, and
+the UI module draws it. No math here.
+"""
+
+import streamlit as st
+
+from gdviz.lesson import Lesson, Settings, build_lesson
+from gdviz.ui import render_lesson, show_link_problems, sidebar
+
+st.set_page_config(
+    page_title="gdviz — gradient descent you can watch", page_icon="⛰️", layout="wide"
+)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def cached_lesson(settings: Settings) -> Lesson:
+    """Settings are frozen and hashable; a lesson is computed once per distinct set."""
+    return build_lesson(settings)
+
+
+show_link_problems()
+settings, projector = sidebar()
+for message in st.session_state.get("_link_problems", []):
+    st.warning(message, icon="🔗")
+try:
+    lesson = cached_lesson(settings)
+except ValueError as error:  # a bad hyperparameter or schedule: say so, keep the page alive
+    st.error(f"These settings cannot run: {error}")
+    st.stop()
+render_lesson(lesson, projector)

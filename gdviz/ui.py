@@ -1,0 +1,437 @@
+"""The Streamlit interface: sidebar widgets in, a frozen :class:`Settings` out; the page drawn.
+
+The only gdviz module that imports Streamlit. Every widget has a stable ``key``; the public
+ones are bound to the URL (``bind="query-params"``) under the names of :mod:`gdviz.links`, so
+a link reproduces the view. What has no widget (a clicked start) goes through session state
+into the bound number inputs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from gdviz.expression import ExpressionError, parse_function
+from gdviz.figures import Style, comparison_figure, curves_figure, run_color, surface_figure
+from gdviz.lesson import DEFAULT_SURFACE, Lesson, Settings
+from gdviz.links import MAX_STEPS, check_link, format_rates, parse_rates
+from gdviz.optimizers import OPTIMIZERS, make_optimizer
+from gdviz.schedules import parse_schedule
+from gdviz.surfaces import load_library
+
+__all__ = ["render_lesson", "show_link_problems", "sidebar"]
+
+CLICK_GRID = 36
+"""Invisible points per axis laid over each panel, so a click on the landscape can move the start."""
+
+OPTIMIZER_NAMES = {
+    "gd": "Gradient descent",
+    "momentum": "Momentum (heavy ball)",
+    "nesterov": "Nesterov momentum",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "newton": "Newton (exact Hessian)",
+}
+
+
+def show_link_problems() -> None:
+    """Once per session: say what was wrong with the link the page was opened with."""
+    if st.session_state.get("_link_checked"):
+        return
+    st.session_state["_link_checked"] = True
+    problems = check_link(st.query_params.to_dict(), frozenset(load_library().surfaces))
+    st.session_state["_link_problems"] = [problem.message for problem in problems]
+
+
+def _set_start(x: float, y: float) -> None:
+    st.session_state["x0"] = round(float(x), 4)
+    st.session_state["y0"] = round(float(y), 4)
+
+
+def _hyperparameter_inputs(name: str) -> tuple[tuple[str, Any], ...]:
+    """Number inputs and toggles for the optimizer's torch hyperparameters, with its defaults."""
+    defaults = dict(make_optimizer(name).hyperparameters)
+    chosen: dict[str, Any] = {}
+    for key, default in defaults.items():
+        widget_key = f"hp_{name}_{key}"
+        if isinstance(default, bool):
+            chosen[key] = st.toggle(key, value=default, key=widget_key)
+        elif isinstance(default, tuple):
+            beta1 = st.number_input(
+                "betas[0] (β₁)",
+                0.0,
+                0.9999,
+                float(default[0]),
+                0.01,
+                format="%.4f",
+                key=f"{widget_key}_1",
+            )
+            beta2 = st.number_input(
+                "betas[1] (β₂)",
+                0.0,
+                0.99999,
+                float(default[1]),
+                0.001,
+                format="%.5f",
+                key=f"{widget_key}_2",
+            )
+            chosen[key] = (beta1, beta2)
+        else:
+            chosen[key] = st.number_input(
+                key, min_value=0.0, value=float(default), format="%g", key=widget_key
+            )
+    changed = {k: v for k, v in chosen.items() if v != defaults[k]}
+    return tuple(sorted(changed.items()))
+
+
+def sidebar() -> tuple[Settings, bool]:
+    """Draw the controls; return the settings and whether projector mode is on."""
+    library = load_library()
+    keys = list(library.surfaces)
+    with st.sidebar:
+        st.header("Landscape")
+        surface_key = st.selectbox(
+            "Surface",
+            keys,
+            index=keys.index(DEFAULT_SURFACE),
+            format_func=lambda k: library.surfaces[k].name,
+            key="surface",
+            bind="query-params",
+            on_change=lambda: st.session_state.update(x0=None, y0=None, lr=""),
+        )
+        typed = st.text_input(
+            "…or type a function of x and y",
+            key="f",
+            bind="query-params",
+            placeholder="e.g. x^2 + 10y^2, (1-x)^2 + 100(y-x^2)^2",
+            max_chars=400,
+        ).strip()
+        function = None
+        if typed:
+            try:
+                objective = parse_function(typed)
+            except ExpressionError as error:
+                st.error(f"Cannot use this function: {error}", icon="⚠️")
+                last = st.session_state.get("_last_good_function")
+                function = last
+                if last:
+                    st.caption(f"Still showing the last good function: {last}")
+            else:
+                function = typed
+                st.session_state["_last_good_function"] = typed
+                st.latex(f"f = {objective.latex}")
+                with st.expander("∇f and H"):
+                    st.latex(rf"\nabla f = {objective.gradient_latex}")
+                    st.latex(rf"H = {objective.hessian_latex}")
+        if not function:
+            st.caption(library.surfaces[surface_key].teaches)
+
+        st.header("Start")
+        left, right = st.columns(2)
+        x0 = left.number_input(
+            "x₀", value=None, format="%g", key="x0", bind="query-params", placeholder="suggested"
+        )
+        y0 = right.number_input(
+            "y₀", value=None, format="%g", key="y0", bind="query-params", placeholder="suggested"
+        )
+        if st.button("🎲 Random start", key="random_start", width="stretch"):
+            view = (
+                library.surfaces[surface_key].view if not function else ((-3.0, 3.0), (-3.0, 3.0))
+            )
+            rng = np.random.default_rng()
+            _set_start(rng.uniform(*view[0]), rng.uniform(*view[1]))
+            st.rerun()
+        st.caption("Or click on a landscape panel to start there.")
+        start = (float(x0), float(y0)) if x0 is not None and y0 is not None else None
+
+        st.header("Optimizer")
+        mode = st.radio(
+            "Compare", ["rates", "race"], key="mode", bind="query-params", horizontal=True,
+            format_func=lambda m: "learning rates" if m == "rates" else "optimizers (race)",
+        )  # fmt: skip
+        optimizer = st.selectbox(
+            "Optimizer",
+            list(OPTIMIZERS),
+            key="opt",
+            bind="query-params",
+            format_func=OPTIMIZER_NAMES.get,
+        )
+        race: tuple[str, ...] = ()
+        if mode == "race":
+            race = tuple(
+                st.multiselect(
+                    "Racers (same start and rate)", list(OPTIMIZERS), default=["gd", "momentum", "rmsprop", "adam"],
+                    key="race", format_func=OPTIMIZER_NAMES.get, max_selections=4,
+                )
+            )  # fmt: skip
+        rates_text = st.text_input(
+            "Learning rates (comma-separated, one panel each)",
+            key="lr",
+            bind="query-params",
+            placeholder="automatic: slow, good, diverging",
+            help="Leave empty to use the surface's suggested rates (plain GD) or rates proposed by "
+            "running a sweep of 61 rates from 1e-7 to 1e3 and reading their verdicts.",
+        )
+        rates: tuple[float, ...] = ()
+        try:
+            rates = parse_rates(rates_text)
+        except ValueError as error:
+            st.error(f"{error} — using automatic rates instead.", icon="⚠️")
+        steps = st.number_input(
+            "Step budget", min_value=1, max_value=MAX_STEPS, value=None, step=100, key="steps",
+            bind="query-params", placeholder="the surface's",
+        )  # fmt: skip
+        projector = st.toggle("Projector mode (large text)", key="big")
+
+        with st.expander("Advanced: hyperparameters, schedule, clipping, noise, stopping"):
+            hyperparameters = _hyperparameter_inputs(optimizer)
+            schedule_text = st.text_input(
+                "Schedule",
+                key="schedule",
+                placeholder="constant — e.g. cosine(t_max=500), exp(gamma=0.99)",
+            ).strip()
+            schedule = None
+            if schedule_text:
+                try:
+                    schedule = parse_schedule(schedule_text).describe()
+                except ValueError as error:
+                    st.error(str(error), icon="⚠️")
+            clip_norm = st.number_input(
+                "Clip gradient norm at",
+                min_value=0.0,
+                value=None,
+                key="clip_norm",
+                placeholder="off",
+            )
+            clip_value = st.number_input(
+                "Clip gradient values at",
+                min_value=0.0,
+                value=None,
+                key="clip_value",
+                placeholder="off",
+            )
+            noise = st.number_input(
+                "Gradient noise (std, imitates SGD)",
+                min_value=0.0,
+                value=0.0,
+                format="%g",
+                key="noise",
+            )
+            seed = st.number_input("Noise seed", min_value=0, value=0, step=1, key="seed")
+            gtol = st.number_input(
+                "gtol: stop when |∇f| <", min_value=0.0, value=1e-6, format="%g", key="gtol"
+            )
+            xtol = st.number_input(
+                "xtol: stop when the step <", min_value=0.0, value=1e-12, format="%g", key="xtol"
+            )
+            ftol = st.number_input(
+                "ftol: stop when f changes by < ftol·|f|",
+                min_value=0.0,
+                value=0.0,
+                format="%g",
+                key="ftol",
+            )
+
+    return Settings(
+        surface=surface_key,
+        function=function,
+        start=start,
+        optimizer=optimizer,
+        hyperparameters=hyperparameters,
+        rates=rates,
+        steps=int(steps) if steps else None,
+        mode=mode,
+        race=race or ("gd",),
+        schedule=schedule,
+        clip_norm=clip_norm or None,
+        clip_value=clip_value or None,
+        noise=float(noise),
+        seed=int(seed),
+        gtol=float(gtol),
+        xtol=float(xtol),
+        ftol=float(ftol),
+    ), bool(projector)
+
+
+def _with_click_grid(figure: Any, lesson: Lesson, panels: int) -> Any:
+    """Overlay an invisible scatter grid on every panel: clicking a point selects it (Plotly
+    sends no click events for a bare contour), and the app moves the start there."""
+    (x_low, x_high), (y_low, y_high) = lesson.landscape.view
+    xs, ys = np.meshgrid(
+        np.linspace(x_low, x_high, CLICK_GRID), np.linspace(y_low, y_high, CLICK_GRID)
+    )
+    for i in range(panels):
+        suffix = "" if i == 0 else str(i + 1)
+        figure.add_scatter(
+            x=xs.ravel().astype(np.float32),
+            y=ys.ravel().astype(np.float32),
+            mode="markers",
+            marker={"size": 14, "opacity": 0},
+            hovertemplate="(%{x:.3g}, %{y:.3g}) — click to start here<extra></extra>",
+            showlegend=False,
+            xaxis=f"x{suffix}",
+            yaxis=f"y{suffix}",
+            name="click grid",
+        )
+    return figure
+
+
+def _verdict_row(lesson: Lesson) -> None:
+    runs = [r for result in lesson.results for r in result]
+    columns = st.columns(len(runs))
+    icons = {"converged": "✅", "diverged": "💥", "max_steps": "⏳"}
+    for i, (column, r) in enumerate(zip(columns, runs, strict=True)):
+        label = lesson.labels[i] if lesson.labels else f"lr = {r.lr:.3g}"
+        color = run_color(i)
+        column.markdown(
+            f"<div style='border-left:6px solid {color};padding-left:10px'>"
+            f"<b style='color:{color}'>{label}</b><br>{icons[r.status]} {r.message}</div>",
+            unsafe_allow_html=True,
+        )
+
+
+def _stability_text(lesson: Lesson) -> str:
+    note = lesson.stability
+    if note is None or note.bound is None:
+        return "No positive curvature where the run heads, so plain gradient descent has no stability bound there."
+    return (
+        f"Stability bound for plain gradient descent near {note.where}: 2/λ_max = 2/{note.largest_eigenvalue:.4g} "
+        f"= **{note.bound:.4g}**. Rates above it make the error along the steepest direction grow each step."
+    )
+
+
+def _iterates_csv(lesson: Lesson) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["run", "optimizer", "lr", "step", "x", "y", "f", "grad_norm"])
+    index = 0
+    for result in lesson.results:
+        for r in result:
+            for k in range(r.nit + 1):
+                writer.writerow(
+                    [
+                        index,
+                        result.optimizer,
+                        r.lr,
+                        k,
+                        r.path[k, 0],
+                        r.path[k, 1],
+                        r.loss[k],
+                        r.grad_norm[k],
+                    ]
+                )
+            index += 1
+    return buffer.getvalue()
+
+
+def render_lesson(lesson: Lesson, projector: bool) -> None:
+    """The main area: the title, the verdicts, and the tabs."""
+    style = Style(projector=projector)
+    st.title(lesson.title)
+    if lesson.teaches:
+        st.markdown(lesson.teaches)
+    for note in lesson.notes:
+        st.info(note)
+    _verdict_row(lesson)
+    st.caption(
+        f"Start ({lesson.start[0]:.4g}, {lesson.start[1]:.4g}) · rates {format_rates(lesson.rates)} "
+        f"({lesson.rates_source}) · up to {lesson.steps} steps · {_stability_text(lesson)}"
+    )
+    panels, three_d, curves, math_tab, data_tab = st.tabs(
+        ["Landscapes", "3-D", "Loss curves", "The math", "Data"]
+    )
+    runs = sum(len(result) for result in lesson.results)
+    with panels:
+        figure = comparison_figure(
+            lesson.landscape, list(lesson.results), labels=lesson.labels or None, style=style
+        )
+        event = st.plotly_chart(
+            _with_click_grid(figure, lesson, runs), key="landscape", on_select="rerun",
+            selection_mode="points", width="stretch", config={"displaylogo": False},
+        )  # fmt: skip
+        points = (event or {}).get("selection", {}).get("points", []) if event else []
+        if points:
+            x, y = points[0]["x"], points[0]["y"]
+            if (round(x, 4), round(y, 4)) != (
+                st.session_state.get("x0"),
+                st.session_state.get("y0"),
+            ):
+                _set_start(x, y)
+                st.rerun()
+    with three_d:
+        st.plotly_chart(
+            surface_figure(lesson.landscape, list(lesson.results), style=style),
+            key="surface3d",
+            width="stretch",
+        )
+    with curves:
+        st.plotly_chart(
+            curves_figure(list(lesson.results), f_min=lesson.f_min, labels=lesson.labels or None, style=style),
+            key="curves", width="stretch",
+        )  # fmt: skip
+    with math_tab:
+        objective = lesson.objective
+        st.latex(f"f(x, y) = {objective.latex}")
+        st.latex(rf"\nabla f = {objective.gradient_latex} \qquad H = {objective.hessian_latex}")
+        note = lesson.stability
+        if note is not None:
+            st.markdown(
+                f"At {note.where} the Hessian's eigenvalues are λ_min = {note.smallest_eigenvalue:.4g} and "
+                f"λ_max = {note.largest_eigenvalue:.4g}"
+                + (
+                    f" (condition number {note.largest_eigenvalue / note.smallest_eigenvalue:.3g})."
+                    if note.smallest_eigenvalue > 0
+                    else "."
+                )
+            )
+        st.markdown(
+            "Near a minimum x*, f ≈ f(x*) + ½ (x − x*)ᵀ H (x − x*), so one step of gradient descent "
+            "multiplies the error along each eigenvector of H by **(1 − lr·λ)**. The run shrinks towards "
+            "the minimum only if |1 − lr·λ| < 1 for every λ, that is **lr < 2/λ_max**. Just below the bound "
+            "the steep direction flips sign every step (oscillation); above it the flips grow (divergence); "
+            "far below it the flat direction, shrinking by (1 − lr·λ_min), crawls."
+        )
+        st.markdown(_stability_text(lesson))
+    with data_tab:
+        labels = [
+            f"{i}: {lesson.labels[i] if lesson.labels else f'lr = {r.lr:.3g}'} — {r.status}"
+            for i, r in enumerate(r for result in lesson.results for r in result)
+        ]
+        choice = st.selectbox(
+            "Run", range(len(labels)), format_func=labels.__getitem__, key="data_run"
+        )
+        run_records = [r for result in lesson.results for r in result]
+        chosen = run_records[int(choice)]
+        st.dataframe(
+            {
+                "step": np.arange(chosen.nit + 1),
+                "x": chosen.path[:, 0],
+                "y": chosen.path[:, 1],
+                "f": chosen.loss,
+                "|∇f|": chosen.grad_norm,
+            },
+            height=320,
+        )
+        document = {"runs": [r for result in lesson.results for r in result.to_dict()["runs"]]}
+        left, right = st.columns(2)
+        left.download_button(
+            "Download iterates (CSV)",
+            _iterates_csv(lesson),
+            "gdviz-runs.csv",
+            "text/csv",
+            key="csv",
+        )
+        right.download_button(
+            "Download runs (JSON)",
+            json.dumps(document, allow_nan=False),
+            "gdviz-runs.json",
+            "application/json",
+            key="json",
+        )
