@@ -215,23 +215,23 @@ def _visible_end(run: Run, view: View) -> int:
 
 
 def verdict_label(run: Run) -> str:
-    """A few words for a panel title: 'converged in 42 steps', 'diverged at step 9', …"""
+    """A few words for a panel title: 'converged in 42 steps ✓', 'diverged at step 9 ✗', …"""
     if run.status == "converged":
         return f"converged in {run.nit} steps ✓"
     if run.status == "diverged":
         at = run.nit + (1 if run.rule in ("nonfinite", "undefined") else 0)
         return f"diverged at step {at} ✗"
     what = {
-        "descending": "still descending — too slow",
-        "oscillating": "oscillating",
+        "descending": "too slow: still descending",
+        "oscillating": "oscillating, not settling",
         "stalled": "stalled",
     }
-    return f"{run.nit} steps, {what.get(run.diagnosis, run.diagnosis)}"
+    return what.get(run.diagnosis, f"stopped after {run.nit} steps")
 
 
 def panel_title(run: Run, label: str | None = None) -> str:
-    """'lr = 0.001 — converged in 42 steps ✓' (or the optimizer's name as the label)."""
-    return f"{label or f'lr = {run.lr:.3g}'} — {verdict_label(run)}"
+    """'lr = 0.001<br>converged in 42 steps ✓' (or the optimizer's name as the label)."""
+    return f"<b>{label or f'lr = {run.lr:.3g}'}</b><br>{verdict_label(run)}"
 
 
 def _hover(run: Run, lr_factors: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, str]:
@@ -459,7 +459,7 @@ def comparison_figure(
         },
         font={"size": style.font},
         margin={"l": 60, "r": 20, "t": 60, "b": 110 if playback else 40},
-        height=height or (620 if style.projector else 520),
+        height=height or _panel_height(aspect if equal_aspect else 1.0, n, style, playback),
         plot_bgcolor="white",
         hovermode="closest",
         showlegend=False,
@@ -468,6 +468,13 @@ def comparison_figure(
     if playback:
         frames = _playback(layout, [run for run, _ in runs], landscape.view, path_indices, style)
     return go.Figure(data=data, layout=layout, frames=frames, _validate=False)
+
+
+def _panel_height(aspect: float, panels: int, style: Style, playback: bool) -> int:
+    """A height that lets equal-aspect panels fill a wide page (about 1000 px for all panels)."""
+    plot = 1000 / panels * aspect * (1.1 if style.projector else 1.0)
+    chrome = 170 + (70 if playback else 0)
+    return int(np.clip(plot + chrome, 380, 760))
 
 
 def _playback(

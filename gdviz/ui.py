@@ -1,9 +1,10 @@
 """The Streamlit interface: sidebar widgets in, a frozen :class:`Settings` out; the page drawn.
 
 The only gdviz module that imports Streamlit. Every widget has a stable ``key``; the public
-ones are bound to the URL (``bind="query-params"``) under the names of :mod:`gdviz.links`, so
-a link reproduces the view. What has no widget (a clicked start) goes through session state
-into the bound number inputs.
+ones are bound to the URL under the names of :mod:`gdviz.links`, so a link reproduces the
+view: text and number inputs with Streamlit's ``bind="query-params"``; choices (surface,
+optimizer, mode) by hand, because the binding would write their display labels, not their keys.
+A clicked start goes through session state into the bound number inputs.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ import numpy as np
 import streamlit as st
 
 from gdviz.expression import ExpressionError, parse_function
-from gdviz.figures import Style, comparison_figure, curves_figure, run_color, surface_figure
+from gdviz.figures import (
+    Style,
+    comparison_figure,
+    curves_figure,
+    run_color,
+    surface_figure,
+    verdict_label,
+)
 from gdviz.lesson import DEFAULT_SURFACE, Lesson, Settings
 from gdviz.links import MAX_STEPS, check_link, format_rates, parse_rates
 from gdviz.optimizers import OPTIMIZERS, make_optimizer
@@ -48,6 +56,21 @@ def show_link_problems() -> None:
     st.session_state["_link_checked"] = True
     problems = check_link(st.query_params.to_dict(), frozenset(load_library().surfaces))
     st.session_state["_link_problems"] = [problem.message for problem in problems]
+
+
+def _choice_from_url(key: str, options: list[str], default: str) -> None:
+    """Seed a choice widget from the link once. Streamlit's own binding would put the displayed
+    label ("Rosenbrock") in the URL; the public parameter is the key ("rosenbrock")."""
+    if key not in st.session_state:
+        value = st.query_params.get(key)
+        st.session_state[key] = value if value in options else default
+
+
+def _choice_to_url(key: str, value: str, default: str) -> None:
+    if value == default:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = value
 
 
 def _set_start(x: float, y: float) -> None:
@@ -97,15 +120,15 @@ def sidebar() -> tuple[Settings, bool]:
     keys = list(library.surfaces)
     with st.sidebar:
         st.header("Landscape")
+        _choice_from_url("surface", keys, DEFAULT_SURFACE)
         surface_key = st.selectbox(
             "Surface",
             keys,
-            index=keys.index(DEFAULT_SURFACE),
             format_func=lambda k: library.surfaces[k].name,
             key="surface",
-            bind="query-params",
             on_change=lambda: st.session_state.update(x0=None, y0=None, lr=""),
         )
+        _choice_to_url("surface", surface_key, DEFAULT_SURFACE)
         typed = st.text_input(
             "…or type a function of x and y",
             key="f",
@@ -130,8 +153,6 @@ def sidebar() -> tuple[Settings, bool]:
                 with st.expander("∇f and H"):
                     st.latex(rf"\nabla f = {objective.gradient_latex}")
                     st.latex(rf"H = {objective.hessian_latex}")
-        if not function:
-            st.caption(library.surfaces[surface_key].teaches)
 
         st.header("Start")
         left, right = st.columns(2)
@@ -152,17 +173,17 @@ def sidebar() -> tuple[Settings, bool]:
         start = (float(x0), float(y0)) if x0 is not None and y0 is not None else None
 
         st.header("Optimizer")
+        _choice_from_url("mode", ["rates", "race"], "rates")
         mode = st.radio(
-            "Compare", ["rates", "race"], key="mode", bind="query-params", horizontal=True,
+            "Compare", ["rates", "race"], key="mode", horizontal=True,
             format_func=lambda m: "learning rates" if m == "rates" else "optimizers (race)",
         )  # fmt: skip
+        _choice_to_url("mode", mode, "rates")
+        _choice_from_url("opt", list(OPTIMIZERS), "gd")
         optimizer = st.selectbox(
-            "Optimizer",
-            list(OPTIMIZERS),
-            key="opt",
-            bind="query-params",
-            format_func=OPTIMIZER_NAMES.get,
+            "Optimizer", list(OPTIMIZERS), key="opt", format_func=OPTIMIZER_NAMES.get
         )
+        _choice_to_url("opt", optimizer, "gd")
         race: tuple[str, ...] = ()
         if mode == "race":
             race = tuple(
@@ -292,7 +313,8 @@ def _verdict_row(lesson: Lesson) -> None:
         color = run_color(i)
         column.markdown(
             f"<div style='border-left:6px solid {color};padding-left:10px'>"
-            f"<b style='color:{color}'>{label}</b><br>{icons[r.status]} {r.message}</div>",
+            f"<b style='color:{color}'>{label}</b> — {icons[r.status]} {verdict_label(r)}<br>"
+            f"<small>{r.message}</small></div>",
             unsafe_allow_html=True,
         )
 
@@ -334,7 +356,7 @@ def _iterates_csv(lesson: Lesson) -> str:
 def render_lesson(lesson: Lesson, projector: bool) -> None:
     """The main area: the title, the verdicts, and the tabs."""
     style = Style(projector=projector)
-    st.title(lesson.title)
+    st.header(lesson.title)
     if lesson.teaches:
         st.markdown(lesson.teaches)
     for note in lesson.notes:

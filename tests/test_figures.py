@@ -61,9 +61,9 @@ def test_one_panel_per_run_with_shared_colour_scale(ravine):
 def test_panel_titles_name_rate_and_verdict(ravine):
     _, landscape, result = ravine
     titles = [a.text for a in comparison_figure(landscape, result).layout.annotations if a.text]
-    assert titles[0].startswith("lr = 0.002 — 500 steps, still descending")
-    assert titles[1].startswith("lr = 0.035 — converged in")
-    assert titles[2].startswith("lr = 0.041 — diverged at step")
+    assert titles[0].startswith("<b>lr = 0.002</b><br>too slow: still descending")
+    assert titles[1].startswith("<b>lr = 0.035</b><br>converged in")
+    assert titles[2].startswith("<b>lr = 0.041</b><br>diverged at step")
 
 
 def test_a_diverged_path_is_cut_at_the_view_with_an_arrow(ravine):
