@@ -281,6 +281,14 @@ def sidebar() -> tuple[Settings, bool]:
     ), bool(projector)
 
 
+def _start_from_click() -> None:
+    """on_select callback: runs before the rerun, so it may still set the start inputs."""
+    state = st.session_state.get("landscape")
+    points = state["selection"]["points"] if state else []
+    if points:
+        _set_start(points[0]["x"], points[0]["y"])
+
+
 def _with_click_grid(figure: Any, lesson: Lesson, panels: int) -> Any:
     """Overlay an invisible scatter grid on every panel: clicking a point selects it (Plotly
     sends no click events for a bare contour), and the app moves the start there."""
@@ -295,12 +303,19 @@ def _with_click_grid(figure: Any, lesson: Lesson, panels: int) -> Any:
             y=ys.ravel().astype(np.float32),
             mode="markers",
             marker={"size": 14, "opacity": 0},
+            selected={"marker": {"opacity": 0}},
+            unselected={"marker": {"opacity": 0}},
             hovertemplate="(%{x:.3g}, %{y:.3g}) — click to start here<extra></extra>",
             showlegend=False,
             xaxis=f"x{suffix}",
             yaxis=f"y{suffix}",
             name="click grid",
         )
+    # A click selects a grid point; keep every other trace fully drawn rather than dimmed.
+    figure.update_traces(unselected={"marker": {"opacity": 1}}, selector={"mode": "lines+markers"})
+    figure.update_traces(
+        unselected={"marker": {"opacity": 1}}, selector={"mode": "markers", "hoverinfo": None}
+    )
     return figure
 
 
@@ -374,19 +389,10 @@ def render_lesson(lesson: Lesson, projector: bool) -> None:
         figure = comparison_figure(
             lesson.landscape, list(lesson.results), labels=lesson.labels or None, style=style
         )
-        event = st.plotly_chart(
-            _with_click_grid(figure, lesson, runs), key="landscape", on_select="rerun",
+        st.plotly_chart(
+            _with_click_grid(figure, lesson, runs), key="landscape", on_select=_start_from_click,
             selection_mode="points", width="stretch", config={"displaylogo": False},
         )  # fmt: skip
-        points = (event or {}).get("selection", {}).get("points", []) if event else []
-        if points:
-            x, y = points[0]["x"], points[0]["y"]
-            if (round(x, 4), round(y, 4)) != (
-                st.session_state.get("x0"),
-                st.session_state.get("y0"),
-            ):
-                _set_start(x, y)
-                st.rerun()
     with three_d:
         st.plotly_chart(
             surface_figure(lesson.landscape, list(lesson.results), style=style),

@@ -1,0 +1,165 @@
+"""The app's logic through Streamlit's AppTest: widgets by key, reruns, links, bad input."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gdviz.lesson import Settings, build_lesson
+from gdviz.surfaces import load_library
+
+TIMEOUT = 60
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def open_app(**query):
+    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in query.items():
+        app.query_params[key] = value
+    return app.run()
+
+
+def verdict_cards(app):
+    return [m.value for m in app.markdown if "border-left" in m.value]
+
+
+def test_default_page_is_a_working_lesson():
+    """No input at all: a library surface, three panels, three different verdicts."""
+    app = open_app()
+    assert not app.exception
+    assert app.header[0].value == "Ill-conditioned ravine"
+    cards = verdict_cards(app)
+    assert len(cards) == 3
+    assert "too slow" in cards[0]
+    assert "converged in" in cards[1]
+    assert "diverged at step" in cards[2]
+    assert not app.error
+
+
+def test_changing_the_surface_reruns_with_its_rates():
+    app = open_app()
+    app.selectbox(key="surface").select("rosenbrock").run()
+    assert app.header[0].value == "Rosenbrock"
+    assert "lr = 0.0019" in verdict_cards(app)[1]
+    assert (
+        app.query_params["surface"] == ["rosenbrock"] or app.query_params["surface"] == "rosenbrock"
+    )
+
+
+def test_typing_a_function_shows_its_math_and_runs_it():
+    app = open_app()
+    app.text_input(key="f").input("x^2 + 10y^2").run()
+    assert not app.exception
+    assert app.header[0].value == "f(x, y) = x^2 + 10y^2"
+    assert any("x^{2} + 10 y^{2}" in latex.value for latex in app.latex)
+    assert len(verdict_cards(app)) >= 2
+
+
+def test_a_bad_function_shows_an_error_and_keeps_the_last_good_one():
+    app = open_app()
+    app.text_input(key="f").input("x^2 + 10y^2").run()
+    app.text_input(key="f").input("x^2 + z").run()
+    assert not app.exception
+    assert any("unknown name 'z'" in error.value for error in app.error)
+    assert app.header[0].value == "f(x, y) = x^2 + 10y^2"
+
+
+def test_a_hostile_function_is_refused_like_any_other():
+    app = open_app()
+    app.text_input(key="f").input("__import__('os').system('echo hi')").run()
+    assert not app.exception
+    assert any("Cannot use this function" in error.value for error in app.error)
+    assert app.header[0].value == "Ill-conditioned ravine"
+
+
+def test_changing_rates_start_and_optimizer():
+    app = open_app()
+    app.text_input(key="lr").input("0.01, 0.03").run()
+    assert len(verdict_cards(app)) == 2
+    app.number_input(key="x0").set_value(2.0).run()
+    app.number_input(key="y0").set_value(-1.0).run()
+    assert "Start (2, -1)" in app.caption[0].value or any(
+        "Start (2, -1)" in c.value for c in app.caption
+    )
+    app.selectbox(key="opt").select("adam").run()
+    assert not app.exception
+    assert "lr = 0.01" in verdict_cards(app)[0]
+
+
+def test_bad_rates_text_falls_back_to_automatic_rates():
+    app = open_app()
+    app.text_input(key="lr").input("0.1, fast").run()
+    assert any("'fast' is not a number" in error.value for error in app.error)
+    assert len(verdict_cards(app)) == 3
+
+
+def test_query_parameters_restore_the_state():
+    app = open_app(
+        surface="himmelblau", x0="1", y0="1", opt="momentum", lr="0.001,0.005", steps="300"
+    )
+    assert not app.exception
+    assert app.header[0].value == "Himmelblau"
+    assert app.selectbox(key="opt").value == "momentum"
+    assert app.number_input(key="x0").value == 1.0
+    cards = verdict_cards(app)
+    assert len(cards) == 2
+    assert "lr = 0.001" in cards[0]
+    assert any("up to 300 steps" in c.value for c in app.caption)
+
+
+def test_a_typed_function_in_a_link():
+    app = open_app(f="(1-x)^2 + 100(y-x^2)^2", x0="-1", y0="1", lr="0.0005,0.001,0.003")
+    assert app.header[0].value.startswith("f(x, y) = (1-x)^2")
+    assert len(verdict_cards(app)) == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"surface": "nope"}, "no such surface"),
+        ({"opt": "sgd9"}, "unknown optimizer"),
+        ({"x0": "abc"}, "not a number"),
+        ({"f": "__import__('os')"}, "unexpected character"),
+        ({"steps": "-4"}, "whole number"),
+    ],
+)
+def test_bad_link_values_get_a_message_and_defaults(query, message):
+    app = open_app(**query)
+    assert not app.exception
+    assert any(message in w.value for w in app.warning)
+    assert len(verdict_cards(app)) >= 1
+
+
+def test_race_mode_runs_one_panel_per_optimizer():
+    app = open_app(surface="rosenbrock", mode="race", steps="500")
+    assert not app.exception
+    cards = verdict_cards(app)
+    assert len(cards) == 4
+    assert "adam" in cards[3]
+
+
+def test_bad_hyperparameters_do_not_break_the_page():
+    app = open_app(opt="momentum")
+    app.number_input(key="hp_momentum_momentum").set_value(1.5).run()
+    assert not app.exception
+    assert any("These settings cannot run" in e.value for e in app.error)
+
+
+@pytest.mark.parametrize("key", list(load_library().surfaces))
+def test_the_rates_the_page_shows_behave_as_labelled(key):
+    """On every library surface the default page's three runs are slow, good and diverging."""
+    lesson = build_lesson(Settings(surface=key))
+    slow, good, diverging = lesson.results[0]
+    assert slow.status == "max_steps"
+    assert diverging.status == "diverged"
+    assert good.status == ("converged" if lesson.landscape.minima else "diverged")
+
+
+@pytest.mark.parametrize("key", ["rosenbrock", "himmelblau", "two_basins", "plateau"])
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_proposed_rates_on_library_surfaces_for_other_optimizers(key, optimizer):
+    lesson = build_lesson(Settings(surface=key, optimizer=optimizer, steps=500))
+    statuses = [r.status for r in lesson.results[0]]
+    assert lesson.rates_source == "proposed by a sweep"
+    assert statuses[-1] == "diverged"
+    assert "max_steps" in statuses or "converged" in statuses
