@@ -1,0 +1,138 @@
+"""Real-browser tests: the running app driven by Playwright in Debian's chromium.
+
+Skipped, with the reason, where chromium or Playwright is missing; `.ci/run` installs chromium.
+"""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium")
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"
+    ),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+        ],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.terminate()
+        pytest.fail("the app did not start within 60 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        instance = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def wait_for_charts(page):
+    page.wait_for_selector(".js-plotly-plot .contour", timeout=60_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+
+
+def test_the_page_loads_with_charts_and_no_error(server, page):
+    page.goto(server)
+    wait_for_charts(page)
+    assert page.locator(".js-plotly-plot").count() >= 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    text = page.inner_text("body")
+    assert "Ill-conditioned ravine" in text
+    assert "converged in" in text
+    assert "diverged at step" in text
+
+
+def test_a_shared_link_shows_its_verdicts(server, page):
+    page.goto(f"{server}/?surface=rosenbrock&lr=0.0002,0.0019,0.003")
+    wait_for_charts(page)
+    page.wait_for_selector("text=converged in 16112 steps", timeout=60_000)
+    text = page.inner_text("body")
+    assert "Rosenbrock" in text
+    assert "diverged at step 4" in text
+
+
+def test_typing_a_function_updates_the_panels(server, page):
+    page.goto(server)
+    wait_for_charts(page)
+    box = page.get_by_label("…or type a function of x and y")
+    box.fill("x^2 + 10y^2")
+    box.press("Enter")
+    page.wait_for_selector("text=f(x, y) = x^2 + 10y^2", timeout=60_000)
+    wait_for_charts(page)
+    assert "f=x%5E2" in page.url or "f=x^2" in page.url or "f=x%5e2" in page.url.lower()
+
+
+def test_a_click_on_the_landscape_moves_the_start(server, page):
+    page.goto(f"{server}/?surface=round_bowl")
+    wait_for_charts(page)
+    panel = page.locator(".js-plotly-plot .nsewdrag").first
+    box = panel.bounding_box()
+    x, y = box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.25
+    page.mouse.move(x, y)
+    page.wait_for_timeout(300)
+    page.mouse.click(x, y)
+    page.wait_for_function(
+        "document.querySelector('input[aria-label=\"x₀\"]') && document.querySelector('input[aria-label=\"x₀\"]').value !== ''",
+        timeout=30_000,
+    )
+    start_x = float(page.get_by_label("x₀").input_value())
+    start_y = float(page.get_by_label("y₀").input_value())
+    assert start_x < 0 < start_y  # the upper-left quarter of a view centred on 0
+    assert "x0=" in page.url
