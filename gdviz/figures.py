@@ -552,9 +552,10 @@ def surface_figure(
     grid = landscape_grid(landscape, SURFACE_GRID)
     height = grid.colour
     # Clip the top so that a few towering values do not flatten the interesting part.
+    # and the bottom, so that the needle-thin log valley of a steep surface does not look like a comb.
     ceiling = float(np.percentile(height, 98))
-    floor = float(height.min())
-    clipped = np.minimum(height, ceiling)
+    floor = float(np.percentile(height, 2)) if grid.log else float(height.min())
+    clipped = np.clip(height, floor, ceiling)
     lift = 0.02 * max(ceiling - floor, 1e-12)
     figure = go.Figure(
         go.Surface(
@@ -575,7 +576,7 @@ def surface_figure(
         end = _visible_end(run, landscape.view)
         indices = thin_path(run.path[: end + 1], 300)
         points = run.path[indices]
-        z = np.minimum(grid.colour_of(run.loss[indices]), ceiling) + lift
+        z = np.clip(grid.colour_of(run.loss[indices]), floor, ceiling) + lift
         figure.add_trace(
             go.Scatter3d(
                 x=points[:, 0],
@@ -600,7 +601,7 @@ def surface_figure(
             },
             "aspectmode": "manual",
             "aspectratio": {"x": 1, "y": (y_high - y_low) / (x_high - x_low), "z": 0.6},
-            "camera": {"eye": {"x": 1.5, "y": -1.5, "z": 1.1}},
+            "camera": {"eye": {"x": 1.25, "y": -1.35, "z": 0.95}},
         },
         font={"size": style.font},
         margin={"l": 0, "r": 0, "t": 30, "b": 0},

@@ -209,7 +209,7 @@ def sidebar() -> tuple[Settings, bool]:
             "Step budget", min_value=1, max_value=MAX_STEPS, value=None, step=100, key="steps",
             bind="query-params", placeholder="the surface's",
         )  # fmt: skip
-        projector = st.toggle("Projector mode (large text)", key="big")
+        projector = st.toggle("Projector mode (large text)", key="big", bind="query-params")
 
         with st.expander("Advanced: hyperparameters, schedule, clipping, noise, stopping"):
             hyperparameters = _hyperparameter_inputs(optimizer)
@@ -381,85 +381,102 @@ def render_lesson(lesson: Lesson, projector: bool) -> None:
         f"Start ({lesson.start[0]:.4g}, {lesson.start[1]:.4g}) · rates {format_rates(lesson.rates)} "
         f"({lesson.rates_source}) · up to {lesson.steps} steps · {_stability_text(lesson)}"
     )
-    panels, three_d, curves, math_tab, data_tab = st.tabs(
-        ["Landscapes", "3-D", "Loss curves", "The math", "Data"]
-    )
+    # The tabs track which one is open, so the hidden ones cost nothing on a rerun.
+    tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
+    for tab, draw in zip(tabs, TABS.values(), strict=True):
+        if tab.open is not False:  # None where the state is not tracked (then draw them all)
+            with tab:
+                draw(lesson, style)
+
+
+def _landscapes_tab(lesson: Lesson, style: Style) -> None:
     runs = sum(len(result) for result in lesson.results)
-    with panels:
-        figure = comparison_figure(
-            lesson.landscape, list(lesson.results), labels=lesson.labels or None, style=style
+    figure = comparison_figure(
+        lesson.landscape, list(lesson.results), labels=lesson.labels or None, style=style
+    )
+    st.plotly_chart(
+        _with_click_grid(figure, lesson, runs), key="landscape", on_select=_start_from_click,
+        selection_mode="points", width="stretch", config={"displaylogo": False},
+    )  # fmt: skip
+
+
+def _surface_tab(lesson: Lesson, style: Style) -> None:
+    figure = surface_figure(lesson.landscape, list(lesson.results), style=style)
+    st.plotly_chart(figure, key="surface3d", width="stretch", config={"displaylogo": False})
+
+
+def _curves_tab(lesson: Lesson, style: Style) -> None:
+    figure = curves_figure(
+        list(lesson.results), f_min=lesson.f_min, labels=lesson.labels or None, style=style
+    )
+    st.plotly_chart(figure, key="curves", width="stretch", config={"displaylogo": False})
+
+
+def _math_tab(lesson: Lesson, style: Style) -> None:
+    objective = lesson.objective
+    st.latex(f"f(x, y) = {objective.latex}")
+    st.latex(rf"\nabla f = {objective.gradient_latex} \qquad H = {objective.hessian_latex}")
+    note = lesson.stability
+    if note is not None:
+        condition = (
+            f" (condition number {note.largest_eigenvalue / note.smallest_eigenvalue:.3g})"
+            if note.smallest_eigenvalue > 0
+            else ""
         )
-        st.plotly_chart(
-            _with_click_grid(figure, lesson, runs), key="landscape", on_select=_start_from_click,
-            selection_mode="points", width="stretch", config={"displaylogo": False},
-        )  # fmt: skip
-    with three_d:
-        st.plotly_chart(
-            surface_figure(lesson.landscape, list(lesson.results), style=style),
-            key="surface3d",
-            width="stretch",
-        )
-    with curves:
-        st.plotly_chart(
-            curves_figure(list(lesson.results), f_min=lesson.f_min, labels=lesson.labels or None, style=style),
-            key="curves", width="stretch",
-        )  # fmt: skip
-    with math_tab:
-        objective = lesson.objective
-        st.latex(f"f(x, y) = {objective.latex}")
-        st.latex(rf"\nabla f = {objective.gradient_latex} \qquad H = {objective.hessian_latex}")
-        note = lesson.stability
-        if note is not None:
-            st.markdown(
-                f"At {note.where} the Hessian's eigenvalues are λ_min = {note.smallest_eigenvalue:.4g} and "
-                f"λ_max = {note.largest_eigenvalue:.4g}"
-                + (
-                    f" (condition number {note.largest_eigenvalue / note.smallest_eigenvalue:.3g})."
-                    if note.smallest_eigenvalue > 0
-                    else "."
-                )
-            )
         st.markdown(
-            "Near a minimum x*, f ≈ f(x*) + ½ (x − x*)ᵀ H (x − x*), so one step of gradient descent "
-            "multiplies the error along each eigenvector of H by **(1 − lr·λ)**. The run shrinks towards "
-            "the minimum only if |1 − lr·λ| < 1 for every λ, that is **lr < 2/λ_max**. Just below the bound "
-            "the steep direction flips sign every step (oscillation); above it the flips grow (divergence); "
-            "far below it the flat direction, shrinking by (1 − lr·λ_min), crawls."
+            f"At {note.where} the Hessian's eigenvalues are λ_min = {note.smallest_eigenvalue:.4g} and "
+            f"λ_max = {note.largest_eigenvalue:.4g}{condition}."
         )
-        st.markdown(_stability_text(lesson))
-    with data_tab:
-        labels = [
-            f"{i}: {lesson.labels[i] if lesson.labels else f'lr = {r.lr:.3g}'} — {r.status}"
-            for i, r in enumerate(r for result in lesson.results for r in result)
-        ]
-        choice = st.selectbox(
-            "Run", range(len(labels)), format_func=labels.__getitem__, key="data_run"
-        )
-        run_records = [r for result in lesson.results for r in result]
-        chosen = run_records[int(choice)]
-        st.dataframe(
-            {
-                "step": np.arange(chosen.nit + 1),
-                "x": chosen.path[:, 0],
-                "y": chosen.path[:, 1],
-                "f": chosen.loss,
-                "|∇f|": chosen.grad_norm,
-            },
-            height=320,
-        )
-        document = {"runs": [r for result in lesson.results for r in result.to_dict()["runs"]]}
-        left, right = st.columns(2)
-        left.download_button(
-            "Download iterates (CSV)",
-            _iterates_csv(lesson),
-            "gdviz-runs.csv",
-            "text/csv",
-            key="csv",
-        )
-        right.download_button(
-            "Download runs (JSON)",
-            json.dumps(document, allow_nan=False),
-            "gdviz-runs.json",
-            "application/json",
-            key="json",
-        )
+    st.markdown(
+        "Near a minimum x*, f ≈ f(x*) + ½ (x − x*)ᵀ H (x − x*), so one step of gradient descent "
+        "multiplies the error along each eigenvector of H by **(1 − lr·λ)**. The run shrinks towards "
+        "the minimum only if |1 − lr·λ| < 1 for every λ, that is **lr < 2/λ_max**. Just below the bound "
+        "the steep direction flips sign every step (oscillation); above it the flips grow (divergence); "
+        "far below it the flat direction, shrinking by (1 − lr·λ_min), crawls."
+    )
+    st.markdown(_stability_text(lesson))
+
+
+def _data_tab(lesson: Lesson, style: Style) -> None:
+    records = [r for result in lesson.results for r in result]
+    labels = [
+        f"{i}: {lesson.labels[i] if lesson.labels else f'lr = {r.lr:.3g}'} — {r.status}"
+        for i, r in enumerate(records)
+    ]
+    choice = st.selectbox("Run", range(len(labels)), format_func=labels.__getitem__, key="data_run")
+    chosen = records[int(choice)]
+    st.dataframe(
+        {
+            "step": np.arange(chosen.nit + 1),
+            "x": chosen.path[:, 0],
+            "y": chosen.path[:, 1],
+            "f": chosen.loss,
+            "|∇f|": chosen.grad_norm,
+        },
+        height=320,
+    )
+    left, right = st.columns(2)
+    # Callables: the files are made only when a button is clicked, not on every rerun.
+    left.download_button(
+        "Download iterates (CSV)",
+        lambda: _iterates_csv(lesson),
+        "gdviz-runs.csv",
+        "text/csv",
+        key="csv",
+    )
+    right.download_button(
+        "Download runs (JSON)",
+        lambda: json.dumps({"runs": [r.to_dict() for r in records]}, allow_nan=False),
+        "gdviz-runs.json",
+        "application/json",
+        key="json",
+    )
+
+
+TABS = {
+    "Landscapes": _landscapes_tab,
+    "3-D": _surface_tab,
+    "Loss curves": _curves_tab,
+    "The math": _math_tab,
+    "Data": _data_tab,
+}

@@ -1,0 +1,55 @@
+"""Screenshots of every tab of the running app, for the README and for looking at.
+
+Usage: start the app (``streamlit run app.py``), then
+``python docs/take_screenshots.py [URL] [OUT_DIR]``. Needs Playwright and Debian's chromium.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+TABS = ["Landscapes", "3-D", "Loss curves", "The math", "Data"]
+SIZES = {"1600x1000": (1600, 1000), "1280x720": (1280, 720)}
+
+
+def main() -> None:
+    base = sys.argv[1] if len(sys.argv) > 1 else "http://localhost:8501"
+    out = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/images")
+    out.mkdir(parents=True, exist_ok=True)
+    lessons = {
+        "ravine": "",
+        "rosenbrock": "?surface=rosenbrock",
+        "race": "?surface=rosenbrock&mode=race&steps=3000",
+    }
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=shutil.which("chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        for size_name, (width, height) in SIZES.items():
+            for lesson, query in lessons.items():
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.goto(base + query + ("&big=true" if size_name == "1280x720" and query else ""))
+                page.wait_for_selector(".js-plotly-plot .contour", timeout=60_000)
+                page.wait_for_timeout(2500)
+                tabs = TABS if lesson == "rosenbrock" else ["Landscapes"]
+                for tab in tabs:
+                    page.get_by_role("tab", name=tab).click()
+                    page.wait_for_timeout(2500)
+                    # Scroll so the picture shows the tab's content, not the page header.
+                    page.get_by_role("tab", name=tab).scroll_into_view_if_needed()
+                    page.mouse.wheel(0, 420 if height >= 1000 else 520)
+                    page.wait_for_timeout(600)
+                    name = f"{lesson}-{tab.lower().replace(' ', '-').replace('3-d', '3d')}-{size_name}.png"
+                    page.screenshot(path=str(out / name))
+                    print(out / name)
+                page.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
