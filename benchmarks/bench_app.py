@@ -1,0 +1,142 @@
+"""App speed, measured in one run: server-side reruns and what a browser sees.
+
+Run by hand: ``python benchmarks/bench_app.py``. Prints:
+
+* the server-side time of a rerun after changing a learning rate (Streamlit's AppTest runs the
+  script in this process), against a minimal Streamlit app with two Plotly charts rerun the same
+  way — goal: no more than 3× the minimal app;
+* in headless chromium (Debian's, skipped if missing): the time until the first page is
+  complete with its charts (goal < 5 s) and until the panels are redrawn after a rate is
+  changed (goal < 1 s).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMAL_APP = textwrap.dedent(
+    """
+    import numpy as np
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    n = st.slider("n", 10, 1000, 100, key="n")
+    x = np.linspace(0, 1, n)
+    st.plotly_chart(go.Figure(go.Scatter(x=x, y=np.sin(10 * x))), key="a")
+    st.plotly_chart(go.Figure(go.Scatter(x=x, y=np.cos(10 * x))), key="b")
+    """
+)
+
+
+def best_of(times: list[float]) -> float:
+    return min(times)
+
+
+def server_side() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        minimal_path = Path(folder) / "minimal.py"
+        minimal_path.write_text(MINIMAL_APP)
+        minimal = AppTest.from_file(str(minimal_path), default_timeout=60).run()
+        minimal_times = []
+        for value in range(200, 900, 100):
+            start = time.perf_counter()
+            minimal.slider(key="n").set_value(value).run()
+            minimal_times.append(time.perf_counter() - start)
+
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    app_times = []
+    for good in (0.030, 0.031, 0.032, 0.033, 0.034, 0.036, 0.037):
+        start = time.perf_counter()
+        app.text_input(key="lr").input(f"0.002, {good}, 0.041").run()
+        app_times.append(time.perf_counter() - start)
+        assert not app.exception
+    ratio = best_of(app_times) / best_of(minimal_times)
+    print("server-side rerun after changing a rate (AppTest, best of 7)")
+    print(f"  minimal app with two Plotly charts: {best_of(minimal_times) * 1e3:7.1f} ms")
+    print(f"  gdviz default lesson (3 panels):    {best_of(app_times) * 1e3:7.1f} ms")
+    print(f"  ratio: {ratio:.2f}× (goal ≤ 3×: {'PASS' if ratio <= 3 else 'FAIL'})")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def in_the_browser() -> None:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        print("\nbrowser timings skipped: Debian's chromium is not installed")
+        return
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=chromium,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.goto(url)  # warm the server's caches once, as a teacher's rehearsal would
+            page.wait_for_selector(".js-plotly-plot .contour", timeout=60_000)
+            first_loads = []
+            for _ in range(3):
+                page = browser.new_page(viewport={"width": 1600, "height": 1000})
+                start = time.perf_counter()
+                page.goto(url)
+                page.wait_for_selector("text=converged in 213 steps", timeout=60_000)
+                page.wait_for_selector(".js-plotly-plot .contour", timeout=60_000)
+                first_loads.append(time.perf_counter() - start)
+            redraws = []
+            box = page.get_by_role("textbox", name="Learning rates")
+            for good in ("0.031", "0.032", "0.033"):
+                box.fill(f"0.002, {good}, 0.041")
+                start = time.perf_counter()
+                box.press("Enter")
+                page.wait_for_selector(
+                    f".js-plotly-plot text.annotation-text >> text=lr = {good}", timeout=30_000
+                )
+                redraws.append(time.perf_counter() - start)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print("\nheadless chromium, 1600×1000 (best of 3)")
+    print(
+        f"  first page complete with charts: {best_of(first_loads):6.2f} s (goal < 5 s: {'PASS' if best_of(first_loads) < 5 else 'FAIL'})"
+    )
+    print(
+        f"  panels redrawn after a new rate:  {best_of(redraws):6.2f} s (goal < 1 s: {'PASS' if best_of(redraws) < 1 else 'FAIL'})"
+    )
+    print(
+        f"  (all first loads: {', '.join(f'{t:.2f}' for t in first_loads)} s; redraws: {', '.join(f'{t:.2f}' for t in redraws)} s)"
+    )
+
+
+if __name__ == "__main__":
+    server_side()
+    in_the_browser()
