@@ -265,6 +265,7 @@ def _path_traces(
         "hovertemplate": template,
         "name": name,
         "showlegend": False,
+        "unselected": {"marker": {"opacity": 1}},  # a click on the grid must not dim the paths
     }
     start = {
         "type": "scatter",
@@ -368,8 +369,12 @@ def comparison_figure(
     style: Style | None = None,
     playback: bool = True,
     height: int | None = None,
+    click_grid: int = 0,
 ) -> go.Figure:
     """One contour panel per run, side by side, sharing axes and one colour scale.
+
+    ``click_grid`` > 0 lays an invisible n × n grid of points over every panel: Plotly sends
+    no click events for a bare contour, but a click on a grid point selects it.
 
     ``result`` is one RunResult (one panel per run: slow | good | diverging) or several (one per
     optimizer, their runs in order). ``labels`` replaces "lr = …" in the panel titles. Traces
@@ -402,6 +407,26 @@ def comparison_figure(
     annotations: list[dict] = []
     layout: dict = {}
     marked = _marked_points(landscape, style)
+    if click_grid:
+        grid_x, grid_y = np.meshgrid(
+            np.linspace(x_low, x_high, click_grid, dtype=np.float32),
+            np.linspace(y_low, y_high, click_grid, dtype=np.float32),
+        )
+        invisible = {"opacity": 0}
+        marked.append(
+            {
+                "type": "scatter",
+                "x": grid_x.ravel(),
+                "y": grid_y.ravel(),
+                "mode": "markers",
+                "marker": {"size": 14, "opacity": 0},
+                "selected": {"marker": invisible},
+                "unselected": {"marker": invisible},
+                "hovertemplate": "(%{x:.3g}, %{y:.3g}) — click to start here<extra></extra>",
+                "showlegend": False,
+                "name": "click grid",
+            }
+        )
     for i, (run, lr_factors) in enumerate(runs):
         suffix = "" if i == 0 else str(i + 1)
         axes = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
@@ -497,6 +522,7 @@ def _playback(
         for run, end, indices in zip(runs, ends, kept, strict=True):
             upto = min(int(step), end)
             points = run.path[np.append(indices[indices < upto], upto)]
+            points = points.astype(np.float32)
             data.append({"type": "scatter", "x": points[:, 0], "y": points[:, 1]})
         frames.append({"data": data, "traces": path_indices, "name": str(int(step))})
     still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}

@@ -289,36 +289,6 @@ def _start_from_click() -> None:
         _set_start(points[0]["x"], points[0]["y"])
 
 
-def _with_click_grid(figure: Any, lesson: Lesson, panels: int) -> Any:
-    """Overlay an invisible scatter grid on every panel: clicking a point selects it (Plotly
-    sends no click events for a bare contour), and the app moves the start there."""
-    (x_low, x_high), (y_low, y_high) = lesson.landscape.view
-    xs, ys = np.meshgrid(
-        np.linspace(x_low, x_high, CLICK_GRID), np.linspace(y_low, y_high, CLICK_GRID)
-    )
-    for i in range(panels):
-        suffix = "" if i == 0 else str(i + 1)
-        figure.add_scatter(
-            x=xs.ravel().astype(np.float32),
-            y=ys.ravel().astype(np.float32),
-            mode="markers",
-            marker={"size": 14, "opacity": 0},
-            selected={"marker": {"opacity": 0}},
-            unselected={"marker": {"opacity": 0}},
-            hovertemplate="(%{x:.3g}, %{y:.3g}) — click to start here<extra></extra>",
-            showlegend=False,
-            xaxis=f"x{suffix}",
-            yaxis=f"y{suffix}",
-            name="click grid",
-        )
-    # A click selects a grid point; keep every other trace fully drawn rather than dimmed.
-    figure.update_traces(unselected={"marker": {"opacity": 1}}, selector={"mode": "lines+markers"})
-    figure.update_traces(
-        unselected={"marker": {"opacity": 1}}, selector={"mode": "markers", "hoverinfo": None}
-    )
-    return figure
-
-
 def _verdict_row(lesson: Lesson) -> None:
     runs = [r for result in lesson.results for r in result]
     columns = st.columns(len(runs))
@@ -390,12 +360,15 @@ def render_lesson(lesson: Lesson, projector: bool) -> None:
 
 
 def _landscapes_tab(lesson: Lesson, style: Style) -> None:
-    runs = sum(len(result) for result in lesson.results)
     figure = comparison_figure(
-        lesson.landscape, list(lesson.results), labels=lesson.labels or None, style=style
+        lesson.landscape,
+        list(lesson.results),
+        labels=lesson.labels or None,
+        style=style,
+        click_grid=CLICK_GRID,
     )
     st.plotly_chart(
-        _with_click_grid(figure, lesson, runs), key="landscape", on_select=_start_from_click,
+        figure, key="landscape", on_select=_start_from_click,
         selection_mode="points", width="stretch", config={"displaylogo": False},
     )  # fmt: skip
 
