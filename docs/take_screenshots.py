@@ -33,13 +33,13 @@ def main() -> None:
         for size_name, (width, height) in SIZES.items():
             for lesson, query in lessons.items():
                 page = browser.new_page(viewport={"width": width, "height": height})
-                page.goto(base + query + ("&big=true" if size_name == "1280x720" and query else ""))
+                page.goto(base + query)
                 page.wait_for_selector(".js-plotly-plot .contour", timeout=60_000)
                 page.wait_for_timeout(2500)
                 tabs = TABS if lesson == "rosenbrock" else ["Landscapes"]
                 for tab in tabs:
                     page.get_by_role("tab", name=tab).click()
-                    page.wait_for_timeout(2500)
+                    page.wait_for_timeout(6000)  # the tab reruns the script and draws its chart
                     # Scroll so the picture shows the tab's content, not the page header.
                     page.get_by_role("tab", name=tab).scroll_into_view_if_needed()
                     page.mouse.wheel(0, 420 if height >= 1000 else 520)

@@ -463,7 +463,7 @@ def comparison_figure(
                 "xanchor": "center",
                 "yanchor": "bottom",
                 "showarrow": False,
-                "font": {"size": style.title_font},
+                "font": {"size": style.title_font if n <= 3 else round(style.title_font * 0.85)},
             }
         )
         arrow = _escape_arrow(run, landscape.view, style, suffix)
@@ -627,7 +627,7 @@ def surface_figure(
             },
             "aspectmode": "manual",
             "aspectratio": {"x": 1, "y": (y_high - y_low) / (x_high - x_low), "z": 0.6},
-            "camera": {"eye": {"x": 1.25, "y": -1.35, "z": 0.95}},
+            "camera": {"eye": {"x": 0.95, "y": -1.05, "z": 0.75}},
         },
         font={"size": style.font},
         margin={"l": 0, "r": 0, "t": 30, "b": 0},

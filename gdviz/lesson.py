@@ -171,6 +171,7 @@ def build_lesson(settings: Settings) -> Lesson:
     if settings.mode == "race":
         racers = settings.race or ("gd",)
         rate = rates[len(rates) // 2] if len(rates) > 1 else rates[0]
+        rates = (rate,)  # every racer runs at this one rate
         results = tuple(
             run(
                 objective,
@@ -181,7 +182,7 @@ def build_lesson(settings: Settings) -> Lesson:
             )
             for name in racers
         )
-        labels = tuple(f"{name}, lr = {rate:.3g}" for name in racers)
+        labels = tuple(racers)  # the shared rate is in the caption; panels stay narrow
     else:
         results = (run(objective, optimizer, [start], list(rates), **options),)
         labels = ()

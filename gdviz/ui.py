@@ -375,7 +375,10 @@ def _landscapes_tab(lesson: Lesson, style: Style) -> None:
 
 def _surface_tab(lesson: Lesson, style: Style) -> None:
     figure = surface_figure(lesson.landscape, list(lesson.results), style=style)
-    st.plotly_chart(figure, key="surface3d", width="stretch", config={"displaylogo": False})
+    # No scroll-zoom: scrolling the page over the scene must scroll the page, not zoom the camera.
+    st.plotly_chart(
+        figure, key="surface3d", width="stretch", config={"displaylogo": False, "scrollZoom": False}
+    )
 
 
 def _curves_tab(lesson: Lesson, style: Style) -> None:
