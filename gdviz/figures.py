@@ -1,16 +1,30 @@
 """Pure Plotly figure builders: data in, ``go.Figure`` out — no Streamlit.
 
-The same figures serve the app, a notebook and an exported file:
+The same figures serve the app, a notebook and an exported file. What to draw under the paths
+is a :class:`Landscape` (objective, view window, marked points); the runs are a
+:class:`~gdviz.engine.RunResult` (or several, one per optimizer):
 
-* :func:`comparison_figure` — one 2-D contour panel per run (slow | good | diverging, or one per
-  optimizer), shared axes and one colour scale, each titled with its rate and verdict, with
-  play/pause and a step slider that move every panel together;
-* :func:`surface_figure` — the landscape in 3-D with every path lifted onto it;
-* :func:`curves_figure` — loss and gradient norm against the step, on log axes.
+* :func:`comparison_figure` — one 2-D contour panel per run (slow | good | diverging, or one
+  per optimizer), shared axes and one colour scale, each titled with its rate and verdict,
+  with play/pause and a step slider that move every panel together;
+* :func:`landscape_figure` — the same picture with every run in one panel;
+* :func:`surface_figure` — the landscape in 3-D with every path draped onto it;
+* :func:`curves_figure` — loss gap f − f* and gradient norm |∇f| against the step.
 
-Runs keep one colour everywhere (Okabe–Ito, safe for colour-blind viewers). Nothing that is
-not finite reaches a figure; long paths are thinned without losing their turns; grids are
-sized for a browser and sent as float32.
+Conventions, the same in every figure:
+
+* Run i has colour :func:`run_color` ``(i)`` (Okabe–Ito, safe for colour-blind viewers).
+* Steep landscapes (Rosenbrock, Beale, Goldstein–Price) are coloured by log₁₀(f − f_min + ε),
+  chosen automatically from the spread of f over the view (see :data:`LOG_COLOUR_RATIO`);
+  colour-bar and 3-D axis ticks are labelled with real f values either way.
+* Axis ranges always equal the view. A diverged run's path is cut where it first leaves the
+  view; a ✗ marks its last point inside and an arrow shows the direction it flew off.
+* Nothing non-finite reaches a figure; paths of thousands of steps are thinned by
+  :func:`thin_path`, keeping their turns; grids are sized for a browser (contours 200²,
+  surface 120²) and sent as float32.
+* The loss curves plot f − f* on a log axis, f* being the known global minimum (or the lowest
+  loss any run reached), floored at a tiny positive gap: this works for losses that are ≤ 0
+  too, and shows the linear convergence of gradient descent as a straight line.
 """
 
 from __future__ import annotations
@@ -19,56 +33,96 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from gdviz.engine import Run, RunResult, View
 from gdviz.expression import Objective
 from gdviz.surfaces import Point, Surface
 
 __all__ = [
+    "LOG_COLOUR_RATIO",
+    "MAX_FRAMES",
     "RUN_COLORS",
+    "Grid",
     "Landscape",
     "Style",
     "comparison_figure",
     "curves_figure",
+    "landscape_figure",
     "landscape_grid",
     "panel_title",
+    "rate_text",
     "run_color",
+    "run_colors",
     "surface_figure",
     "thin_path",
+    "verdict_label",
 ]
 
 RUN_COLORS = (
-    "#0072B2",
-    "#009E73",
-    "#D55E00",
-    "#CC79A7",
-    "#E69F00",
-    "#56B4E9",
-    "#000000",
-    "#F0E442",
+    "#0072B2",  # blue
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#F0E442",  # yellow
 )
 """Okabe–Ito colours, in the order runs get them (slow blue, good green, diverging vermillion)."""
 
 CONTOUR_GRID = 200
+"""Grid points per side for the contour panels."""
 SURFACE_GRID = 120
+"""Grid points per side for the 3-D surface."""
+CONTOUR_LEVELS = 24
+"""Contour levels, equally spaced on the colour scale (so per decade when log-coloured)."""
 MAX_PATH_POINTS = 400
-MAX_FRAMES = 40
-FRAME_PATH_POINTS = 120
-LOG_COLOUR_RATIO = 50.0
-"""Colour by log(f − f_min + ε) when f's range over the view is this many times the height of
-its lowest quarter (f_25% − f_min): Rosenbrock, Beale and Goldstein–Price, not the bowls."""
+"""Most points drawn per path (see :func:`thin_path`)."""
+MAX_CURVE_POINTS = 800
+"""Most points drawn per loss or gradient-norm curve."""
+MAX_FRAMES = 60
+"""Most playback frames; the steps shown are sampled, densely at the start."""
+LOG_COLOUR_RATIO = 12.0
+"""Colour by log(f − f_min + ε) when (f_max − f_min) / (f_median − f_min) over the view exceeds
+this: then over half of the view would sit in the lowest twelfth of a linear colour scale.
+Rosenbrock (17), three-hump camel (15), Goldstein–Price (150), Beale (470) get log colours;
+the bowls, Booth and Matyas (≤ 11) stay linear."""
 
-LANDSCAPE_SCALE = [[0.0, "#fbfbf8"], [0.35, "#d9dde3"], [0.7, "#9aa3b0"], [1.0, "#4a5261"]]
-"""A light grey-blue ramp: the coloured paths stay the most visible thing on the page."""
+LANDSCAPE_SCALE = [
+    [0.0, "#fcfcfa"],
+    [0.12, "#e4e7eb"],
+    [0.4, "#c3c9d2"],
+    [0.75, "#8d97a6"],
+    [1.0, "#4a5261"],
+]
+"""A light grey-blue ramp, low = light: the coloured paths stay the most visible thing."""
+
+_MARKS = {
+    # kind: (label, 2-D symbol, 3-D symbol, fill)
+    "global": ("global minimum", "star", "diamond", "#F0E442"),
+    "local": ("local minimum", "diamond", "diamond", "#E69F00"),
+    "saddle": ("saddle point", "x-thin", "cross", "#000000"),
+}
+_ENDS = {
+    # status: (2-D symbol, 3-D symbol, glyph written next to the end point)
+    "converged": ("circle", "circle", "✓"),
+    "max_steps": ("square", "square", "…"),
+    "diverged": ("x", "x", "✗"),
+}
 
 
 def run_color(i: int) -> str:
     """The colour of run i, the same in every figure."""
     return RUN_COLORS[i % len(RUN_COLORS)]
+
+
+def run_colors(n: int) -> list[str]:
+    """The colours of runs 0 … n − 1."""
+    return [run_color(i) for i in range(n)]
 
 
 @dataclass(frozen=True)
@@ -106,6 +160,7 @@ class Landscape:
 
     @classmethod
     def from_surface(cls, surface: Surface) -> Landscape:
+        """The landscape of a library surface (its view, minima and saddles)."""
         return cls(surface.objective, surface.view, surface.minima, surface.saddles, surface.name)
 
 
@@ -115,103 +170,181 @@ class Grid:
 
     x: np.ndarray
     y: np.ndarray
-    f: np.ndarray  # finite everywhere: undefined points get the largest defined value
+    f: np.ndarray  # (len(y), len(x)), finite: undefined points get the largest defined value
     colour: np.ndarray
     log: bool
     f_min: float
     epsilon: float
 
-    def colour_of(self, f: np.ndarray) -> np.ndarray:
+    def colour_of(self, f: Any) -> np.ndarray:
         """Map loss values onto the colour (and 3-D height) scale."""
+        f = np.asarray(f, dtype=np.float64)
         if not self.log:
-            return np.asarray(f, dtype=np.float64)
-        return np.log10(
-            np.maximum(np.asarray(f, dtype=np.float64) - self.f_min, 0.0) + self.epsilon
-        )
+            return f
+        return np.log10(np.maximum(f - self.f_min, 0.0) + self.epsilon)
 
-    def colour_bar_ticks(self, count: int = 6) -> tuple[list[float], list[str]]:
-        """Tick positions on the colour scale and their labels in real f values."""
-        low, high = float(self.colour.min()), float(self.colour.max())
+    @property
+    def colour_range(self) -> tuple[float, float]:
+        """The colour (and 3-D height) scale's ends: from f_min (a known minimum counts) to
+        the top of f over the view."""
+        low = float(min(self.colour.min(), self.colour_of(self.f_min)))
+        return low, float(self.colour.max())
+
+    def colour_bar_ticks(self, count: int = 7) -> tuple[list[float], list[str]]:
+        """Tick positions on the colour scale and their labels in real f values.
+
+        Log colouring: f_min, then f about f_min + 10ᵏ for whole k (every other decade if too
+        many), rounded to one or two significant digits where that moves a tick little (f_min
+        = 3 gives 3, 4, 10, 100, …); linear: round numbers 1, 2, 2.5 or 5 × 10ᵏ apart.
+        """
+        low, high = self.colour_range
+        if high <= low:
+            return [low], [_short(self.f_min)]
         if not self.log:
-            values = np.linspace(low, high, count)
+            values = _nice_ticks(low, high, count)
             return values.tolist(), [_short(v) for v in values]
-        gaps = np.logspace(
-            math.log10(self.epsilon) + 0.5, math.log10(10**high - self.epsilon), count
-        )
-        values = self.f_min + gaps
+        first, last = math.ceil(low), math.floor(high)
+        stride = max(1, math.ceil((last - first + 1) / count))
+        gaps = 10.0 ** np.arange(last, first - 1, -stride)[::-1].astype(np.float64)
+        values = np.array([_round_tick(self.f_min, gap) for gap in gaps])
         positions = self.colour_of(values)
-        keep = (positions >= low) & (positions <= high)
-        return positions[keep].tolist(), [_short(v) for v in values[keep]]
+        if len(positions) == 0 or positions[0] - low > 0.4 * stride:
+            positions = np.concatenate([[low], positions])
+            values = np.concatenate([[self.f_min], values])
+        return positions.tolist(), _distinct_labels(values)
+
+
+def _distinct_labels(values: np.ndarray) -> list[str]:
+    """Short labels, with more digits where short ones would read the same (3 vs 3.001)."""
+    labels = [_short(v) for v in values]
+    for digits in range(4, 10):
+        if len(set(labels)) == len(labels):
+            break
+        labels = [f"{v:.{digits}g}" for v in values]
+    return labels
+
+
+def _round_tick(f_min: float, gap: float) -> float:
+    """f_min + gap, rounded to 1 or 2 significant digits if that moves it by ≤ 35 % of gap."""
+    value = f_min + gap
+    for digits in (1, 2):
+        rounded = float(f"{value:.{digits - 1}e}")
+        if rounded > f_min and abs(rounded - value) <= 0.35 * gap:
+            return rounded
+    return value
+
+
+def _nice_ticks(low: float, high: float, count: int) -> np.ndarray:
+    """Round numbers between low and high, about ``count`` of them."""
+    raw = (high - low) / max(count - 1, 1)
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    start = math.ceil(low / step - 1e-9) * step
+    return np.arange(start, high + step * 1e-9, step)
 
 
 def _short(value: float) -> str:
+    """A tick label: '0', '0.01', '2.5', '1000', '1e5', '2.5e-5'."""
+    size = abs(value)
+    if size == 0:
+        return "0"
+    if size >= 1e5 or size < 1e-3:
+        mantissa, exponent = f"{value:.2g}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+    if size >= 100:
+        return f"{value:.0f}"
     return f"{value:.3g}"
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_grid(objective: Objective, view: View, n: int) -> Grid:
+def _cached_grid(objective: Objective, view: View, n: int, f_star: float | None) -> Grid:
     (x_low, x_high), (y_low, y_high) = view
     x = np.linspace(x_low, x_high, n)
     y = np.linspace(y_low, y_high, n)
-    f = objective.value(x[None, :], y[:, None])
+    with np.errstate(all="ignore"):
+        f = np.broadcast_to(objective.value(x[None, :], y[:, None]), (n, n)).astype(np.float64)
     finite = np.isfinite(f)
     if not finite.any():
         f = np.zeros_like(f)
     elif not finite.all():
         f = np.where(finite, f, f[finite].max())
     f_min, f_max = float(f.min()), float(f.max())
-    lowest_quarter = float(np.percentile(f, 25)) - f_min
-    log = (f_max - f_min) > LOG_COLOUR_RATIO * max(lowest_quarter, 1e-300)
-    epsilon = max(lowest_quarter * 1e-3, 1e-12 * max(abs(f_min), 1.0))
+    if f_star is not None and math.isfinite(f_star):
+        f_min = min(f_min, f_star)  # the bottom of the colour scale is the true minimum
+    median_height = float(np.median(f)) - f_min
+    log = (f_max - f_min) > LOG_COLOUR_RATIO * max(median_height, 1e-300)
+    # ε: the colour scale reaches four decades below the median height, then stops.
+    epsilon = max(median_height * 1e-4, 1e-12 * max(abs(f_min), 1.0), 1e-300)
     grid = Grid(x, y, f, f, log, f_min, epsilon)
     if log:
         grid = Grid(x, y, f, grid.colour_of(f), True, f_min, epsilon)
+    for array in (x, y, f, grid.colour):
+        array.flags.writeable = False  # shared by every figure built from the cache
     return grid
 
 
 def landscape_grid(landscape: Landscape, n: int = CONTOUR_GRID) -> Grid:
-    """f on an n × n grid over the view (cached), with the colouring chosen for it."""
-    return _cached_grid(landscape.objective, landscape.view, n)
+    """f on an n × n grid over the view (cached), with the colouring chosen for it.
+
+    f_min is the lowest f on the grid, or the lowest known minimum if that is lower.
+    """
+    known = [p.f for p in landscape.minima]
+    return _cached_grid(landscape.objective, landscape.view, n, min(known) if known else None)
 
 
 def thin_path(points: np.ndarray, max_points: int = MAX_PATH_POINTS) -> np.ndarray:
-    """Indices of at most ``max_points`` path points that keep its shape.
+    """Indices of at most ``max_points`` points of a polyline that keep its shape.
 
-    Keeps the start, the end and the sharpest turns (largest change of direction), then fills
-    the rest evenly along the path.
+    ``points[thin_path(points)]`` is the thinned path. Keeps the start and the end; spends half
+    of the budget on the sharpest turns, weighted by their size (turn (1 − cos θ)/2 times the
+    shorter of the two steps, so a full reversal counts even on a straight line while the
+    jitter of tiny steps does not), and the other half on points evenly spaced along the arc
+    length (so the long early jumps are kept and the crawl into a minimum is not oversampled).
     """
+    points = np.asarray(points, dtype=np.float64)
     n = len(points)
     if n <= max_points:
         return np.arange(n)
+    if max_points < 2:
+        raise ValueError(f"max_points must be at least 2, got {max_points}")
     moves = np.diff(points, axis=0)
     lengths = np.hypot(moves[:, 0], moves[:, 1])
+    before, after = lengths[:-1], lengths[1:]
     with np.errstate(all="ignore"):
-        cosines = np.einsum("ij,ij->i", moves[1:], moves[:-1]) / (lengths[1:] * lengths[:-1])
-    turning = np.nan_to_num(1 - cosines, nan=0.0)  # 0 straight on, 2 a full reversal
+        cosines = np.einsum("ij,ij->i", moves[:-1], moves[1:]) / (before * after)
+    turn = np.nan_to_num((1.0 - cosines) / 2.0, nan=0.0) * np.minimum(before, after)
     budget = max_points - 2
-    sharpest = 1 + np.argsort(turning)[::-1][: budget // 2]
-    even = np.linspace(0, n - 1, budget - len(sharpest) + 2).round().astype(int)
-    return np.unique(np.concatenate([[0, n - 1], sharpest, even]))[:max_points]
+    n_turns = min(budget // 2, int(np.count_nonzero(turn)))
+    turns = (
+        1 + np.argpartition(turn, len(turn) - n_turns)[len(turn) - n_turns :]
+        if n_turns
+        else np.empty(0, dtype=np.intp)
+    )
+    n_even = budget - n_turns
+    arc = np.concatenate([[0.0], np.cumsum(lengths)])
+    if arc[-1] > 0:
+        even = np.searchsorted(arc, np.linspace(0.0, arc[-1], n_even + 2)[1:-1])
+    else:
+        even = np.linspace(0, n - 1, n_even + 2)[1:-1].round().astype(np.intp)
+    return np.unique(np.concatenate([[0, n - 1], turns, np.minimum(even, n - 1)]))
 
 
 def _inside(points: np.ndarray, view: View) -> np.ndarray:
     (x_low, x_high), (y_low, y_high) = view
-    return (
-        (points[:, 0] >= x_low)
-        & (points[:, 0] <= x_high)
-        & (points[:, 1] >= y_low)
-        & (points[:, 1] <= y_high)
-    )
+    x, y = points[:, 0], points[:, 1]
+    return (x >= x_low) & (x <= x_high) & (y >= y_low) & (y <= y_high)
 
 
 def _visible_end(run: Run, view: View) -> int:
-    """Index of the last point drawn: a path is cut where it first leaves the view for good."""
-    inside = _inside(run.path, view)
-    if inside.all():
+    """Index of a run's last drawn point: a diverged path is cut where it first leaves the view.
+
+    Other runs are drawn whole (a momentum run may swing outside and come back); the axes
+    clip them and never stretch.
+    """
+    if run.status != "diverged":
         return len(run.path) - 1
-    outside_after = np.flatnonzero(~inside)
-    first_out = int(outside_after[0])
-    return max(first_out - 1, 0) if run.status == "diverged" else len(run.path) - 1
+    outside = np.flatnonzero(~_inside(run.path, view))
+    return len(run.path) - 1 if len(outside) == 0 else max(int(outside[0]) - 1, 0)
 
 
 def verdict_label(run: Run) -> str:
@@ -229,135 +362,226 @@ def verdict_label(run: Run) -> str:
     return what.get(run.diagnosis, f"stopped after {run.nit} steps")
 
 
+def rate_text(lr: float) -> str:
+    """'0.0019', '1e-6', '30000': a learning rate as a teacher would write it."""
+    text = f"{lr:.3g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return f"{mantissa}e{int(exponent)}" if not 1 <= lr < 1e5 else f"{lr:.0f}"
+    return text
+
+
 def panel_title(run: Run, label: str | None = None) -> str:
     """'lr = 0.001<br>converged in 42 steps ✓' (or the optimizer's name as the label)."""
-    return f"<b>{label or f'lr = {run.lr:.3g}'}</b><br>{verdict_label(run)}"
+    return f"<b>{label or f'lr = {rate_text(run.lr)}'}</b><br>{verdict_label(run)}"
 
 
-def _hover(run: Run, lr_factors: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, str]:
-    steps = indices.astype(np.float64)
-    factors = np.concatenate([[lr_factors[0] if len(lr_factors) else 1.0], lr_factors])
-    rates = run.lr * factors[np.minimum(indices, len(factors) - 1)]
-    customdata = np.stack([steps, run.loss[indices], run.grad_norm[indices], rates], axis=1)
-    template = (
-        "step %{customdata[0]:.0f}<br>x = %{x:.4g}, y = %{y:.4g}<br>f = %{customdata[1]:.4g}"
-        "<br>|∇f| = %{customdata[2]:.3g}<br>lr = %{customdata[3]:.3g}<extra></extra>"
+def _runs(result: RunResult | Sequence[RunResult]) -> list[tuple[Run, np.ndarray]]:
+    """Every run with the schedule factors of its RunResult, in order (run i → colour i)."""
+    results = [result] if isinstance(result, RunResult) else list(result)
+    if not results or not all(isinstance(r, RunResult) for r in results):
+        raise TypeError("expected a RunResult or a non-empty list of RunResults")
+    return [(run, res.lr_factors) for res in results for run in res]
+
+
+def _rates_in_force(run: Run, lr_factors: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """The rate that produced point k (lr · schedule factor of update k; the first for k = 0)."""
+    if len(lr_factors) == 0:
+        return np.full(len(indices), run.lr)
+    factors = np.concatenate([lr_factors[:1], lr_factors])
+    return run.lr * factors[np.minimum(indices, len(factors) - 1)]
+
+
+_PATH_HOVER = (
+    "<b>%{meta}</b><br>step %{customdata[0]:.0f}<br>x = %{x:.4g}, y = %{y:.4g}"
+    "<br>f = %{customdata[1]:.4g}<br>|∇f| = %{customdata[2]:.3g}"
+    "<br>rate in force = %{customdata[3]:.3g}<extra></extra>"
+)
+
+
+@dataclass(frozen=True)
+class _DrawnPath:
+    """A run's path as drawn: thinned, cut at the view for diverged runs."""
+
+    end: int  # index of the last drawn point in run.path
+    indices: np.ndarray  # the kept steps
+    points: np.ndarray  # float32 (len(indices), 2)
+    customdata: np.ndarray  # float32 (len(indices), 4): step, f, |∇f|, rate
+
+
+def _drawn_path(run: Run, lr_factors: np.ndarray, view: View) -> _DrawnPath:
+    end = _visible_end(run, view)
+    indices = thin_path(run.path[: end + 1])
+    customdata = np.stack(
+        [
+            indices.astype(np.float64),
+            run.loss[indices],
+            run.grad_norm[indices],
+            _rates_in_force(run, lr_factors, indices),
+        ],
+        axis=1,
     )
-    return customdata, template
+    return _DrawnPath(
+        end,
+        indices,
+        run.path[indices].astype(np.float32),
+        np.clip(customdata, -3e38, 3e38).astype(np.float32),
+    )
 
 
 def _path_traces(
-    run: Run, i: int, view: View, lr_factors: np.ndarray, style: Style, name: str
+    run: Run, drawn: _DrawnPath, color: str, style: Style, name: str, legend: bool
 ) -> list[dict]:
-    end = _visible_end(run, view)
-    indices = thin_path(run.path[: end + 1])
-    points = run.path[indices]
-    customdata, template = _hover(run, lr_factors, indices)
-    color = run_color(i)
+    """The path (index 0 of the list), its start ○ and its end with the verdict glyph."""
     path = {
         "type": "scatter",
-        "x": points[:, 0],
-        "y": points[:, 1],
+        "x": drawn.points[:, 0],
+        "y": drawn.points[:, 1],
         "mode": "lines+markers",
         "line": {"color": color, "width": style.line},
-        "marker": {"size": style.marker * 0.4, "color": color},
-        "customdata": customdata,
-        "hovertemplate": template,
+        "marker": {"size": style.marker * 0.45, "color": color},
+        "customdata": drawn.customdata,
+        "meta": name.replace("<br>", " — ").replace("<b>", "").replace("</b>", ""),
+        "hovertemplate": _PATH_HOVER,
         "name": name,
-        "showlegend": False,
-        "unselected": {"marker": {"opacity": 1}},  # a click on the grid must not dim the paths
+        "legendgroup": name,
+        "showlegend": legend,
     }
+    first = run.path[0]
     start = {
         "type": "scatter",
-        "x": [run.path[0, 0]],
-        "y": [run.path[0, 1]],
+        "x": np.array([first[0]], dtype=np.float32),
+        "y": np.array([first[1]], dtype=np.float32),
         "mode": "markers",
         "marker": {
             "symbol": "circle-open",
-            "size": style.marker * 1.3,
+            "size": style.marker * 1.4,
             "color": color,
-            "line": {"width": 3},
+            "line": {"width": style.line},
         },
-        "hovertemplate": "start (%{x:.3g}, %{y:.3g})<extra></extra>",
+        "hovertemplate": "start (%{x:.4g}, %{y:.4g})<extra></extra>",
+        "legendgroup": name,
         "showlegend": False,
     }
-    symbol = {"converged": "circle", "diverged": "x", "max_steps": "square"}[run.status]
-    last = run.path[end]
+    symbol, _, glyph = _ENDS.get(run.status, _ENDS["max_steps"])
+    last = run.path[drawn.end]
     finish = {
         "type": "scatter",
-        "x": [last[0]],
-        "y": [last[1]],
-        "mode": "markers",
+        "x": np.array([last[0]], dtype=np.float32),
+        "y": np.array([last[1]], dtype=np.float32),
+        "mode": "markers+text",
         "marker": {
             "symbol": symbol,
-            "size": style.marker * 1.3,
+            "size": style.marker * (1.5 if run.status == "diverged" else 0.9),
             "color": color,
-            "line": {"width": 2, "color": "white"},
+            "line": {"width": 1.5, "color": "#222222" if run.status == "diverged" else "white"},
         },
+        "text": [glyph if run.status != "diverged" else ""],
+        "textposition": "top right",
+        "textfont": {"color": color, "size": round(style.font * 1.6), "weight": "bold"},
         "hovertemplate": f"{verdict_label(run)}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+        "legendgroup": name,
         "showlegend": False,
     }
     return [path, start, finish]
 
 
-def _escape_arrow(run: Run, view: View, style: Style, axis_suffix: str) -> dict | None:
-    """An arrow from the last point inside the view towards where a diverged run flew off."""
-    end = _visible_end(run, view)
-    if run.status != "diverged" or end >= len(run.path) - 1:
+def _escape_direction(run: Run, end: int) -> np.ndarray | None:
+    """Unit vector of a diverged run's flight from its last drawn point, if it has one."""
+    path = run.path
+    if end + 1 < len(path):
+        direction = path[end + 1] - path[end]
+    elif end >= 1:
+        direction = path[end] - path[end - 1]
+    else:
         return None
-    start, beyond = run.path[end], run.path[end + 1]
-    direction = beyond - start
     length = float(np.hypot(*direction))
-    if length == 0:
+    return direction / length if length > 0 and math.isfinite(length) else None
+
+
+def _escape(
+    run: Run, end: int, view: View, color: str, style: Style, suffix: str
+) -> tuple[dict, dict] | None:
+    """For a diverged run: its flight from the ✗ to the border (a dotted line, the start of
+    the step it left on) and an arrow at the border pointing the way it flew off."""
+    if run.status != "diverged":
+        return None
+    unit = _escape_direction(run, end)
+    if unit is None:
         return None
     (x_low, x_high), (y_low, y_high) = view
-    reach = 0.12 * max(x_high - x_low, y_high - y_low)
-    tip = start + direction / length * reach
-    tip = np.clip(tip, [x_low, y_low], [x_high, y_high])
-    return {
-        "x": float(tip[0]),
-        "y": float(tip[1]),
-        "ax": float(start[0]),
-        "ay": float(start[1]),
-        "xref": f"x{axis_suffix}",
-        "yref": f"y{axis_suffix}",
-        "axref": f"x{axis_suffix}",
-        "ayref": f"y{axis_suffix}",
-        "showarrow": True,
-        "arrowhead": 3,
-        "arrowsize": 1.5,
-        "arrowwidth": style.line,
-        "arrowcolor": run_color(0),
-        "text": "",
+    size = max(x_high - x_low, y_high - y_low)
+    cross = np.clip(run.path[end], [x_low, y_low], [x_high, y_high])
+    # Distance along the ray to the border of the view.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        to_high = (np.array([x_high, y_high]) - cross) / unit
+        to_low = (np.array([x_low, y_low]) - cross) / unit
+    reach = 0.985 * float(np.min(np.where(unit > 0, to_high, np.where(unit < 0, to_low, np.inf))))
+    head = cross + unit * reach  # where the step leaves the view
+    tail = head - unit * (
+        0.09 * size
+    )  # a short arrow; from inside the view if the ✗ is at the border
+    flight = {
+        "type": "scatter",
+        "x": np.array([cross[0], head[0]], dtype=np.float32),
+        "y": np.array([cross[1], head[1]], dtype=np.float32),
+        "mode": "lines",
+        "line": {"color": color, "width": max(1.5, style.line * 0.7), "dash": "dot"},
+        "hoverinfo": "skip",
+        "showlegend": False,
     }
+    arrow = {
+        "x": float(head[0]),
+        "y": float(head[1]),
+        "ax": float(tail[0]),
+        "ay": float(tail[1]),
+        "xref": f"x{suffix}",
+        "yref": f"y{suffix}",
+        "axref": f"x{suffix}",
+        "ayref": f"y{suffix}",
+        "showarrow": True,
+        "arrowhead": 2,
+        "arrowsize": 1.2,
+        "arrowwidth": style.line,
+        "arrowcolor": color,
+        "text": "",
+        "hovertext": f"flew off this way: {verdict_label(run)}",
+    }
+    return flight, arrow
 
 
-def _marked_points(landscape: Landscape, style: Style) -> list[dict]:
+def _marked_points(landscape: Landscape, style: Style, legend: bool) -> list[dict]:
+    """Known minima (global ★, local ◆) and saddle points (✕)."""
     traces = []
-    groups = [
-        ("global minimum", [p for p in landscape.minima if p.kind == "global"], "star", "#F0E442"),
-        ("local minimum", [p for p in landscape.minima if p.kind == "local"], "diamond", "#E69F00"),
-        ("saddle point", list(landscape.saddles), "x-thin", "#000000"),
-    ]
-    for label, points, symbol, fill in groups:
-        if points:
-            traces.append(
-                {
-                    "type": "scatter",
-                    "x": [p.x for p in points],
-                    "y": [p.y for p in points],
-                    "mode": "markers",
-                    "marker": {
-                        "symbol": symbol,
-                        "size": style.marker * 1.4,
-                        "color": fill,
-                        "line": {"width": 3 if symbol == "x-thin" else 2, "color": "#000000"},
-                    },
-                    "customdata": [p.f for p in points],
-                    "hovertemplate": f"{label}<br>(%{{x:.4g}}, %{{y:.4g}})<br>f = %{{customdata:.4g}}<extra></extra>",
-                    "showlegend": False,
-                }
-            )
+    groups = {
+        "global": [p for p in landscape.minima if p.kind == "global"],
+        "local": [p for p in landscape.minima if p.kind != "global"],
+        "saddle": list(landscape.saddles),
+    }
+    for kind, points in groups.items():
+        if not points:
+            continue
+        label, symbol, _, fill = _MARKS[kind]
+        traces.append(
+            {
+                "type": "scatter",
+                "x": np.array([p.x for p in points], dtype=np.float32),
+                "y": np.array([p.y for p in points], dtype=np.float32),
+                "mode": "markers",
+                "marker": {
+                    "symbol": symbol,
+                    "size": style.marker * (1.6 if kind == "global" else 1.3),
+                    "color": fill,
+                    "line": {"width": 3 if kind == "saddle" else 1.5, "color": "#000000"},
+                },
+                "customdata": np.array([p.f for p in points], dtype=np.float64),
+                "hovertemplate": f"{label}<br>(%{{x:.4g}}, %{{y:.4g}})<br>f = %{{customdata:.6g}}"
+                "<extra></extra>",
+                "name": label,
+                "legendgroup": label,
+                "showlegend": legend,
+            }
+        )
     return traces
 
 
@@ -369,27 +593,101 @@ def comparison_figure(
     style: Style | None = None,
     playback: bool = True,
     height: int | None = None,
+    width: int | None = None,
     click_grid: int = 0,
 ) -> go.Figure:
     """One contour panel per run, side by side, sharing axes and one colour scale.
 
+    ``result`` is one RunResult (one panel per run: slow | good | diverging) or several (one
+    per optimizer, their runs in order). ``labels`` replaces "lr = …" in the panel titles.
+    Panel i uses axes ``x{i+1}``/``y{i+1}`` (``x``/``y`` for the first), matched to the first.
+    ``height`` defaults to one that equal-aspect panels fill on a page about 1000 px wide;
+    give ``width`` too (an exported file) and the colour bar is sized to the panels exactly.
     ``click_grid`` > 0 lays an invisible n × n grid of points over every panel: Plotly sends
     no click events for a bare contour, but a click on a grid point selects it.
-
-    ``result`` is one RunResult (one panel per run: slow | good | diverging) or several (one per
-    optimizer, their runs in order). ``labels`` replaces "lr = …" in the panel titles. Traces
-    are assembled as plain dicts and validated once by ``go.Figure``, which keeps the build fast.
     """
-    style = style or Style()
-    results = [result] if isinstance(result, RunResult) else list(result)
-    runs = [(r, res.lr_factors) for res in results for r in res]
-    n = len(runs)
+    runs = _runs(result)
+    titles = [panel_title(run, labels[i] if labels else None) for i, (run, _) in enumerate(runs)]
+    return _contour_figure(
+        landscape, runs, [[i] for i in range(len(runs))], titles, style or Style(), playback,
+        height, width, click_grid,
+    )  # fmt: skip
+
+
+def landscape_figure(
+    landscape: Landscape,
+    result: RunResult | Sequence[RunResult],
+    *,
+    labels: Sequence[str] | None = None,
+    style: Style | None = None,
+    playback: bool = True,
+    height: int | None = None,
+    width: int | None = None,
+    click_grid: int = 0,
+) -> go.Figure:
+    """Every run on one contour panel, titled with one line per run in its colour:
+    '● lr = 0.0019 — converged in 16112 steps ✓'."""
+    runs = _runs(result)
+    lines = [f"<b>{landscape.title}</b>"] if landscape.title else []
+    for i, (run, _) in enumerate(runs):
+        label = panel_title(run, labels[i] if labels else None).replace("<br>", " — ")
+        lines.append(f"<span style='color:{run_color(i)}'>● {label}</span>")
+    return _contour_figure(
+        landscape, runs, [list(range(len(runs)))], ["<br>".join(lines)], style or Style(),
+        playback, height, width, click_grid,
+    )  # fmt: skip
+
+
+def _click_grid(view: View, n: int) -> dict:
+    """Invisible points to click on (the app moves the start to the clicked one)."""
+    (x_low, x_high), (y_low, y_high) = view
+    grid_x, grid_y = np.meshgrid(
+        np.linspace(x_low, x_high, n, dtype=np.float32),
+        np.linspace(y_low, y_high, n, dtype=np.float32),
+    )
+    invisible = {"marker": {"opacity": 0}}
+    return {
+        "type": "scatter",
+        "x": grid_x.ravel(),
+        "y": grid_y.ravel(),
+        "mode": "markers",
+        "marker": {"size": 14, "opacity": 0},
+        "selected": invisible,
+        "unselected": invisible,
+        "hovertemplate": "(%{x:.3g}, %{y:.3g}) — click to start here<extra></extra>",
+        "showlegend": False,
+        "name": "click grid",
+    }
+
+
+def _contour_levels(grid: Grid) -> dict:
+    low, high = grid.colour_range
+    if not high > low:
+        return {"start": low - 0.5, "end": high + 0.5, "size": 1.0}
+    size = (high - low) / CONTOUR_LEVELS
+    return {"start": low + size / 2, "end": high, "size": size}
+
+
+def _contour_figure(
+    landscape: Landscape,
+    runs: list[tuple[Run, np.ndarray]],
+    panels: list[list[int]],
+    titles: list[str],
+    style: Style,
+    playback: bool,
+    height: int | None,
+    width: int | None,
+    click_grid: int = 0,
+) -> go.Figure:
+    """Contour panels side by side; panel j draws the runs ``panels[j]``."""
     grid = landscape_grid(landscape)
-    (x_low, x_high), (y_low, y_high) = landscape.view
+    view = landscape.view
+    (x_low, x_high), (y_low, y_high) = view
     aspect = (y_high - y_low) / (x_high - x_low)
     equal_aspect = 1 / 3 <= aspect <= 3
-    gap = 0.03 if n > 1 else 0.0
-    width = (1 - gap * (n - 1)) / n
+    n = len(panels)
+    gap = 0.035 if n > 1 else 0.0
+    panel_width = (1 - gap * (n - 1)) / n  # fraction of the plot area
     tick_values, tick_text = grid.colour_bar_ticks()
     contour = {
         "type": "contour",
@@ -397,149 +695,205 @@ def comparison_figure(
         "y": grid.y.astype(np.float32),
         "z": grid.colour.astype(np.float32),
         "coloraxis": "coloraxis",
-        "contours": {"coloring": "fill", "showlines": True},
-        "line": {"width": 0.6, "color": "rgba(255,255,255,0.7)"},
-        "ncontours": 22,
+        "autocontour": False,
+        "contours": {"coloring": "fill", "showlines": True, **_contour_levels(grid)},
+        "line": {"width": 0.5, "color": "rgba(255,255,255,0.8)"},
         "hoverinfo": "skip",  # hover belongs to the paths and the marked points
     }
+    drawn = [_drawn_path(run, factors, view) for run, factors in runs]
+    legend = False  # titles name the runs; hover names the marked points
+    marked = _marked_points(landscape, style, legend)
+    if click_grid:
+        marked.append(_click_grid(view, click_grid))
     data: list[dict] = []
     path_indices: list[int] = []
     annotations: list[dict] = []
     layout: dict = {}
-    marked = _marked_points(landscape, style)
-    if click_grid:
-        grid_x, grid_y = np.meshgrid(
-            np.linspace(x_low, x_high, click_grid, dtype=np.float32),
-            np.linspace(y_low, y_high, click_grid, dtype=np.float32),
-        )
-        invisible = {"opacity": 0}
-        marked.append(
-            {
-                "type": "scatter",
-                "x": grid_x.ravel(),
-                "y": grid_y.ravel(),
-                "mode": "markers",
-                "marker": {"size": 14, "opacity": 0},
-                "selected": {"marker": invisible},
-                "unselected": {"marker": invisible},
-                "hovertemplate": "(%{x:.3g}, %{y:.3g}) — click to start here<extra></extra>",
-                "showlegend": False,
-                "name": "click grid",
-            }
-        )
-    for i, (run, lr_factors) in enumerate(runs):
-        suffix = "" if i == 0 else str(i + 1)
+    for j, members in enumerate(panels):
+        suffix = "" if j == 0 else str(j + 1)
         axes = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
         data.append({**contour, **axes})
         data.extend({**trace, **axes} for trace in marked)
-        title = panel_title(run, labels[i] if labels else None)
-        for k, trace in enumerate(_path_traces(run, i, landscape.view, lr_factors, style, title)):
-            data.append({**trace, **axes})
-            if k == 0:
-                path_indices.append(len(data) - 1)
-        left = i * (width + gap)
+        for i in members:
+            run = runs[i][0]
+            name = panel_title(run) if len(members) > 1 else titles[j]
+            for k, trace in enumerate(
+                _path_traces(run, drawn[i], run_color(i), style, name, legend)
+            ):
+                data.append({**trace, **axes})
+                if k == 0:
+                    path_indices.append(len(data) - 1)
+            escape = _escape(run, drawn[i].end, view, run_color(i), style, suffix)
+            if escape is not None:
+                data.append({**escape[0], **axes})
+                annotations.append(escape[1])
+        left = j * (panel_width + gap)
         layout[f"xaxis{suffix}"] = {
-            "domain": [left, left + width],
+            "domain": [left, left + panel_width],
             "range": [x_low, x_high],
-            "title": {"text": "x"},
+            "title": {"text": "x", "standoff": 4},
             "constrain": "domain",
             "anchor": f"y{suffix}",
+            "showgrid": False,
+            "zeroline": False,
+            "ticks": "outside",
+            **({"matches": "x"} if j else {}),
         }
         layout[f"yaxis{suffix}"] = {
             "range": [y_low, y_high],
             "constrain": "domain",
+            "constraintoward": "bottom",
             "anchor": f"x{suffix}",
-            "title": {"text": "y" if i == 0 else ""},
-            "showticklabels": i == 0,
+            "title": {"text": "y" if j == 0 else "", "standoff": 4},
+            "showticklabels": j == 0,
+            "showgrid": False,
+            "zeroline": False,
+            "ticks": "outside" if j == 0 else "",
             **({"scaleanchor": f"x{suffix}", "scaleratio": 1} if equal_aspect else {}),
+            **({"matches": "y"} if j else {}),
         }
-        annotations.append(
-            {
-                "text": title,
-                "x": left + width / 2,
-                "y": 1.0,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": style.title_font if n <= 3 else round(style.title_font * 0.85)},
-            }
-        )
-        arrow = _escape_arrow(run, landscape.view, style, suffix)
-        if arrow is not None:
-            arrow["arrowcolor"] = run_color(i)
-            annotations.append(arrow)
+        if titles[j]:
+            # Anchored to the panel's own (constrained) domain, so it sits on the panel.
+            annotations.append(
+                {
+                    "text": titles[j],
+                    "x": 0.5,
+                    "y": 1.0,
+                    "xref": f"x{suffix} domain",
+                    "yref": f"y{suffix} domain",
+                    "xanchor": "center",
+                    "yanchor": "bottom",
+                    "yshift": 4,
+                    "showarrow": False,
+                    "font": {
+                        "size": style.title_font if n <= 3 else round(style.title_font * 0.85)
+                    },
+                }
+            )
+    title_lines = max(title.count("<br>") + 1 for title in titles) if any(titles) else 0
+    top = round(1.3 * style.title_font * title_lines) + 16
+    bottom = 50 + (round(2.2 * style.font) + 40 if playback else 0)
+    margin = {"l": 8 + round(4.2 * style.font), "r": 10, "t": top, "b": bottom}
+    height = height or _panel_height(aspect if equal_aspect else 1.0, n, style, playback, top)
+    bar_title = "f (log scale)" if grid.log else "f"
+    bar_length = 1.0
+    if width is not None and equal_aspect:
+        bar = max(1.1 * style.font + 24 + 0.62 * style.font * max(map(len, tick_text)),
+                  0.6 * style.font * len(bar_title)) + 10  # fmt: skip
+        plot_width = width - margin["l"] - margin["r"] - bar
+        plot_height = max(height - top - bottom, 1)
+        bar_length = float(np.clip(plot_width * panel_width * aspect / plot_height, 0.2, 1.0))
+    # Equal-aspect panels narrower than the page leave height over: centre the block (titles,
+    # panels, colour bar, slider) vertically instead of leaving a gap at the top.
+    base = (1.0 - bar_length) / 2
+    if base > 0:
+        for j in range(n):
+            layout[f"yaxis{'' if j == 0 else j + 1}"]["domain"] = [base, 1.0 - base]
     layout.update(
         annotations=annotations,
         coloraxis={
             "colorscale": LANDSCAPE_SCALE,
+            "cmin": grid.colour_range[0],
+            "cmax": grid.colour_range[1],
             "colorbar": {
-                "title": {"text": "f (log scale)" if grid.log else "f"},
+                "title": {"text": bar_title, "side": "top"},
                 "tickvals": tick_values,
                 "ticktext": tick_text,
-                "thickness": 14,
-                "len": 0.9,
+                "ticks": "outside",
+                "thickness": round(style.font * 1.1),
+                "len": bar_length,
+                "y": base,
+                "yanchor": "bottom",
+                "outlinewidth": 0,
             },
         },
         font={"size": style.font},
-        margin={"l": 60, "r": 20, "t": 60, "b": 110 if playback else 40},
-        height=height or _panel_height(aspect if equal_aspect else 1.0, n, style, playback),
+        margin=margin,
+        height=height,
+        **({"width": width} if width else {}),
         plot_bgcolor="white",
         hovermode="closest",
-        showlegend=False,
+        hoverlabel={"font": {"size": style.font}},
+        showlegend=legend,
+        legend={
+            "orientation": "v",
+            "x": 1.0,
+            "xanchor": "right",
+            "y": 1.0,
+            "yanchor": "top",
+            "bgcolor": "rgba(255,255,255,0.85)",
+            "font": {"size": style.font},
+        },
+        dragmode="pan",
     )
+    for trace in data:  # a click on the grid selects a point: nothing else may dim
+        if trace["type"] == "scatter" and trace.get("name") != "click grid":
+            trace["unselected"] = {"marker": {"opacity": 1}, "textfont": {"color": "#444444"}}
     frames: list[dict] = []
     if playback:
-        frames = _playback(layout, [run for run, _ in runs], landscape.view, path_indices, style)
+        frames = _playback(layout, [run for run, _ in runs], drawn, path_indices, style, base)
     return go.Figure(data=data, layout=layout, frames=frames, _validate=False)
 
 
-def _panel_height(aspect: float, panels: int, style: Style, playback: bool) -> int:
+def _panel_height(aspect: float, panels: int, style: Style, playback: bool, top: int) -> int:
     """A height that lets equal-aspect panels fill a wide page (about 1000 px for all panels)."""
     plot = 1000 / panels * aspect * (1.1 if style.projector else 1.0)
-    chrome = 170 + (70 if playback else 0)
-    return int(np.clip(plot + chrome, 380, 760))
+    chrome = top + 50 + (2.2 * style.font + 40 if playback else 0)
+    return int(np.clip(plot + chrome, 380, 800))
+
+
+def _frame_steps(longest: int) -> np.ndarray:
+    """At most MAX_FRAMES steps from 1 to ``longest``: half even, half geometric (the first
+    steps, where a rate shows what it does, are seen one by one)."""
+    half = MAX_FRAMES // 2
+    even = np.linspace(1, longest, half)
+    early = np.geomspace(1, longest, MAX_FRAMES - half)
+    return np.unique(np.concatenate([even, early]).round().astype(np.intp))
 
 
 def _playback(
-    layout: dict, runs: list[Run], view: View, path_indices: list[int], style: Style
+    layout: dict,
+    runs: list[Run],
+    drawn: list[_DrawnPath],
+    path_indices: list[int],
+    style: Style,
+    base: float = 0.0,
 ) -> list[dict]:
-    """Frames carrying only the path traces, with play/pause buttons and a step slider."""
-    ends = [_visible_end(run, view) for run in runs]
-    longest = max(ends) if ends else 0
+    """Frames carrying only the path traces, with play/pause buttons and a step slider.
+
+    A frame shows a prefix of each drawn (thinned) path, so the hover data of the full trace
+    still matches every point shown.
+    """
+    longest = max(int(d.indices[-1]) for d in drawn)
     if longest < 2:
         return []
-    # Thin each path once; a frame shows the kept points up to its step, plus that step's point.
-    kept = [
-        thin_path(run.path[: end + 1], FRAME_PATH_POINTS)
-        for run, end in zip(runs, ends, strict=True)
-    ]
-    steps = np.unique(np.linspace(1, longest, min(MAX_FRAMES, longest)).round().astype(int))
+    steps = _frame_steps(longest)
     frames = []
     for step in steps:
         data = []
-        for run, end, indices in zip(runs, ends, kept, strict=True):
-            upto = min(int(step), end)
-            points = run.path[np.append(indices[indices < upto], upto)]
-            points = points.astype(np.float32)
-            data.append({"type": "scatter", "x": points[:, 0], "y": points[:, 1]})
+        for d in drawn:
+            shown = int(np.searchsorted(d.indices, step, side="right"))
+            data.append({"type": "scatter", "x": d.points[:shown, 0], "y": d.points[:shown, 1]})
         frames.append({"data": data, "traces": path_indices, "name": str(int(step))})
     still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
     play = {
-        "frame": {"duration": 80, "redraw": False},
+        "frame": {"duration": 90, "redraw": False},
         "transition": {"duration": 0},
         "fromcurrent": True,
+        "mode": "immediate",
     }
+    button_font = {"size": style.font}
     layout["updatemenus"] = [
         {
             "type": "buttons",
             "direction": "left",
             "x": 0.0,
-            "y": -0.12,
+            "y": base,
             "xanchor": "left",
             "yanchor": "top",
-            "pad": {"t": 0, "r": 10},
+            "pad": {"t": round(2.2 * style.font) + 34, "r": 10},
+            "showactive": False,
+            "font": button_font,
             "buttons": [
                 {"label": "▶ Play", "method": "animate", "args": [None, play]},
                 {"label": "❚❚ Pause", "method": "animate", "args": [[None], still]},
@@ -549,16 +903,21 @@ def _playback(
     layout["sliders"] = [
         {
             "active": len(steps) - 1,
-            "x": 0.16,
-            "y": -0.08,
-            "len": 0.84,
+            "x": 0.0,
+            "y": base,
+            "len": 1.0,
             "xanchor": "left",
             "yanchor": "top",
-            "currentvalue": {"prefix": "step ", "font": {"size": style.font}},
+            "pad": {"t": round(2.2 * style.font) + 18, "l": round(9.5 * style.font) + 20},
+            "currentvalue": {
+                "prefix": "step ",
+                "font": {"size": style.font, "color": "#2a3f5f"},
+                "xanchor": "right",
+                "offset": 6,
+            },
             "ticklen": 0,
-            "font": {
-                "color": "rgba(0,0,0,0)"
-            },  # the current value names the step; 40 labels would not fit
+            "minorticklen": 0,
+            "font": {"color": "rgba(0,0,0,0)"},  # the current value names the step
             "steps": [
                 {"label": str(int(step)), "method": "animate", "args": [[str(int(step))], still]}
                 for step in steps
@@ -569,73 +928,211 @@ def _playback(
 
 
 def surface_figure(
-    landscape: Landscape, result: RunResult | Sequence[RunResult], *, style: Style | None = None
+    landscape: Landscape,
+    result: RunResult | Sequence[RunResult],
+    *,
+    labels: Sequence[str] | None = None,
+    style: Style | None = None,
 ) -> go.Figure:
-    """The landscape in 3-D with every run's path lifted onto it (one figure for all runs)."""
+    """The landscape in 3-D with every run's path draped on it (one figure for all runs).
+
+    Height is f, or log₁₀(f − f_min + ε) for steep surfaces, with ticks in real f values; the
+    z range is f over the view, so a diverged run (cut at the view) cannot flatten it. Paths
+    follow the surface between iterates, lifted 2 % of the z range so it never hides them;
+    their markers are the iterates, with hover.
+    """
     style = style or Style()
-    results = [result] if isinstance(result, RunResult) else list(result)
-    runs = [run for res in results for run in res]
+    runs = _runs(result)
+    view = landscape.view
     grid = landscape_grid(landscape, SURFACE_GRID)
-    height = grid.colour
-    # Clip the top so that a few towering values do not flatten the interesting part.
-    # and the bottom, so that the needle-thin log valley of a steep surface does not look like a comb.
-    ceiling = float(np.percentile(height, 98))
-    floor = float(np.percentile(height, 2)) if grid.log else float(height.min())
-    clipped = np.clip(height, floor, ceiling)
-    lift = 0.02 * max(ceiling - floor, 1e-12)
-    figure = go.Figure(
-        go.Surface(
-            x=grid.x.astype(np.float32),
-            y=grid.y.astype(np.float32),
-            z=clipped.astype(np.float32),
-            customdata=grid.f.astype(np.float32),
-            colorscale=LANDSCAPE_SCALE,
-            showscale=False,
-            opacity=0.95,
-            hovertemplate="x = %{x:.3g}, y = %{y:.3g}<br>f = %{customdata:.4g}<extra></extra>",
-            contours={
-                "z": {"show": True, "usecolormap": True, "project": {"z": False}, "width": 1}
+    floor, ceiling = grid.colour_range
+    if grid.log:
+        # The needle-thin log valley of a steep surface looks like a comb at 120²: flatten its
+        # lowest 2 % (paths there sit on the flat floor).
+        floor = float(np.percentile(grid.colour, 2))
+    span = max(ceiling - floor, 1e-12)
+    lift = 0.02 * span
+    data: list[dict] = [
+        {
+            "type": "surface",
+            "x": grid.x.astype(np.float32),
+            "y": grid.y.astype(np.float32),
+            "z": np.clip(grid.colour, floor, ceiling).astype(np.float32),
+            "customdata": grid.f.astype(np.float32),
+            "colorscale": LANDSCAPE_SCALE,
+            "showscale": False,
+            "hovertemplate": "x = %{x:.3g}, y = %{y:.3g}<br>f = %{customdata:.4g}<extra></extra>",
+            "contours": {
+                "z": {
+                    "show": True,
+                    "color": "rgba(255,255,255,0.6)",
+                    "width": 1,
+                    **_contour_levels(grid),
+                }
             },
+            "lighting": {"ambient": 0.75, "diffuse": 0.5, "specular": 0.05, "roughness": 0.9},
+            "name": "f",
+        }
+    ]
+    objective = landscape.objective
+    for i, (run, lr_factors) in enumerate(runs):
+        color = run_color(i)
+        drawn = _drawn_path(run, lr_factors, view)
+        name = panel_title(run, labels[i] if labels else None).replace("<br>", " — ")
+        name = name.replace("<b>", "").replace("</b>", "")
+        line_x, line_y = _drape(drawn.points.astype(np.float64), view)
+        with np.errstate(all="ignore"):
+            line_f = np.broadcast_to(objective.value(line_x, line_y), line_x.shape)
+        line_z = _height(grid, line_f, floor, ceiling) + lift
+        data.append(
+            {
+                "type": "scatter3d",
+                "x": line_x.astype(np.float32),
+                "y": line_y.astype(np.float32),
+                "z": line_z.astype(np.float32),
+                "mode": "lines",
+                "line": {"color": color, "width": style.line * 2.5},
+                "hoverinfo": "skip",
+                "name": name,
+                "legendgroup": name,
+            }
         )
-    )
-    for i, run in enumerate(runs):
-        end = _visible_end(run, landscape.view)
-        indices = thin_path(run.path[: end + 1], 300)
-        points = run.path[indices]
-        z = np.clip(grid.colour_of(run.loss[indices]), floor, ceiling) + lift
-        figure.add_trace(
-            go.Scatter3d(
-                x=points[:, 0],
-                y=points[:, 1],
-                z=z,
-                mode="lines+markers",
-                line={"color": run_color(i), "width": style.line * 2.5},
-                marker={"size": style.marker * 0.3, "color": run_color(i)},
-                name=f"lr = {run.lr:.3g}",
-                customdata=np.stack([indices, run.loss[indices]], axis=1),
-                hovertemplate="step %{customdata[0]:.0f}<br>x = %{x:.4g}, y = %{y:.4g}<br>f = %{customdata[1]:.4g}<extra></extra>",
-            )
+        points = drawn.points
+        marker_z = _height(grid, run.loss[drawn.indices], floor, ceiling) + lift
+        data.append(
+            {
+                "type": "scatter3d",
+                "x": points[:, 0],
+                "y": points[:, 1],
+                "z": marker_z.astype(np.float32),
+                "mode": "markers",
+                "marker": {"size": style.marker * 0.25, "color": color},
+                "customdata": drawn.customdata,
+                "meta": name,
+                "hovertemplate": _PATH_HOVER,
+                "name": name,
+                "legendgroup": name,
+                "showlegend": False,
+            }
         )
-    (x_low, x_high), (y_low, y_high) = landscape.view
-    figure.update_layout(
-        scene={
-            "xaxis": {"range": [x_low, x_high], "title": {"text": "x"}},
-            "yaxis": {"range": [y_low, y_high], "title": {"text": "y"}},
+        _, end_symbol, _ = _ENDS.get(run.status, _ENDS["max_steps"])
+        ends = run.path[[0, drawn.end]]
+        data.append(
+            {
+                "type": "scatter3d",
+                "x": ends[:, 0].astype(np.float32),
+                "y": ends[:, 1].astype(np.float32),
+                "z": (_height(grid, run.loss[[0, drawn.end]], floor, ceiling) + lift).astype(
+                    np.float32
+                ),
+                "mode": "markers",
+                "marker": {
+                    "size": style.marker * 0.7,
+                    "color": ["white", color],
+                    "symbol": ["circle", end_symbol],
+                    "line": {"color": color, "width": 3},
+                },
+                "hovertemplate": ["start<extra></extra>", f"{verdict_label(run)}<extra></extra>"],
+                "name": name,
+                "legendgroup": name,
+                "showlegend": False,
+            }
+        )
+    for kind, points in (
+        ("global", [p for p in landscape.minima if p.kind == "global"]),
+        ("local", [p for p in landscape.minima if p.kind != "global"]),
+        ("saddle", list(landscape.saddles)),
+    ):
+        if not points:
+            continue
+        label, _, symbol, fill = _MARKS[kind]
+        data.append(
+            {
+                "type": "scatter3d",
+                "x": np.array([p.x for p in points], dtype=np.float32),
+                "y": np.array([p.y for p in points], dtype=np.float32),
+                "z": (_height(grid, [p.f for p in points], floor, ceiling) + lift).astype(
+                    np.float32
+                ),
+                "mode": "markers",
+                "marker": {
+                    "size": style.marker * 0.7,
+                    "color": fill,
+                    "symbol": symbol,
+                    "line": {"color": "#000000", "width": 2},
+                },
+                "hovertemplate": f"{label}<br>(%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+                "name": label,
+                "showlegend": False,
+            }
+        )
+    (x_low, x_high), (y_low, y_high) = view
+    aspect = (y_high - y_low) / (x_high - x_low)
+    tick_values, tick_text = grid.colour_bar_ticks(count=5)
+    shown = [k for k, value in enumerate(tick_values) if value >= floor - 1e-9]
+    tick_values, tick_text = [tick_values[k] for k in shown], [tick_text[k] for k in shown]
+    axis_font = {"size": style.font}
+    tick_font = {"size": round(style.font * 0.85)}
+    axis = {"tickfont": tick_font, "nticks": 6, "backgroundcolor": "#f4f5f7"}
+    layout = {
+        "scene": {
+            "xaxis": {**axis, "range": [x_low, x_high], "title": {"text": "x", "font": axis_font}},
+            "yaxis": {**axis, "range": [y_low, y_high], "title": {"text": "y", "font": axis_font}},
             "zaxis": {
+                **axis,
                 "range": [floor, ceiling + 2 * lift],
-                "title": {"text": "log₁₀(f − f_min + ε)" if grid.log else "f"},
+                "title": {"text": "f (log)" if grid.log else "f", "font": axis_font},
+                "tickvals": tick_values,
+                "ticktext": tick_text,
             },
             "aspectmode": "manual",
-            "aspectratio": {"x": 1, "y": (y_high - y_low) / (x_high - x_low), "z": 0.6},
-            "camera": {"eye": {"x": 0.95, "y": -1.05, "z": 0.75}},
+            "aspectratio": {
+                "x": 1 / max(1.0, aspect) if 1 / 3 <= aspect <= 3 else 1,
+                "y": min(1.0, aspect) if 1 / 3 <= aspect <= 3 else 1,
+                "z": 0.55,
+            },
+            # From the south, 50° up: valleys stay in sight behind their walls.
+            "camera": {
+                "eye": {"x": -0.27, "y": -1.2, "z": 1.3},
+                "center": {"x": 0, "y": 0, "z": -0.12},
+            },
         },
-        font={"size": style.font},
-        margin={"l": 0, "r": 0, "t": 30, "b": 0},
-        height=640 if style.projector else 560,
-        legend={"orientation": "h", "y": 1.02, "x": 0.0},
-        uirevision="surface",  # keep the user's camera when the figure is rebuilt
-    )
-    return figure
+        "font": {"size": style.font},
+        "margin": {"l": 0, "r": 0, "t": 10, "b": 0},
+        "height": 680 if style.projector else 580,
+        "legend": {
+            "orientation": "h",
+            "x": 0.0,
+            "y": 1.0,
+            "yanchor": "top",
+            "bgcolor": "rgba(255,255,255,0.85)",
+            "font": {"size": style.font},
+        },
+        "hoverlabel": {"font": {"size": style.font}},
+        "uirevision": "surface",  # keep the user's camera when the figure is rebuilt
+    }
+    return go.Figure(data=data, layout=layout, _validate=False)
+
+
+def _drape(points: np.ndarray, view: View, per_step: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    """Points along the polyline (``per_step`` per segment, fewer for a long path), kept in the
+    view, for a line that follows the surface between iterates."""
+    if len(points) < 2:
+        return points[:, 0].copy(), points[:, 1].copy()
+    per_step = max(1, min(per_step, 2400 // len(points)))
+    t = np.linspace(0.0, 1.0, per_step, endpoint=False)
+    segments = points[:-1, None, :] + t[None, :, None] * np.diff(points, axis=0)[:, None, :]
+    line = np.concatenate([segments.reshape(-1, 2), points[-1:]])
+    (x_low, x_high), (y_low, y_high) = view
+    line = np.clip(line, [x_low, y_low], [x_high, y_high])
+    return line[:, 0], line[:, 1]
+
+
+def _height(grid: Grid, f: Any, floor: float, ceiling: float) -> np.ndarray:
+    """Height on the 3-D scale of loss values, finite and within the drawn z range."""
+    values = np.asarray(f, dtype=np.float64)
+    values = np.where(np.isfinite(values), values, grid.f_min if grid.log else ceiling)
+    return np.clip(grid.colour_of(values), floor, ceiling)
 
 
 def curves_figure(
@@ -647,72 +1144,130 @@ def curves_figure(
 ) -> go.Figure:
     """Loss gap f − f* and gradient norm |∇f| against the step, log y, one colour per run.
 
-    f* is the known global minimum if given, else the lowest loss any run reached; the gap is
-    floored at 1e-16 · max(|f*|, 1) so that a run landing exactly on f* stays on the axis.
+    f* is ``f_min`` (the known global minimum) if given, else the lowest loss any run reached.
+    Plotting the gap on a log axis works whatever the sign of f, and makes the linear
+    convergence of gradient descent a straight line. Gaps (and norms) are floored at
+    1e-16 · max(|f*|, 1) so that a run landing exactly on f* stays on the axis. A diverged run
+    ends with a ✗ at its last finite value.
     """
     style = style or Style()
-    results = [result] if isinstance(result, RunResult) else list(result)
-    runs = [run for res in results for run in res]
+    runs = [run for run, _ in _runs(result)]
     reference = f_min if f_min is not None else min(float(run.loss.min()) for run in runs)
     floor = 1e-16 * max(abs(reference), 1.0)
-    figure = make_subplots(
-        rows=1,
-        cols=2,
-        subplot_titles=["loss gap f − f*", "gradient norm |∇f|"],
-        horizontal_spacing=0.08,
-    )
+    longest = max(len(run.loss) for run in runs)
+    data: list[dict] = []
     for i, run in enumerate(runs):
-        indices = thin_path(
-            np.stack(
-                [np.arange(len(run.loss)), np.log10(np.maximum(run.loss - reference, floor))], 1
-            ),
-            1000,
-        )
-        steps = indices
-        label = labels[i] if labels else f"lr = {run.lr:.3g}"
-        for column, values in (
-            (1, np.maximum(run.loss[indices] - reference, floor)),
-            (2, np.maximum(run.grad_norm[indices], 1e-300)),
-        ):
-            figure.add_trace(
-                go.Scatter(
-                    x=steps,
-                    y=values,
-                    mode="lines",
-                    line={"color": run_color(i), "width": style.line},
-                    name=f"{label} — {verdict_label(run)}",
-                    legendgroup=str(i),
-                    showlegend=column == 1,
-                    hovertemplate="step %{x}<br>%{y:.4g}<extra></extra>",
-                ),
-                row=1,
-                col=column,
+        color = run_color(i)
+        label = labels[i] if labels else f"lr = {rate_text(run.lr)}"
+        name = f"{label} — {verdict_label(run)}"
+        gap = np.maximum(run.loss - reference, floor)
+        norm = np.maximum(run.grad_norm, floor)
+        steps = np.arange(len(run.loss))
+        for axis, values, what in ((1, gap, "f − f*"), (2, norm, "|∇f|")):
+            logs = np.log10(values)
+            spread = max(float(logs.max() - logs.min()), 1e-12)
+            indices = thin_path(
+                np.stack([steps / max(longest - 1, 1), (logs - logs.min()) / spread], axis=1),
+                MAX_CURVE_POINTS,
+            )
+            suffix = "" if axis == 1 else "2"
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": steps[indices].astype(np.int32),
+                    "y": values[indices],
+                    "mode": "lines",
+                    "line": {"color": color, "width": style.line},
+                    "name": name,
+                    "legendgroup": name,
+                    "showlegend": axis == 1,
+                    "hovertemplate": f"{label}<br>step %{{x}}<br>{what} = %{{y:.4g}}<extra></extra>",
+                    "xaxis": f"x{suffix}",
+                    "yaxis": f"y{suffix}",
+                }
             )
             if run.status == "diverged":
-                figure.add_trace(
-                    go.Scatter(
-                        x=[steps[-1]],
-                        y=[values[-1]],
-                        mode="markers",
-                        marker={"symbol": "x", "size": style.marker * 1.4, "color": run_color(i)},
-                        legendgroup=str(i),
-                        showlegend=False,
-                        hovertemplate=f"{verdict_label(run)}<extra></extra>",
-                    ),
-                    row=1,
-                    col=column,
+                data.append(
+                    {
+                        "type": "scatter",
+                        "x": np.array([steps[-1]], dtype=np.int32),
+                        "y": values[-1:],
+                        "mode": "markers+text",
+                        "text": [f" {verdict_label(run)}"],
+                        "textposition": "middle right",
+                        "textfont": {"color": color, "size": style.font},
+                        "cliponaxis": False,
+                        "marker": {
+                            "symbol": "x",
+                            "size": style.marker * 1.5,
+                            "color": color,
+                            "line": {"width": 1.5, "color": "#222222"},
+                        },
+                        "name": name,
+                        "legendgroup": name,
+                        "showlegend": False,
+                        "hovertemplate": f"{label}: {verdict_label(run)}<br>{what} = %{{y:.3g}}"
+                        "<extra></extra>",
+                        "xaxis": f"x{suffix}",
+                        "yaxis": f"y{suffix}",
+                    }
                 )
-    figure.update_yaxes(type="log", exponentformat="power")
-    figure.update_xaxes(title_text="step")
-    for annotation in figure.layout.annotations:
-        annotation.font = {"size": style.title_font}
-    figure.update_layout(
-        font={"size": style.font},
-        height=460 if style.projector else 400,
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
-        legend={"orientation": "h", "y": -0.2, "x": 0.0},
-        plot_bgcolor="white",
-    )
-    figure.update_xaxes(gridcolor="#e5e5e5")
-    figure.update_yaxes(gridcolor="#e5e5e5")
-    return figure
+    title_font = {"size": style.title_font}
+    axis = {
+        "showgrid": True,
+        "gridcolor": "#e5e5e5",
+        "zeroline": False,
+        "ticks": "outside",
+        "title": {"text": "step", "standoff": 6},
+    }
+    log_axis = {**axis, "type": "log", "exponentformat": "power", "title": None}
+    reference_text = f"f* = {_short(reference)}" + ("" if f_min is not None else ", lowest reached")
+    layout = {
+        "xaxis": {**axis, "domain": [0.0, 0.46]},
+        "xaxis2": {**axis, "domain": [0.54, 1.0], "anchor": "y2"},
+        "yaxis": {**log_axis, "anchor": "x"},
+        "yaxis2": {**log_axis, "anchor": "x2"},
+        "annotations": [
+            {
+                "text": f"<b>loss gap f − f*</b> ({reference_text})",
+                "x": 0.5,
+                "y": 1.0,
+                "xref": "x domain",
+                "yref": "y domain",
+                "yanchor": "bottom",
+                "yshift": 6,
+                "showarrow": False,
+                "font": title_font,
+            },
+            {
+                "text": "<b>gradient norm |∇f|</b>",
+                "x": 0.5,
+                "y": 1.0,
+                "xref": "x2 domain",
+                "yref": "y2 domain",
+                "yanchor": "bottom",
+                "yshift": 6,
+                "showarrow": False,
+                "font": title_font,
+            },
+        ],
+        "font": {"size": style.font},
+        "height": 480 if style.projector else 400,
+        "margin": {
+            "l": 10 + round(4 * style.font),
+            "r": 20,
+            "t": round(1.6 * style.title_font) + 14,
+            "b": 20,
+        },
+        "legend": {
+            "orientation": "h",
+            "x": 0.0,
+            "y": -0.16,
+            "yanchor": "top",
+            "font": {"size": style.font},
+        },
+        "plot_bgcolor": "white",
+        "hovermode": "closest",
+        "hoverlabel": {"font": {"size": style.font}},
+    }
+    return go.Figure(data=data, layout=layout, _validate=False)

@@ -6,7 +6,7 @@ command line (``surfaces/rosenbrock.toml`` → ``--surface rosenbrock``). The sc
     name = "Rosenbrock"                        # display name
     expression = "(1-x)^2 + 100(y-x^2)^2"      # the syntax users type
     teaches = \"\"\"Two or three sentences for a student.\"\"\"
-    order = 40                                  # optional: place in the list (default 1000, then by name)
+    order = 100                                 # optional: place in the list (default 1000, then by name)
     view = { x = [-2.0, 2.0], y = [-1.0, 3.0] } # the window drawn
     starts = [[-1.5, 2.0], [0.0, -0.5]]         # suggested starts; the first is the lesson's
     steps = 2000                                # optional step budget of the lesson (default 500)
@@ -23,10 +23,33 @@ command line (``surfaces/rosenbrock.toml`` → ``--surface rosenbrock``). The sc
     y = 0.0
     f = 0.0
 
-The rates promise: from ``starts[0]`` with plain gradient descent and ``steps`` updates,
-``slow`` ends at the budget still descending, ``good`` converges, and ``diverging`` diverges
-(tests check every file). On a surface without a minimum (a saddle) nothing can converge;
-there ``good`` is a rate that escapes the saddle and ``slow`` one that is still near it.
+Rules the loader enforces: every field above except ``order``, ``steps``, ``minima`` and
+``saddles`` is required and unknown fields are refused by name; ``view`` is ordered
+(min < max); every start, minimum and saddle lies inside the view; the listed ``f`` matches
+the expression there (to 1e-6); ``0 < slow < good < diverging``; ``steps`` is a whole number
+from 1 to 20000; the expression parses with :func:`gdviz.expression.parse_function`.
+``minima`` may be empty (a surface with no minimum, such as a saddle).
+
+Teaching order: surfaces are listed by ``order`` (default 1000, so a new file comes last), then
+by display name. The library counts in tens so a teacher can slot a file in between: convex
+quadratics first (round bowl 10 … Matyas 50), then the places where the gradient misleads
+(non-smooth bowl, saddles, plateau), curved valleys (Rosenbrock, Beale), several minima (two
+basins … Goldstein–Price) and finally many minima (Rastrigin, Ackley 180).
+
+The rates promise, under plain gradient descent x ← x − lr·∇f(x) from ``starts[0]`` with at
+most ``steps`` updates and the engine's verdicts (diverged: non-finite, |f| > 1e6·max(|f₀|, 1)
+or more than 10 view half-widths from the view's centre; converged: ‖∇f‖ < 1e-6 or a step
+shorter than 1e-12; otherwise max_steps):
+
+* ``slow`` — max_steps, with the loss still falling over the last steps (too slow);
+* ``good`` — converged within the budget, at a listed minimum;
+* ``diverging`` — diverged, usually within a few steps, just past the stability bound
+  2/λ_max(H) where the loss is a smooth bowl.
+
+A surface without a minimum (``minima`` empty: the saddles) cannot converge, so there
+``slow`` is max_steps still descending near the saddle, ``good`` escapes the saddle (diverged
+by leaving the view, after more than 10 steps) and ``diverging`` diverges within 10 steps.
+Its ``teaches`` says so.
 
 A malformed file gives a :class:`SurfaceError` naming the file and the field; the rest of the
 library still loads.
@@ -85,7 +108,7 @@ class Point:
     x: float
     y: float
     f: float
-    kind: str
+    kind: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,6 +120,7 @@ class Rates:
     diverging: float
 
     def as_tuple(self) -> tuple[float, float, float]:
+        """(slow, good, diverging)."""
         return (self.slow, self.good, self.diverging)
 
 
@@ -158,9 +182,9 @@ class _Reader:
             raise self.fail(field, f"expected non-empty text, got {value!r}")
         return " ".join(value.split())
 
-    def pair(self, value: Any, field: str) -> tuple[float, float]:
+    def pair(self, value: Any, field: str, shape: str = "[x, y]") -> tuple[float, float]:
         if not isinstance(value, list) or len(value) != 2:
-            raise self.fail(field, f"expected two numbers [x, y], got {value!r}")
+            raise self.fail(field, f"expected two numbers {shape}, got {value!r}")
         return (self.number(value[0], field), self.number(value[1], field))
 
     def table(
@@ -208,7 +232,8 @@ def load_surface(path: str | Path) -> Surface:
     view_table = reader.table(data["view"], "view", {"x", "y"}, ("x", "y"))
     view = []
     for axis in ("x", "y"):
-        low, high = reader.pair(view_table[axis], f"view.{axis}")
+        expected = "[min, max] with min < max"
+        low, high = reader.pair(view_table[axis], f"view.{axis}", expected)
         if not low < high:
             raise reader.fail(
                 f"view.{axis}", f"expected [min, max] with min < max, got {view_table[axis]!r}"

@@ -1,4 +1,5 @@
-"""Figure builders: what is drawn, where, and that nothing non-finite reaches the browser."""
+"""Figure builders: what is drawn, where, in which colour, and that nothing non-finite reaches
+the browser. The figures are inspected as objects; no browser is needed."""
 
 import base64
 import json
@@ -8,26 +9,31 @@ import plotly.graph_objects as go
 import pytest
 
 from gdviz.engine import run
+from gdviz.expression import parse_function
 from gdviz.figures import (
     MAX_FRAMES,
+    RUN_COLORS,
     Landscape,
     Style,
     comparison_figure,
     curves_figure,
+    landscape_figure,
     landscape_grid,
+    rate_text,
     run_color,
+    run_colors,
     surface_figure,
     thin_path,
 )
 from gdviz.optimizers import make_optimizer
-from gdviz.surfaces import get_surface
+from gdviz.surfaces import Point, get_surface
 
 
-def lesson(key):
+def lesson(key, steps=None):
     surface = get_surface(key)
     result = run(
         surface.objective, make_optimizer("gd"), [surface.starts[0]], list(surface.rates.as_tuple()),
-        steps=surface.steps, view=surface.view,
+        steps=steps or surface.steps, view=surface.view,
     )  # fmt: skip
     return surface, Landscape.from_surface(surface), result
 
@@ -46,62 +52,127 @@ def path_traces(figure):
     return [t for t in figure.data if t.type == "scatter" and t.mode == "lines+markers"]
 
 
-def test_one_panel_per_run_with_shared_colour_scale(ravine):
+def arrows(figure):
+    return [a for a in figure.layout.annotations if a.showarrow]
+
+
+def inside(x, y, view):
+    (x_low, x_high), (y_low, y_high) = view
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    tol = 1e-5 * max(x_high - x_low, y_high - y_low)
+    return bool(
+        ((x >= x_low - tol) & (x <= x_high + tol) & (y >= y_low - tol) & (y <= y_high + tol)).all()
+    )
+
+
+def test_one_panel_per_run_sharing_axes_and_one_colour_scale(ravine):
     surface, landscape, result = ravine
     figure = comparison_figure(landscape, result)
     contours = [t for t in figure.data if t.type == "contour"]
     assert len(contours) == 3
-    assert {t.coloraxis for t in contours} == {"coloraxis"}
+    assert {t.coloraxis for t in contours} == {"coloraxis"}  # one scale, one colour bar
+    assert figure.layout.coloraxis.colorbar.tickvals
     assert len(path_traces(figure)) == 3
     for suffix in ("", "2", "3"):
-        assert list(figure.layout[f"xaxis{suffix}"].range) == list(surface.view[0])
-        assert list(figure.layout[f"yaxis{suffix}"].range) == list(surface.view[1])
+        assert tuple(figure.layout[f"xaxis{suffix}"].range) == surface.view[0]
+        assert tuple(figure.layout[f"yaxis{suffix}"].range) == surface.view[1]
+    assert figure.layout.xaxis2.matches == "x"
+    assert figure.layout.yaxis3.matches == "y"
+    assert figure.layout.yaxis.scaleanchor == "x"  # equal aspect: contours keep their shape
 
 
 def test_panel_titles_name_rate_and_verdict(ravine):
     _, landscape, result = ravine
     titles = [a.text for a in comparison_figure(landscape, result).layout.annotations if a.text]
-    assert titles[0].startswith("<b>lr = 0.002</b><br>too slow: still descending")
-    assert titles[1].startswith("<b>lr = 0.035</b><br>converged in")
-    assert titles[2].startswith("<b>lr = 0.041</b><br>diverged at step")
+    assert titles == [
+        "<b>lr = 0.002</b><br>too slow: still descending",
+        f"<b>lr = 0.035</b><br>converged in {result.nit[1]} steps ✓",
+        f"<b>lr = 0.041</b><br>diverged at step {result.diverged_at[2]} ✗",
+    ]
+    # Each title sits on its own panel (anchored to the panel's domain, not to the page).
+    anchored = [a for a in comparison_figure(landscape, result).layout.annotations if a.text]
+    assert [a.yref for a in anchored] == ["y domain", "y2 domain", "y3 domain"]
 
 
-def test_a_diverged_path_is_cut_at_the_view_with_an_arrow(ravine):
+def test_a_diverged_path_stays_in_the_view_with_a_cross_and_an_arrow(ravine):
     surface, landscape, result = ravine
     figure = comparison_figure(landscape, result)
-    (x_low, x_high), (y_low, y_high) = surface.view
     diverged = path_traces(figure)[2]
-    assert (np.asarray(diverged.x) >= x_low).all()
-    assert (np.asarray(diverged.x) <= x_high).all()
-    assert (np.asarray(diverged.y) <= y_high).all()
-    assert (np.asarray(diverged.y) >= y_low).all()
-    arrows = [a for a in figure.layout.annotations if a.showarrow]
-    assert len(arrows) == 1
-    assert arrows[0].arrowcolor == run_color(2)
+    assert inside(diverged.x, diverged.y, surface.view)
+    crosses = [t for t in figure.data if t.type == "scatter" and t.marker.symbol == "x"]
+    assert len(crosses) == 1
+    assert inside(crosses[0].x, crosses[0].y, surface.view)
+    assert (crosses[0].x[0], crosses[0].y[0]) == (diverged.x[-1], diverged.y[-1])
+    (arrow,) = arrows(figure)
+    assert arrow.arrowcolor == run_color(2)
+    assert (arrow.xref, arrow.axref) == ("x3", "x3")
+    assert inside([arrow.x, arrow.ax], [arrow.y, arrow.ay], surface.view)
+    # It points the way the run flew off: along the step after the last point inside.
+    flight = result.run(2)
+    end = np.flatnonzero((np.abs(flight.path[:, 0]) > 3) | (np.abs(flight.path[:, 1]) > 1.5))[0]
+    step = flight.path[end] - flight.path[end - 1]
+    assert np.dot([arrow.x - arrow.ax, arrow.y - arrow.ay], step) > 0
 
 
-def test_log_colouring_for_steep_surfaces_only(rosenbrock):
-    assert landscape_grid(rosenbrock[1]).log
-    assert landscape_grid(Landscape.from_surface(get_surface("goldstein_price"))).log
-    assert not landscape_grid(Landscape.from_surface(get_surface("round_bowl"))).log
+def test_paths_end_at_their_verdict(ravine):
+    _, landscape, result = ravine
+    slow, good, _ = path_traces(comparison_figure(landscape, result))
+    for trace, i in ((slow, 0), (good, 1)):
+        last = result.run(i).path[-1]
+        np.testing.assert_allclose([trace.x[-1], trace.y[-1]], last, rtol=1e-6)
+        assert trace.customdata[-1][0] == result.nit[i]  # the hover names the last step
 
 
-def test_colour_bar_is_labelled_in_real_f_values(rosenbrock):
+def test_axes_never_stretch_to_a_run_that_flew_off(rosenbrock):
+    surface, landscape, result = rosenbrock
+    assert not inside(*result.run(2).path.T, surface.view)  # it really did fly off
+    for figure in (comparison_figure(landscape, result), landscape_figure(landscape, result)):
+        for trace in figure.data:
+            if trace.type == "scatter" and trace.name != "click grid":
+                assert inside(trace.x, trace.y, surface.view)
+        assert tuple(figure.layout.xaxis.range) == surface.view[0]
+
+
+def test_known_points_and_ends_have_distinct_markers():
+    _, landscape, result = lesson("goldstein_price")
+    figure = comparison_figure(landscape, result, playback=False)
+    symbols = {t.name: t.marker.symbol for t in figure.data if t.name and "minimum" in t.name}
+    assert symbols == {"global minimum": "star", "local minimum": "diamond"}
+    ends = [t for t in figure.data if t.type == "scatter" and t.mode == "markers+text"]
+    assert [t.marker.symbol for t in ends] == ["square", "circle", "x"]
+    assert [t.text[0] for t in ends] == ["…", "✓", ""]  # the ✗ is the marker itself
+    starts = [t for t in figure.data if t.type == "scatter" and t.marker.symbol == "circle-open"]
+    assert len(starts) == 3
+    saddles = Landscape(landscape.objective, landscape.view, saddles=(Point(0, 0, 0, "saddle"),))
+    marks = comparison_figure(saddles, result, playback=False).data
+    assert any(t.name == "saddle point" and t.marker.symbol == "x-thin" for t in marks)
+
+
+def test_log_colouring_for_steep_surfaces_only():
+    for key in ("rosenbrock", "goldstein_price", "beale"):
+        assert landscape_grid(Landscape.from_surface(get_surface(key))).log, key
+    for key in ("round_bowl", "ravine", "himmelblau", "saddle"):
+        assert not landscape_grid(Landscape.from_surface(get_surface(key))).log, key
+    bowl = parse_function("x^2 + 10y^2")
+    assert not landscape_grid(Landscape(bowl, ((-2.0, 2.0), (-2.0, 2.0)))).log
+
+
+def test_colour_bar_ticks_are_real_f_values(rosenbrock):
     grid = landscape_grid(rosenbrock[1])
     positions, labels = grid.colour_bar_ticks()
+    assert labels == ["0", "0.1", "1", "10", "100", "1000"]  # f_min, then decades above it
     values = np.array([float(label) for label in labels])
-    np.testing.assert_allclose(grid.colour_of(values), positions, rtol=1e-2, atol=0.02)
-
-
-@pytest.mark.parametrize("key", ["rosenbrock", "goldstein_price", "saddle", "abs_bowl", "plateau"])
-def test_no_non_finite_numbers_reach_the_browser(key):
-    _, landscape, result = lesson(key)
-    for figure in (
-        comparison_figure(landscape, result),
-        surface_figure(landscape, result),
-        curves_figure(result),
-    ):
-        assert_all_finite(json.loads(figure.to_json(), parse_constant=refuse_constant))
+    np.testing.assert_allclose(grid.colour_of(values), positions, atol=1e-9)
+    bowl = landscape_grid(Landscape.from_surface(get_surface("round_bowl")))
+    positions, labels = bowl.colour_bar_ticks()
+    assert labels == ["0", "5", "10", "15"]
+    np.testing.assert_allclose(positions, [0, 5, 10, 15])
+    shifted = landscape_grid(Landscape.from_surface(get_surface("goldstein_price")))  # f* = 3
+    _, labels = shifted.colour_bar_ticks()
+    assert labels[:3] == ["4", "10", "100"]  # 3 + 1, then 3 + 10 ≈ 10, 3 + 100 ≈ 100
+    assert rate_text(1e-6) == "1e-6"
+    assert rate_text(30000.0) == "30000"
+    assert rate_text(0.0019) == "0.0019"
 
 
 def refuse_constant(name):
@@ -124,23 +195,49 @@ def assert_all_finite(node):
         assert np.isfinite(node)
 
 
+@pytest.mark.parametrize("key", ["goldstein_price", "saddle", "abs_bowl", "plateau"])
+def test_no_non_finite_numbers_reach_the_browser(key):
+    _, landscape, result = lesson(key)
+    for figure in (
+        comparison_figure(landscape, result),
+        landscape_figure(landscape, result),
+        surface_figure(landscape, result),
+        curves_figure(result),
+    ):
+        assert_all_finite(json.loads(figure.to_json(), parse_constant=refuse_constant))
+
+
+def test_a_function_undefined_in_part_of_the_view_draws_finite_figures():
+    objective = parse_function("log(x) + y^2")  # NaN for x ≤ 0
+    landscape = Landscape(objective, ((-1.0, 3.0), (-2.0, 2.0)))
+    result = run(objective, make_optimizer("gd"), [(2.0, 1.0)], [0.1, 3.0], steps=50)
+    for figure in (
+        comparison_figure(landscape, result),
+        surface_figure(landscape, result),
+        curves_figure(result),
+    ):
+        assert_all_finite(json.loads(figure.to_json(), parse_constant=refuse_constant))
+
+
 def test_figures_are_valid_plotly(ravine):
     _, landscape, result = ravine
-    figure = comparison_figure(landscape, result)
-    go.Figure(figure.to_dict())  # full validation of what was built without it
+    for figure in (
+        comparison_figure(landscape, result, click_grid=20, width=1280, height=720),
+        landscape_figure(landscape, result),
+        surface_figure(landscape, result),
+        curves_figure(result),
+    ):
+        go.Figure(figure.to_dict())  # full validation of what was built without it
 
 
-def test_playback_frames_carry_only_the_paths_and_move_every_panel(rosenbrock):
+def test_arrays_go_out_as_compact_typed_arrays(rosenbrock):
     _, landscape, result = rosenbrock
-    figure = comparison_figure(landscape, result)
-    path_indices = [
-        i for i, t in enumerate(figure.data) if t.type == "scatter" and t.mode == "lines+markers"
-    ]
-    assert 2 <= len(figure.frames) <= MAX_FRAMES
-    for frame in figure.frames:
-        assert list(frame.traces) == path_indices
-        assert all(t.type == "scatter" for t in frame.data)
-    assert len(figure.layout.sliders[0].steps) == len(figure.frames)
+    spec = json.loads(comparison_figure(landscape, result).to_json())
+    contour = spec["data"][0]
+    assert contour["z"]["dtype"] == "f4"
+    assert contour["z"]["shape"] in ("200, 200", [200, 200])
+    path = next(t for t in spec["data"] if t.get("mode") == "lines+markers")
+    assert path["x"]["dtype"] == "f4"
 
 
 def test_thinning_keeps_ends_and_turns_and_bounds_the_length():
@@ -152,41 +249,179 @@ def test_thinning_keeps_ends_and_turns_and_bounds_the_length():
     assert kept[-1] == 4999
     assert np.any(np.abs(t[kept] - 0.5) < 1e-3)
     np.testing.assert_array_equal(thin_path(points[:50], 100), np.arange(50))
+    # A reversal on a straight line is a turn too (a 1-D oscillation), however small the step.
+    line = np.concatenate([np.linspace(0, 1, 3000), np.linspace(1, 0.2, 3000)[1:]])
+    back_and_forth = np.stack([line, np.zeros_like(line)], axis=1)
+    assert 2999 in thin_path(back_and_forth, 50)
+
+
+def test_thinning_keeps_the_shape_of_a_long_path():
+    angle = np.linspace(0, 6 * np.pi, 20_000)
+    spiral = np.stack([angle * np.cos(angle), angle * np.sin(angle)], axis=1)
+    spiral += 0.001 * np.sin(np.arange(20_000))[:, None] * np.pi  # jitter of tiny steps
+    kept = thin_path(spiral, 400)
+    assert len(kept) <= 400
+    # Every original point lies within 1 % of the size of the thinned polyline.
+    a, b = spiral[kept[:-1]], spiral[kept[1:]]
+    sample = spiral[::37]
+    ab = b - a
+    t = np.clip(
+        np.einsum("pij,ij->pi", sample[:, None, :] - a[None], ab) / np.einsum("ij,ij->i", ab, ab),
+        0,
+        1,
+    )
+    nearest = a[None] + t[..., None] * ab[None]
+    distance = np.min(np.linalg.norm(sample[:, None, :] - nearest, axis=2), axis=1)
+    assert distance.max() < 0.01 * np.ptp(spiral[:, 0])
+
+
+def test_long_paths_are_thinned_for_drawing(rosenbrock):
+    _, landscape, result = rosenbrock
+    assert result.nit[1] > 10_000
+    for trace in path_traces(comparison_figure(landscape, result)):
+        assert len(trace.x) <= 400
+
+
+def test_playback_frames_carry_only_the_paths_and_move_every_panel(rosenbrock):
+    _, landscape, result = rosenbrock
+    figure = comparison_figure(landscape, result)
+    paths = path_traces(figure)
+    path_indices = [i for i, t in enumerate(figure.data) if t in paths]
+    assert 2 <= len(figure.frames) <= MAX_FRAMES
+    for frame in figure.frames:
+        assert list(frame.traces) == path_indices  # every panel moves; contours are not re-sent
+        assert all(t.type == "scatter" for t in frame.data)
+        for shown, full in zip(frame.data, paths, strict=True):
+            # A prefix of the drawn path, so the hover data of each point still matches it.
+            np.testing.assert_array_equal(shown.x, full.x[: len(shown.x)])
+    last = figure.frames[-1].data
+    assert [len(t.x) for t in last] == [len(t.x) for t in paths]
+    steps = [int(frame.name) for frame in figure.frames]
+    assert steps[:4] == [1, 2, 3, 4]  # the first steps one by one, where a rate shows itself
+    assert len(figure.layout.sliders[0].steps) == len(figure.frames)
+    assert [b.label for b in figure.layout.updatemenus[0].buttons] == ["▶ Play", "❚❚ Pause"]
+    assert not comparison_figure(landscape, result, playback=False).frames
+
+
+def test_hover_shows_step_position_loss_gradient_and_rate_in_force():
+    objective = parse_function("x^2 + 10y^2")
+    landscape = Landscape(objective, ((-2.0, 2.0), (-2.0, 2.0)))
+    result = run(
+        objective, make_optimizer("gd"), [(-1.5, 1.0)], [0.04], steps=40,
+        schedule=lambda k: 0.5 ** (k // 10), gtol=0,
+    )  # fmt: skip
+    (path,) = path_traces(comparison_figure(landscape, result))
+    assert all(key in path.hovertemplate for key in ("step", "f =", "|∇f|", "rate in force"))
+    data = np.asarray(path.customdata)
+    steps = data[:, 0].astype(int)
+    np.testing.assert_allclose(data[:, 1], result.losses[0, steps], rtol=1e-6)
+    np.testing.assert_allclose(data[:, 2], result.grad_norms[0, steps], rtol=1e-6)
+    np.testing.assert_allclose(data[1:, 3], 0.04 * 0.5 ** ((steps[1:] - 1) // 10), rtol=1e-6)
 
 
 def test_a_run_has_the_same_colour_in_every_figure(ravine):
     _, landscape, result = ravine
     panels = [t.line.color for t in path_traces(comparison_figure(landscape, result))]
+    single = [t.line.color for t in path_traces(landscape_figure(landscape, result))]
     three_d = [
-        t.line.color for t in surface_figure(landscape, result).data if t.type == "scatter3d"
+        t.line.color
+        for t in surface_figure(landscape, result).data
+        if t.type == "scatter3d" and t.mode == "lines"
     ]
     curves = [
         t.line.color for t in curves_figure(result).data if t.mode == "lines" and t.showlegend
     ]
-    assert panels == three_d == curves == [run_color(i) for i in range(3)]
+    assert panels == single == three_d == curves == run_colors(3)
+    assert run_colors(3) == ["#0072B2", "#009E73", "#D55E00"]  # Okabe–Ito
+    assert run_color(len(RUN_COLORS)) == run_color(0)
 
 
-def test_3d_lifts_paths_and_clips_the_height(rosenbrock):
-    _, landscape, result = rosenbrock
+def test_landscape_figure_draws_every_run_on_one_panel(ravine):
+    _, landscape, result = ravine
+    figure = landscape_figure(landscape, result)
+    assert len([t for t in figure.data if t.type == "contour"]) == 1
+    assert {t.xaxis for t in path_traces(figure)} == {"x"}
+    (title,) = [a.text for a in figure.layout.annotations if a.text]
+    for i in range(3):
+        assert f"color:{run_color(i)}" in title
+    assert "diverged at step" in title
+    assert len(arrows(figure)) == 1
+
+
+def test_3d_surface_drapes_the_paths_and_clips_the_height(rosenbrock):
+    surface, landscape, result = rosenbrock
     figure = surface_figure(landscape, result)
-    surface = figure.data[0]
-    z_top = figure.layout.scene.zaxis.range[1]
-    assert np.max(surface.z) <= z_top
-    for trace in figure.data[1:]:
-        assert np.max(trace.z) <= z_top
+    (landscape_surface,) = [t for t in figure.data if t.type == "surface"]
+    assert np.shape(landscape_surface.z) == (120, 120)
+    z_low, z_top = figure.layout.scene.zaxis.range
+    lines = [t for t in figure.data if t.type == "scatter3d" and t.mode == "lines"]
+    assert len(lines) == 3
+    for trace in figure.data:
+        z = np.asarray(trace.z, dtype=float)
+        assert z.max() <= z_top
+        assert z.min() >= z_low - 1e-6
+    for trace in lines:  # lifted above the surface, inside the view
+        assert inside(trace.x, trace.y, surface.view)
+        f = landscape.objective.value(np.asarray(trace.x, float), np.asarray(trace.y, float))
+        height = np.clip(landscape_grid(landscape, 120).colour_of(f), z_low, z_top)
+        assert (np.asarray(trace.z) >= height - 1e-3).all()
+    assert "1000" in figure.layout.scene.zaxis.ticktext  # real f values on a log height
+    assert tuple(figure.layout.scene.xaxis.range) == surface.view[0]
 
 
-def test_diverged_runs_are_marked_on_the_curves(ravine):
+def test_curves_use_log_axes_and_mark_divergence(ravine):
     _, _, result = ravine
-    figure = curves_figure(result)
-    crosses = [t for t in figure.data if t.mode == "markers"]
+    figure = curves_figure(result, f_min=0.0)
+    assert figure.layout.yaxis.type == figure.layout.yaxis2.type == "log"
+    crosses = [t for t in figure.data if t.mode == "markers+text"]
     assert len(crosses) == 2  # the diverged run, on both panels
-    assert figure.layout.yaxis.type == "log"
+    assert all(t.marker.symbol == "x" and t.marker.color == run_color(2) for t in crosses)
+    assert {int(t.x[0]) for t in crosses} == {result.nit[2]}
+    assert "f* = 0" in figure.layout.annotations[0].text
+
+
+def test_curves_of_a_loss_below_zero_plot_the_gap_to_the_minimum():
+    objective = parse_function("x^2 + y^2 - 5")
+    result = run(objective, make_optimizer("gd"), [(1.0, 1.0)], [0.1, 0.5], steps=100)
+    figure = curves_figure(result, f_min=-5.0)
+    for trace in figure.data:
+        assert (np.asarray(trace.y) > 0).all()
+    loss = np.asarray(figure.data[0].y)
+    assert loss[0] == pytest.approx(2.0)  # f − f* at the start: 2 − (−5) … minus 5
 
 
 def test_projector_mode_enlarges_text_and_lines(ravine):
     _, landscape, result = ravine
-    normal = comparison_figure(landscape, result)
-    big = comparison_figure(landscape, result, style=Style(projector=True))
-    assert big.layout.font.size > normal.layout.font.size
-    assert path_traces(big)[0].line.width > path_traces(normal)[0].line.width
+    big = Style(projector=True)
+    assert big.font >= 18
+    normal_panels = comparison_figure(landscape, result)
+    big_panels = comparison_figure(landscape, result, style=big)
+    assert big_panels.layout.font.size > normal_panels.layout.font.size
+    assert path_traces(big_panels)[0].line.width > path_traces(normal_panels)[0].line.width
+    titles = [a for a in big_panels.layout.annotations if a.text]
+    assert all(a.font.size >= 18 for a in titles)
+    for build in (
+        lambda style: surface_figure(landscape, result, style=style),
+        lambda style: curves_figure(result, style=style),
+    ):
+        assert build(big).layout.font.size >= 18 > build(Style()).layout.font.size
+
+
+def test_click_grid_lies_over_every_panel(ravine):
+    _, landscape, result = ravine
+    figure = comparison_figure(landscape, result, click_grid=10)
+    grids = [t for t in figure.data if t.name == "click grid"]
+    assert [t.xaxis for t in grids] == ["x", "x2", "x3"]
+    assert all(len(t.x) == 100 and t.marker.opacity == 0 for t in grids)
+    assert all(t.unselected.marker.opacity == 1 for t in path_traces(figure))
+
+
+def test_an_exported_size_centres_the_panels_and_sizes_the_colour_bar(ravine):
+    _, landscape, result = ravine
+    figure = comparison_figure(landscape, result, width=1280, height=720)
+    low, high = figure.layout.yaxis.domain
+    bar = figure.layout.coloraxis.colorbar
+    assert 0 < low < high < 1
+    assert bar.len == pytest.approx(high - low)
+    assert bar.y == pytest.approx(low)
+    assert figure.layout.sliders[0].y == pytest.approx(low)
