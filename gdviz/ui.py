@@ -34,7 +34,7 @@ from gdviz.surfaces import load_library
 
 __all__ = ["render_lesson", "show_link_problems", "sidebar"]
 
-CLICK_GRID = 36
+CLICK_GRID = 24
 """Invisible points per axis laid over each panel, so a click on the landscape can move the start."""
 
 OPTIMIZER_NAMES = {
