@@ -39,10 +39,6 @@ MINIMAL_APP = textwrap.dedent(
 )
 
 
-def best_of(times: list[float]) -> float:
-    return min(times)
-
-
 def server_side() -> None:
     with tempfile.TemporaryDirectory() as folder:
         minimal_path = Path(folder) / "minimal.py"
@@ -61,10 +57,10 @@ def server_side() -> None:
         app.text_input(key="lr").input(f"0.002, {good}, 0.041").run()
         app_times.append(time.perf_counter() - start)
         assert not app.exception
-    ratio = best_of(app_times) / best_of(minimal_times)
+    ratio = min(app_times) / min(minimal_times)
     print("server-side rerun after changing a rate (AppTest, best of 7)")
-    print(f"  minimal app with two Plotly charts: {best_of(minimal_times) * 1e3:7.1f} ms")
-    print(f"  gdviz default lesson (3 panels):    {best_of(app_times) * 1e3:7.1f} ms")
+    print(f"  minimal app with two Plotly charts: {min(minimal_times) * 1e3:7.1f} ms")
+    print(f"  gdviz default lesson (3 panels):    {min(app_times) * 1e3:7.1f} ms")
     print(f"  ratio: {ratio:.2f}× (goal ≤ 3×: {'PASS' if ratio <= 3 else 'FAIL'})")
 
 
@@ -127,10 +123,10 @@ def in_the_browser() -> None:
         server.wait(timeout=10)
     print("\nheadless chromium, 1600×1000 (best of 3)")
     print(
-        f"  first page complete with charts: {best_of(first_loads):6.2f} s (goal < 5 s: {'PASS' if best_of(first_loads) < 5 else 'FAIL'})"
+        f"  first page complete with charts: {min(first_loads):6.2f} s (goal < 5 s: {'PASS' if min(first_loads) < 5 else 'FAIL'})"
     )
     print(
-        f"  panels redrawn after a new rate:  {best_of(redraws):6.2f} s (goal < 1 s: {'PASS' if best_of(redraws) < 1 else 'FAIL'})"
+        f"  panels redrawn after a new rate:  {min(redraws):6.2f} s (goal < 1 s: {'PASS' if min(redraws) < 1 else 'FAIL'})"
     )
     print(
         f"  (all first loads: {', '.join(f'{t:.2f}' for t in first_loads)} s; redraws: {', '.join(f'{t:.2f}' for t in redraws)} s)"

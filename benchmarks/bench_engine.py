@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import math
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from timing import best_of
 
 from gdviz.engine import run
 from gdviz.expression import parse_function
@@ -31,15 +32,6 @@ from gdviz.optimizers import make_optimizer
 ROSENBROCK = "(1-x)^2 + 100(y-x^2)^2"
 LR, BETA1, BETA2, EPS = 1e-3, 0.9, 0.999, 1e-8
 STEPS = 1000
-
-
-def best_of(repeats: int, function: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def naive_adam(objective, start: tuple[float, float]) -> tuple[float, float]:

@@ -8,7 +8,6 @@ differentiated and compiled under 50 ms (cache cleared before each timing).
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,18 +15,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from test_expression import CODE_INJECTION, MALFORMED, RESOURCE_EXHAUSTION  # noqa: E402
+from timing import best_of  # noqa: E402
 
 from gdviz import expression  # noqa: E402
 from gdviz.surfaces import load_library  # noqa: E402
-
-
-def best_of(repeats: int, function) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def refuse(text: str) -> None:

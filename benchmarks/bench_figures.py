@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import json
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +21,8 @@ import plotly.graph_objects as go
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from timing import best_of
+
 from gdviz import figures
 from gdviz.engine import run
 from gdviz.optimizers import make_optimizer
@@ -29,15 +30,6 @@ from gdviz.surfaces import get_surface
 
 BUILD_GOAL = 0.050
 SIZE_GOAL = 1.5e6
-
-
-def best_of(repeats: int, function: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def finite(node: object) -> bool:
