@@ -749,7 +749,9 @@ def _contour_figure(
             "showgrid": False,
             "zeroline": False,
             "ticks": "outside" if j == 0 else "",
-            **({"scaleanchor": f"x{suffix}", "scaleratio": 1} if equal_aspect else {}),
+            # Panel 1 keeps x and y to scale; the others match its axes (plotly ignores a
+            # scaleanchor on a matched axis), so they share its range and its shape.
+            **({"scaleanchor": "x", "scaleratio": 1} if equal_aspect and j == 0 else {}),
             **({"matches": "y"} if j else {}),
         }
         if titles[j]:
