@@ -73,7 +73,7 @@ _MESSAGES: dict[str, str] = {
 _DIAGNOSES: dict[str, str] = {
     "descending": "still descending — the rate is too slow, or it needs more steps",
     "oscillating": "oscillating — the rate is too large for the curvature here, or the minimum is a kink",
-    "stalled": "stalled — the loss no longer changes though the gradient is not small (a plateau?)",
+    "stalled": "stalled — the loss no longer changes though the gradient is not small (a plateau, or a rate decayed to zero?)",
 }
 
 
@@ -364,8 +364,10 @@ def run(
             finished |= (x < low[0]) | (x > high[0]) | (y < low[1]) | (y > high[1])
             if gtol_squared:
                 finished |= squared_norm < gtol_squared
-            if xtol_squared:
-                finished |= np.einsum("ij,ij->i", delta, delta) < xtol_squared
+            # A schedule that has decayed the rate to zero makes zero steps: that is not convergence.
+            step_rule = xtol_squared if lr_factors[k - 1] > 0 else 0.0
+            if step_rule:
+                finished |= np.einsum("ij,ij->i", delta, delta) < step_rule
             if ftol:
                 finished |= np.abs(new_loss - loss) <= ftol * np.maximum(
                     np.maximum(np.abs(new_loss), np.abs(loss)), 1.0
@@ -376,7 +378,7 @@ def run(
                 _settle(
                     indices, k, point[ended], loss[ended], new_point[ended], new_loss[ended],
                     squared_norm[ended], delta[ended], growth_limit[ended], (low, high),
-                    (gtol_squared, xtol_squared), paths, losses, squared_norms,
+                    (gtol_squared, step_rule), paths, losses, squared_norms,
                     status, rule, nit, diverged_at,
                 )  # fmt: skip
                 keep = ~finished

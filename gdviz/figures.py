@@ -778,13 +778,18 @@ def _contour_figure(
     margin = {"l": 8 + round(4.2 * style.font), "r": 10, "t": top, "b": bottom}
     height = height or _panel_height(aspect if equal_aspect else 1.0, n, style, playback, top)
     bar_title = "f (log scale)" if grid.log else "f"
-    bar_length = 1.0
+    bar_length, bar_x = 1.0, None
     if width is not None and equal_aspect:
         bar = max(1.1 * style.font + 24 + 0.62 * style.font * max(map(len, tick_text)),
                   0.6 * style.font * len(bar_title)) + 10  # fmt: skip
         plot_width = width - margin["l"] - margin["r"] - bar
         plot_height = max(height - top - bottom, 1)
         bar_length = float(np.clip(plot_width * panel_width * aspect / plot_height, 0.2, 1.0))
+        if bar_length == 1.0:  # the height binds: panels narrower than their columns
+            paper = width - margin["l"] - margin["r"]  # a colour bar inside adds no margin
+            half = plot_height / aspect / 2 / paper
+            bar_x = (n - 1) * (panel_width + gap) + panel_width / 2 + half + 0.015
+            bar_x = bar_x if bar_x < 0.97 else None
     # Equal-aspect panels narrower than the page leave height over: centre the block (titles,
     # panels, colour bar, slider) vertically instead of leaving a gap at the top.
     base = (1.0 - bar_length) / 2
@@ -806,6 +811,7 @@ def _contour_figure(
                 "len": bar_length,
                 "y": base,
                 "yanchor": "bottom",
+                **({"x": bar_x, "xanchor": "left"} if bar_x is not None else {}),
                 "outlinewidth": 0,
             },
         },

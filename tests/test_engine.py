@@ -227,3 +227,11 @@ def test_inputs_are_not_mutated():
     run(BOWL, GD, starts, rates, steps=10)
     np.testing.assert_array_equal(starts, [[1.0, 1.0], [0.5, -0.5]])
     np.testing.assert_array_equal(rates, [0.01, 0.05])
+
+
+def test_a_rate_decayed_to_zero_is_not_convergence():
+    """cosine(t_max) with eta_min 0 stops moving after t_max; the step rule must not call it converged."""
+    schedule = parse_schedule("cosine(t_max=20)")
+    result = run(BOWL, GD, [(1.0, 1.0)], [0.001], steps=200, schedule=schedule)
+    assert result.status[0] == "max_steps"
+    assert result.diagnosis[0] == "stalled"
