@@ -20,6 +20,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -81,11 +82,23 @@ def render_images(directory: Path) -> None:
             path = directory / f"{name}{'-projector' if projector else ''}.png"
             figure.write_image(path, width=width, height=height)
             if path.stat().st_size > 280_000:
-                image = Image.open(path).convert("RGB")
-                image.quantize(
-                    256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE
-                ).save(path, optimize=True)
+                shrink(path, Image)
             print(f"{path} ({path.stat().st_size // 1024} KB)")
+
+
+def shrink(path: Path, image_module: Any) -> None:
+    """Re-save a PNG with 256 colours: 240 chosen by median cut, plus the run and mark colours
+    exactly (median cut alone turns vermillion brown), dithered so 3-D shading stays smooth."""
+    image = image_module.open(path).convert("RGB")
+    chosen = image.quantize(240, method=image_module.Quantize.MEDIANCUT).getpalette()[: 240 * 3]
+    for colour in (*figures.RUN_COLORS, "#ffffff", "#222222", "#2a3f5f", "#444444"):
+        chosen += [int(colour[k : k + 2], 16) for k in (1, 3, 5)]
+    chosen += chosen[:3] * (256 - len(chosen) // 3)
+    palette = image_module.new("P", (1, 1))
+    palette.putpalette(chosen[: 256 * 3])
+    image.quantize(palette=palette, dither=image_module.Dither.FLOYDSTEINBERG).save(
+        path, optimize=True
+    )
 
 
 def main() -> None:
