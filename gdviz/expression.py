@@ -8,9 +8,13 @@ never hands them user text. Instead it
 2. tokenizes the text itself (numbers, names, operators, brackets), inserting the
    multiplications people leave out (``2x``, ``3x y^2``, ``100(y-x^2)``, ``sin(x)cos(y)``),
 3. parses the tokens with a small precedence-climbing parser into a tree whose node kinds,
-   names and functions come from fixed whitelists, with bounded nesting depth, number size and
-   constant exponents, and
-4. builds the SymPy expression node by node from that tree.
+   names and functions come from fixed whitelists, with bounded nesting depth, size, number
+   of min/max arguments and number size,
+4. evaluates every constant part of the tree in float64 first, refusing constants that
+   overflow or are undefined and constant exponents over 100 (SymPy would compute them
+   exactly, for as long as it takes),
+5. builds the SymPy expression node by node from that tree, and
+6. refuses derivatives too large to compile quickly.
 
 Nothing the user types is ever executed. Every refusal raises :class:`ExpressionError` (a
 ``ValueError``) with a message a student understands and, where it helps, the column.
@@ -22,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import math
 import re
 from collections.abc import Callable
@@ -60,7 +65,87 @@ MAX_EXPONENT = 100
 MAX_NODES = 300
 """Most operations and operands in one expression."""
 
+MAX_MIN_MAX_ARGUMENTS = 4
+"""Most arguments of min and max, all calls together: SymPy compares them pairwise while
+differentiating, and ``max`` of seven powers of x took it seconds."""
+
+MAX_GRADIENT_SIZE = 800
+"""Most nodes in the two gradient expressions together (Goldstein–Price has 328).
+
+Each derivative of a long product is longer by about the number of its factors: the
+gradient of a product of ten sines has about 1 200 nodes and its Hessian 12 000, which SymPy
+needs half a second to compute and compile."""
+
+MAX_HESSIAN_SIZE = 8000
+"""Most nodes in the four Hessian expressions together (Goldstein–Price has 1 278)."""
+
 X, Y = sp.symbols("x y", real=True)
+
+
+class _RealKink(sp.Function):
+    """Base of |u| and sign(u) for a u SymPy cannot tell is real, such as log(x), sqrt(x) or
+    asin(y) (real u gives SymPy's own Abs and sign).
+
+    For such u SymPy differentiates |u| as a complex modulus, into re, im and atan2 parts that
+    are 0/0 at the kink, and leaves the derivative of sign(u) unevaluated, which NumPy cannot
+    print: abs(log(x)) had no Hessian. The formula is only evaluated where it is real, so here
+    |u|' = sign(u) u' and sign(u)' = 0 (the DiracDelta, dropped as everywhere else).
+    """
+
+    nargs = 1
+    _sympy: Callable[[sp.Expr], sp.Expr]
+    _numpy = ""
+    _name = ""
+
+    @classmethod
+    def eval(cls, arg: sp.Expr) -> sp.Expr | None:
+        if arg.is_extended_real is not None or arg.is_number:
+            return cls._sympy(arg)
+        return None
+
+    def _eval_is_extended_real(self) -> bool:
+        return True
+
+    def _numpycode(self, printer: Any, **kwargs: Any) -> str:
+        return f"{printer._module_format(self._numpy)}({printer._print(self.args[0])})"
+
+    def _sympystr(self, printer: Any, **kwargs: Any) -> str:
+        return f"{self._name}({printer._print(self.args[0])})"
+
+    def _latex(self, printer: Any, exp: Any = None, **kwargs: Any) -> str:
+        inner = self._latex_body(printer._print(self.args[0]))
+        return inner if exp is None else f"{inner}^{{{exp}}}"
+
+    def _latex_body(self, arg: str) -> str:
+        raise NotImplementedError
+
+
+class _RealSign(_RealKink):
+    _sympy = staticmethod(sp.sign)
+    _numpy = "numpy.sign"
+    _name = "sign"
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return sp.Integer(0)
+
+    def _latex_body(self, arg: str) -> str:
+        return rf"\operatorname{{sign}}{{\left({arg} \right)}}"
+
+
+class _RealAbs(_RealKink):
+    _sympy = staticmethod(sp.Abs)
+    _numpy = "numpy.absolute"
+    _name = "Abs"
+
+    def _eval_is_nonnegative(self) -> bool:
+        return True
+
+    def fdiff(self, argindex: int = 1) -> sp.Expr:
+        return _RealSign(self.args[0])
+
+    def _latex_body(self, arg: str) -> str:
+        return rf"\left|{{{arg}}}\right|"
+
 
 FUNCTIONS: dict[str, tuple[Callable[..., sp.Expr], int | None]] = {
     # name: (SymPy constructor, number of arguments or None for "two or more")
@@ -68,7 +153,7 @@ FUNCTIONS: dict[str, tuple[Callable[..., sp.Expr], int | None]] = {
     "log": (sp.log, 1),
     "ln": (sp.log, 1),
     "sqrt": (sp.sqrt, 1),
-    "abs": (sp.Abs, 1),
+    "abs": (_RealAbs, 1),
     "sin": (sp.sin, 1),
     "cos": (sp.cos, 1),
     "tan": (sp.tan, 1),
@@ -117,11 +202,11 @@ class _Token:
     column: int  # 1-based
 
 
-def _tokenize(text: str) -> list[_Token]:
+def _tokenize(text: str, max_length: int = MAX_LENGTH) -> list[_Token]:
     """Split text into tokens; insert the implicit ``*`` between juxtaposed operands."""
-    if len(text) > MAX_LENGTH:
+    if len(text) > max_length:
         raise ExpressionError(
-            f"the formula is too long ({len(text)} characters; at most {MAX_LENGTH})"
+            f"the formula is too long ({len(text)} characters; at most {max_length})"
         )
     if not _ALLOWED_CHARACTERS.fullmatch(text):
         column, bad = next(
@@ -223,6 +308,7 @@ class _Parser:
         self.depth = 0
         self.nodes = 0
         self.open_brackets: list[int] = []
+        self.min_max_arguments = 0
 
     @property
     def current(self) -> _Token:
@@ -334,6 +420,14 @@ class _Parser:
         self.expect_closing(opening)
         self.open_brackets.pop()
         self.depth -= 1
+        if arity is None:
+            self.min_max_arguments += len(args)
+            if self.min_max_arguments > MAX_MIN_MAX_ARGUMENTS:
+                raise ExpressionError(
+                    f"too many min and max arguments at column {name.column} (at most "
+                    f"{MAX_MIN_MAX_ARGUMENTS} in one formula, all calls together)",
+                    name.column,
+                )
         if arity is None and len(args) < 2:
             raise ExpressionError(
                 f"{name.text} at column {name.column} needs at least two arguments, "
@@ -402,45 +496,110 @@ def _read_number(token: _Token) -> int | float:
     return int(token.text) if is_integer else value
 
 
-# --- tree → SymPy, with constant exponents bounded before SymPy evaluates anything ----------
+# --- tree → SymPy, with every constant part bounded before SymPy evaluates anything ---------
+#
+# SymPy evaluates numbers exactly or to whatever precision a comparison needs, so a constant
+# such as exp(exp(exp(100))) or ((10^300)^99)^99 can take it minutes or all memory. Every
+# constant part of the tree is therefore first evaluated in float64 here: one that overflows
+# or is undefined is refused before SymPy sees it.
+
+_FLOAT_FUNCTIONS: dict[str, Callable[..., float]] = {
+    "exp": math.exp,
+    "log": math.log,
+    "ln": math.log,
+    "sqrt": math.sqrt,
+    "abs": abs,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "asin": math.asin,
+    "acos": math.acos,
+    "atan": math.atan,
+    "sinh": math.sinh,
+    "cosh": math.cosh,
+    "tanh": math.tanh,
+    "min": min,
+    "max": max,
+}
+
+_CONSTANT_VALUES = {"pi": math.pi, "e": math.e}
+
+
+def _too_large() -> ExpressionError:
+    return ExpressionError(
+        "a number in the formula is too large to compute (over 10^300); "
+        "gradient descent pictures need modest numbers"
+    )
 
 
 def _constant_value(node: Node) -> float | None:
-    """The value of a subtree made only of numbers (``None`` if it holds x, y or a call)."""
+    """The float value of ``node`` if it is made only of numbers, else ``None``.
+
+    Walks the whole tree, so that constant parts inside a formula of x and y are checked too,
+    and raises :class:`ExpressionError` for a constant exponent over :data:`MAX_EXPONENT`, a
+    constant over 10^300 and a constant that is undefined (1/0, log(0), sqrt(-1), (-8)^(1/3)).
+    """
     kind = node[0]
     if kind == "num":
         return float(node[1])
-    if kind == "sym" and node[1] in ("pi", "e"):
-        return math.pi if node[1] == "pi" else math.e
+    if kind == "sym":
+        return _CONSTANT_VALUES.get(node[1])
     if kind == "neg":
         inner = _constant_value(node[1])
         return None if inner is None else -inner
-    if kind == "bin":
-        left, right = _constant_value(node[2]), _constant_value(node[3])
-        if left is None or right is None:
+    if kind == "call":
+        args = [_constant_value(arg) for arg in node[2]]
+        if any(arg is None for arg in args):
             return None
         try:
-            result = {
-                "+": lambda: left + right,
-                "-": lambda: left - right,
-                "*": lambda: left * right,
-                "/": lambda: left / right if right else math.inf,
-                "^": lambda: _bounded_power(left, right),
-            }[node[1]]()
-        except (OverflowError, ValueError, ZeroDivisionError):
-            return math.inf
-        return result if isinstance(result, float) else math.inf
-    return None
+            value = _FLOAT_FUNCTIONS[node[1]](*args)
+        except OverflowError:
+            raise _too_large() from None
+        except ValueError:
+            shown = ", ".join(f"{arg:g}" for arg in args)
+            raise ExpressionError(
+                f"the formula is undefined: {node[1]}({shown}) has no real value"
+            ) from None
+        return _bounded(value)
+    operator, left, right = node[1], _constant_value(node[2]), _constant_value(node[3])
+    if operator == "^" and right is not None and not abs(right) <= MAX_EXPONENT:
+        raise ExpressionError(
+            f"an exponent is too large (its value is over {MAX_EXPONENT}); "
+            "gradient descent pictures need modest powers"
+        )
+    if left is None or right is None:
+        return None
+    if operator == "+":
+        return _bounded(left + right)
+    if operator == "-":
+        return _bounded(left - right)
+    if operator == "*":
+        return _bounded(left * right)
+    if operator == "/":
+        if right == 0:
+            raise ExpressionError("the formula is undefined: it divides by zero")
+        return _bounded(left / right)
+    try:
+        value = left**right
+    except OverflowError:
+        raise _too_large() from None
+    except ZeroDivisionError:
+        raise ExpressionError("the formula is undefined: 0 to a negative power") from None
+    if isinstance(value, complex):
+        raise ExpressionError(
+            f"the formula is not real: ({left:g})^({right:g}) is a root of a negative number"
+        )
+    return _bounded(value)
 
 
-def _bounded_power(base: float, exponent: float) -> float:
-    if abs(exponent) > MAX_EXPONENT:
-        return math.inf
-    result = base**exponent
-    return float(result) if isinstance(result, float | int) else math.inf
+def _bounded(value: float) -> float:
+    if not abs(value) <= 1e300:
+        raise _too_large()
+    return float(value)
 
 
 def _to_sympy(node: Node) -> sp.Expr:
+    """Build the (already checked) tree in SymPy."""
     kind = node[0]
     if kind == "num":
         value = node[1]
@@ -452,24 +611,9 @@ def _to_sympy(node: Node) -> sp.Expr:
     if kind == "call":
         constructor = FUNCTIONS[node[1]][0]
         return constructor(*(_to_sympy(arg) for arg in node[2]))
-    operator, left, right = node[1], node[2], node[3]
+    operator, a, b = node[1], _to_sympy(node[2]), _to_sympy(node[3])
     if operator == "^":
-        exponent = _constant_value(right)
-        if exponent is not None and not abs(exponent) <= MAX_EXPONENT:
-            raise ExpressionError(
-                f"an exponent is too large (its value is over {MAX_EXPONENT}); "
-                "gradient descent pictures need modest powers"
-            )
-        base = _constant_value(left)
-        if base is not None and exponent is not None and math.isfinite(base):
-            try:
-                magnitude = abs(base) ** exponent if base else 0.0
-            except (OverflowError, ZeroDivisionError):
-                magnitude = math.inf
-            if isinstance(magnitude, complex) or magnitude > 1e300:
-                raise ExpressionError("a power of numbers is too large to compute")
-        return sp.Pow(_to_sympy(left), _to_sympy(right))
-    a, b = _to_sympy(left), _to_sympy(right)
+        return sp.Pow(a, b)
     if operator == "+":
         return a + b
     if operator == "-":
@@ -493,9 +637,34 @@ def parse_expression(text: str) -> sp.Expr:
     """
     if not isinstance(text, str):
         raise ExpressionError(f"expected the formula as text, got {type(text).__name__}")
-    expression = _to_sympy(_Parser(_tokenize(text)).parse())
-    _check_defined(expression)
+    return _build(text, MAX_LENGTH)
+
+
+def _build(text: str, max_length: int) -> sp.Expr:
+    tree = _Parser(_tokenize(text, max_length)).parse()
+    _constant_value(tree)  # refuses constant parts too large or undefined, before SymPy
+    try:
+        expression = _to_sympy(tree)
+        _check_defined(expression)
+        _check_exponents(expression)
+    except ExpressionError:
+        raise
+    except (ValueError, TypeError, ArithmeticError) as error:
+        # SymPy refuses some undefined parts itself, e.g. max(x, 1/(y-y)): "zoo is not comparable"
+        raise ExpressionError(
+            "the formula is undefined: part of it divides by zero or takes the log of zero"
+        ) from error
     return expression
+
+
+def _check_exponents(expression: sp.Expr) -> None:
+    """SymPy combines powers, (x^100)^100 into x^10000 and x^60 x^60 into x^120: bound those too."""
+    for power in expression.atoms(sp.Pow):
+        if power.exp.is_Number and not abs(power.exp) <= MAX_EXPONENT:
+            raise ExpressionError(
+                f"an exponent is too large (the powers combine to {power.exp}, over "
+                f"{MAX_EXPONENT}); gradient descent pictures need modest powers"
+            )
 
 
 def _check_defined(expression: sp.Expr) -> None:
@@ -526,7 +695,7 @@ def _vectorize(groups: list[list[sp.Expr]]) -> Callable[[Any, Any], tuple[np.nda
     come back from ``lambdify`` as scalars and are broadcast to the inputs' shape. Points
     outside the function's domain give NaN, without warnings.
     """
-    flat = [expression for group in groups for expression in group]
+    flat = [_heaviside_as_sign(expression) for group in groups for expression in group]
     # No docstring (rendering the expression in it was a third of the compile time) and no
     # implemented-function namespace (the whitelist has none): same code, faster to make.
     compiled = sp.lambdify(
@@ -554,6 +723,22 @@ def _vectorize(groups: list[list[sp.Expr]]) -> Callable[[Any, Any], tuple[np.nda
         return tuple(outputs)
 
     return evaluate
+
+
+def _heaviside_as_sign(expression: sp.Expr) -> sp.Expr:
+    """Write Heaviside(z) (from differentiating min and max) as (1 + sign(z))/2.
+
+    Equal everywhere, 1/2 at z = 0 included; but the NumPy printer turns Heaviside into a
+    Piecewise whose conditions it simplifies (hundreds of milliseconds for max(x, y, 1)) and
+    whose ``logical_and.reduce`` fails on inputs that broadcast, such as (3, 1) with (1, 4).
+    """
+    if not expression.has(sp.Heaviside):
+        return expression
+
+    def as_sign(z: sp.Expr, h0: sp.Expr = sp.S.Half) -> sp.Expr:
+        return (1 + sp.sign(z)) / 2 + (h0 - sp.S.Half) * (1 - sp.sign(z) ** 2)
+
+    return expression.replace(sp.Heaviside, as_sign)
 
 
 def _drop_distributions(expression: sp.Expr) -> sp.Expr:
@@ -638,12 +823,24 @@ def parse_function(text: str) -> Objective:
     return objective if objective.text == text else dataclasses.replace(objective, text=text)
 
 
+def _check_size(expressions: list[sp.Expr], limit: int, what: str) -> None:
+    """Refuse derivatives too large to compile quickly (counting stops at the limit)."""
+    nodes = itertools.chain.from_iterable(sp.preorder_traversal(e) for e in expressions)
+    if sum(1 for _ in itertools.islice(nodes, limit + 1)) > limit:
+        raise ExpressionError(
+            f"the formula is too complicated: its {what} would have more than {limit} parts "
+            "— try a shorter formula, with fewer factors multiplied together"
+        )
+
+
 _PROBE_GRID = np.meshgrid(np.linspace(-5, 5, 21), np.linspace(-5, 5, 21))
 
 
 @functools.lru_cache(maxsize=256)
 def _compile_normalized(normalized: str) -> Objective:
-    expression = parse_expression(normalized)
+    # The normalized text can be longer than what was typed ("xy" → "x*y", "x²" → "x^2"),
+    # at most twice as long; the typed text was checked against MAX_LENGTH already.
+    expression = _build(normalized, 2 * MAX_LENGTH)
     value = _vectorize([[expression]])
     if not np.isfinite(value(*_PROBE_GRID)[0]).any():
         raise ExpressionError(
@@ -651,7 +848,9 @@ def _compile_normalized(normalized: str) -> Objective:
             "(a root or log of a negative number, or a division by zero)"
         )
     gradient = [_drop_distributions(sp.diff(expression, s)) for s in (X, Y)]
+    _check_size(gradient, MAX_GRADIENT_SIZE, "gradient")
     hessian = [[_drop_distributions(sp.diff(g, s)) for s in (X, Y)] for g in gradient]
+    _check_size([h for row in hessian for h in row], MAX_HESSIAN_SIZE, "Hessian")
     return Objective(
         text=normalized,
         normalized=normalized,
