@@ -60,6 +60,20 @@ class Differentiable(Protocol):
     def hessian(self, x: Any, y: Any) -> np.ndarray: ...
 
 
+class BatchGradients(Protocol):
+    """Where the gradient of each update comes from when it is not the full ∇f: mini-batches.
+
+    ``start(n_runs)`` returns ``gradient(theta, k, runs)``: the gradient of update k ≥ 1 for
+    the runs numbered ``runs`` (rows of ``theta``). ``full`` says every update sees all the
+    data, so the engine uses ∇f itself (batch descent is plain descent on the full loss).
+    """
+
+    @property
+    def full(self) -> bool: ...
+
+    def start(self, n_runs: int) -> Callable[[np.ndarray, int, np.ndarray], np.ndarray]: ...
+
+
 _MESSAGES: dict[str, str] = {
     "gtol": "converged in {nit} steps: the gradient norm fell below gtol = {gtol:g}",
     "xtol": "converged in {nit} steps: the step length fell below xtol = {xtol:g}",
@@ -73,6 +87,7 @@ _MESSAGES: dict[str, str] = {
 _DIAGNOSES: dict[str, str] = {
     "descending": "still descending — the rate is too slow, or it needs more steps",
     "oscillating": "oscillating — the rate is too large for the curvature here, or the minimum is a kink",
+    "noisy": "bouncing around — each update sees a different mini-batch, so the path jitters; a smaller or decaying rate lets it settle",
     "stalled": "stalled — the loss no longer changes though the gradient is not small (a plateau, or a rate decayed to zero?)",
 }
 
@@ -268,6 +283,7 @@ def run(
     noise: float = 0.0,
     seed: int = 0,
     view: View | None = None,
+    batches: BatchGradients | None = None,
 ) -> RunResult:
     """Run ``optimizer`` from every start at every learning rate, all at once.
 
@@ -275,6 +291,12 @@ def run(
     plus Gaussian noise of standard deviation ``noise`` per coordinate (seeded, to imitate
     stochastic gradients), then clipped by value and/or by norm; the optimizer turns it into a
     step with the rate lr·schedule(k). Same inputs and seed → the same trajectories, always.
+
+    With ``batches`` (a data-backed objective's mini-batches), g is the mini-batch gradient
+    of update k instead of ∇f; the recorded loss and gradient norm, and so the stopping
+    rules, stay those of the full objective; xtol and ftol are not applied (a tiny step on one
+    batch says nothing about the next), only gtol on the full gradient. Runs that spend the budget while the path only
+    jitters are diagnosed "noisy" rather than "oscillating".
     """
     if steps < 0 or int(steps) != steps:
         raise ValueError(f"steps must be a whole number ≥ 0, got {steps}")
@@ -294,6 +316,8 @@ def run(
     )
     centre, escape = _escape_box(view, start_points)
     rng = np.random.default_rng(seed)
+    step_gradient = None if batches is None or batches.full else batches.start(n_runs)
+    run_numbers = np.arange(n_runs)
 
     # Histories are written step-major (contiguous rows) and transposed once at the end;
     # gradient norms are kept squared in the loop and rooted once.
@@ -337,6 +361,8 @@ def run(
         for k in range(1, steps + 1):
             if n_active == 0:
                 break
+            if step_gradient is not None:
+                gradient = step_gradient(point, k, run_numbers[active])
             if noise > 0:
                 # Drawn for every run, so a run's noise does not depend on which others stopped.
                 gradient = gradient + noise * rng.standard_normal((n_runs, 2))[active]
@@ -365,10 +391,12 @@ def run(
             if gtol_squared:
                 finished |= squared_norm < gtol_squared
             # A schedule that has decayed the rate to zero makes zero steps: that is not convergence.
-            step_rule = xtol_squared if lr_factors[k - 1] > 0 else 0.0
+            # Nor is a tiny mini-batch step: another batch may pull hard (only gtol, on the full
+            # gradient, tells a stochastic run has converged).
+            step_rule = xtol_squared if lr_factors[k - 1] > 0 and step_gradient is None else 0.0
             if step_rule:
                 finished |= np.einsum("ij,ij->i", delta, delta) < step_rule
-            if ftol:
+            if ftol and step_gradient is None:
                 finished |= np.abs(new_loss - loss) <= ftol * np.maximum(
                     np.maximum(np.abs(new_loss), np.abs(loss)), 1.0
                 )
@@ -403,6 +431,8 @@ def run(
         diagnosis[unfinished] = _diagnose(
             losses_by_run[unfinished], paths_by_run[unfinished], steps
         )
+        if step_gradient is not None:
+            diagnosis[diagnosis == "oscillating"] = "noisy"
     return RunResult(
         optimizer=optimizer.name,
         hyperparameters=dict(optimizer.hyperparameters),
