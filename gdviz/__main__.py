@@ -1,4 +1,8 @@
-"""Command line: ``python -m gdviz run ...`` and ``python -m gdviz surfaces``.
+"""Command line: ``python -m gdviz run ...``, ``python -m gdviz surfaces`` and ``... datasets``.
+
+``run`` takes a function (``--function``), a library surface (``--surface``) or a data set
+(``--dataset NAME|FILE.csv``, fitted by ``--model linear|logistic`` with ``--batch-size``,
+``--epochs``, ``--scale``, ``--l1``, ``--l2``).
 
 Bad input of any kind exits with status 2 and one line on stderr, never a traceback.
 """
@@ -12,11 +16,14 @@ import json
 import math
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
+from gdviz.datasets import BUILTIN_DATASETS, Dataset, get_dataset, read_csv, standardize
 from gdviz.engine import RunResult, run
 from gdviz.expression import parse_function
 from gdviz.optimizers import OPTIMIZERS, make_optimizer
+from gdviz.regression import MODELS, MiniBatches, make_model, suggested_rate, suggested_view
 from gdviz.schedules import parse_schedule
 from gdviz.surfaces import get_surface, load_library
 
@@ -93,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m gdviz", description="Gradient descent on 2-D functions.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     commands.add_parser("surfaces", help="list the surface library")
+    commands.add_parser("datasets", help="list the built-in data sets")
 
     runner = commands.add_parser(
         "run",
@@ -106,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     source.add_argument(
         "--surface", metavar="NAME", help="a surface of the library (see: surfaces)"
+    )
+    source.add_argument(
+        "--dataset",
+        metavar="NAME|FILE.csv",
+        help="fit a model to a built-in data set (see: datasets) or a CSV file: columns x,y "
+        "(linear) or x1,x2,class (logistic); the landscape is the loss over its two parameters",
     )
     runner.add_argument("--optimizer", choices=list(OPTIMIZERS), default="gd")
     runner.add_argument("--lr", type=_positive, action="append", metavar="RATE")
@@ -136,6 +150,20 @@ def build_parser() -> argparse.ArgumentParser:
     extras.add_argument("--clip-value", type=_positive)
     extras.add_argument("--noise", type=_non_negative, default=0.0, help="gradient noise std")
     extras.add_argument("--seed", type=int, default=0)
+    data = runner.add_argument_group("data sets (with --dataset)")
+    data.add_argument("--model", choices=MODELS, help="default: what the data set is for")
+    data.add_argument(
+        "--batch-size",
+        type=_count,
+        metavar="B",
+        help="examples per update: 1 is stochastic, 32 mini-batch; default all (batch)",
+    )
+    data.add_argument(
+        "--epochs", type=_positive, metavar="E", help="budget in passes over the data"
+    )
+    data.add_argument("--scale", action="store_true", help="standardize the features")
+    data.add_argument("--l1", type=_non_negative, default=0.0, help="lasso strength λ₁")
+    data.add_argument("--l2", type=_non_negative, default=0.0, help="ridge strength λ₂")
     runner.add_argument("--format", choices=("text", "json", "csv"), default="text")
     return parser
 
@@ -168,10 +196,62 @@ def _optimizer_from(args: argparse.Namespace) -> Any:
         raise UsageError(str(error)) from None
 
 
+def _dataset_from(spec: str) -> Dataset:
+    """A built-in name, or the path of a CSV file."""
+    if spec in BUILTIN_DATASETS:
+        return get_dataset(spec)
+    path = Path(spec)
+    if not path.is_file():
+        raise UsageError(
+            f"--dataset {spec!r} is neither a built-in data set ({', '.join(BUILTIN_DATASETS)}) "
+            "nor a file"
+        )
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read {spec}: {error.strerror}") from None
+    return read_csv(content, path.name)
+
+
+def _data_only_flags(args: argparse.Namespace) -> None:
+    given = [
+        flag
+        for flag, value in (
+            ("--model", args.model),
+            ("--batch-size", args.batch_size),
+            ("--epochs", args.epochs),
+            ("--scale", args.scale),
+            ("--l1", args.l1),
+            ("--l2", args.l2),
+        )
+        if value
+    ]
+    if given:
+        verb = "applies" if len(given) == 1 else "apply"
+        raise UsageError(f"{', '.join(given)} {verb} to --dataset only")
+
+
 def execute(args: argparse.Namespace) -> RunResult:
     """Run what the parsed command line asks for."""
     view = None
-    if args.surface is not None:
+    batches = None
+    if args.dataset is None:
+        _data_only_flags(args)
+    if args.dataset is not None:
+        dataset = _dataset_from(args.dataset)
+        if args.scale:
+            dataset = standardize(dataset)
+        objective = make_model(args.model or dataset.model, dataset, l1=args.l1, l2=args.l2)
+        if args.batch_size == 0:
+            raise UsageError("--batch-size must be at least 1")
+        batches = MiniBatches(objective, args.batch_size or dataset.size, seed=args.seed)
+        starts = args.start or [(0.0, 0.0)]
+        lrs = args.lr or [suggested_rate(objective)]
+        steps = args.steps if args.steps is not None else 500
+        if args.epochs is not None:
+            steps = math.ceil(args.epochs * batches.steps_per_epoch)
+        view = suggested_view(objective, starts[0])
+    elif args.surface is not None:
         surface = get_surface(args.surface)
         objective = surface.objective
         starts = args.start or [surface.starts[0]]
@@ -198,6 +278,7 @@ def execute(args: argparse.Namespace) -> RunResult:
         noise=args.noise,
         seed=args.seed,
         view=view,
+        batches=batches,
     )
 
 
@@ -231,6 +312,14 @@ def format_result(result: RunResult, output_format: str) -> str:
     return "\n".join(lines)
 
 
+def _list_datasets() -> str:
+    rows = []
+    for name in BUILTIN_DATASETS:
+        dataset = get_dataset(name)
+        rows.append(f"{name:<18} {dataset.model:<9} {dataset.size} examples  {dataset.description}")
+    return "\n".join(rows)
+
+
 def _list_surfaces() -> str:
     library = load_library()
     rows = [
@@ -246,6 +335,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "surfaces":
             print(_list_surfaces())
+            return 0
+        if args.command == "datasets":
+            print(_list_datasets())
             return 0
         print(format_result(execute(args), args.format))
         return 0

@@ -73,16 +73,18 @@ class BatchGradients(Protocol):
 
     def start(self, n_runs: int) -> Callable[[np.ndarray, int, np.ndarray], np.ndarray]: ...
 
+    def epochs(self, updates: int) -> float: ...
+
 
 _MESSAGES: dict[str, str] = {
-    "gtol": "converged in {nit} steps: the gradient norm fell below gtol = {gtol:g}",
-    "xtol": "converged in {nit} steps: the step length fell below xtol = {xtol:g}",
-    "ftol": "converged in {nit} steps: the loss changed by less than ftol = {ftol:g}",
+    "gtol": "converged in {count}: the gradient norm fell below gtol = {gtol:g}",
+    "xtol": "converged in {count}: the step length fell below xtol = {xtol:g}",
+    "ftol": "converged in {count}: the loss changed by less than ftol = {ftol:g}",
     "nonfinite": "diverged at step {at}: the loss or position overflowed to infinity or NaN",
     "undefined": "stopped at step {at}: the step left the function's domain (f or ∇f undefined there)",
     "loss_growth": "diverged at step {at}: the loss grew past {growth:g} × its start",
     "left_view": "diverged at step {at}: x flew more than {escape:g} half-widths outside the view",
-    "max_steps": "stopped after {nit} steps (the step budget): {diagnosis}",
+    "max_steps": "stopped after {count} (the step budget): {diagnosis}",
 }
 _DIAGNOSES: dict[str, str] = {
     "descending": "still descending — the rate is too slow, or it needs more steps",
@@ -108,6 +110,7 @@ class Run:
     path: np.ndarray  # (nit + 1, 2)
     loss: np.ndarray  # (nit + 1,)
     grad_norm: np.ndarray  # (nit + 1,)
+    epochs: float | None = None  # passes over the data (data-backed runs only)
 
     @property
     def success(self) -> bool:
@@ -125,6 +128,8 @@ class Run:
             "x": list(self.x),
             "f": self.fun,
         }
+        if self.epochs is not None:
+            record["epochs"] = self.epochs
         if include_path:
             record["path"] = self.path.tolist()
             record["loss"] = self.loss.tolist()
@@ -157,6 +162,7 @@ class RunResult:
     grad_norms: np.ndarray  # (R, T + 1)
     lr_factors: np.ndarray  # (T,)
     settings: dict[str, Any] = field(default_factory=dict)
+    epochs: np.ndarray | None = None  # (R,) passes over the data, for data-backed runs
 
     def __len__(self) -> int:
         return len(self.lrs)
@@ -171,8 +177,13 @@ class RunResult:
 
     def message(self, i: int) -> str:
         """One line for a student on how run i ended."""
+        nit = int(self.nit[i])
+        count = f"{nit} steps"
+        if self.epochs is not None:
+            epochs = float(self.epochs[i])
+            count = f"{nit} updates = {epochs:.3g} epoch{'' if epochs == 1 else 's'}"
         return _MESSAGES[str(self.rule[i])].format(
-            nit=int(self.nit[i]),
+            count=count,
             at=int(self.diverged_at[i]),
             growth=LOSS_GROWTH_FACTOR,
             escape=VIEW_ESCAPE_FACTOR,
@@ -195,6 +206,7 @@ class RunResult:
             path=self.paths[i, :end],
             loss=self.losses[i, :end],
             grad_norm=self.grad_norms[i, :end],
+            epochs=None if self.epochs is None else float(self.epochs[i]),
         )
 
     def __iter__(self):  # type: ignore[no-untyped-def]
@@ -450,6 +462,7 @@ def run(
         grad_norms=norms_by_run,
         lr_factors=lr_factors,
         settings={"gtol": gtol, "xtol": xtol, "ftol": ftol, "steps": steps},
+        epochs=None if batches is None else np.array([batches.epochs(int(n)) for n in nit]),
     )
 
 

@@ -34,6 +34,8 @@ __all__ = [
     "LogisticRegression",
     "MiniBatches",
     "make_model",
+    "suggested_rate",
+    "suggested_view",
 ]
 
 MODELS = ("linear", "logistic")
@@ -461,7 +463,8 @@ class MiniBatches:
 
     def epochs(self, updates: int) -> float:
         """How many passes over the data ``updates`` updates make."""
-        return updates * self.size / self.model.dataset.size if not self.full else float(updates)
+        whole, part = divmod(updates, self.steps_per_epoch)
+        return whole + part * self.size / self.model.dataset.size
 
     def start(self, n_runs: int) -> Callable[[np.ndarray, int, np.ndarray], np.ndarray]:
         """A fresh sampler for one engine call: ``gradient(theta, k, runs)`` for update k ≥ 1
@@ -491,3 +494,28 @@ def make_model(kind: str, dataset: Dataset, *, l1: float = 0.0, l2: float = 0.0)
     if kind == "logistic":
         return LogisticRegression(dataset, l1, l2)
     raise ValueError(f"unknown model {kind!r}; choose linear or logistic")
+
+
+def suggested_rate(model: _Model) -> float:
+    """A good rate for batch descent: 1/λ_max at the minimum (half the stability bound 2/λ_max),
+    rounded down to two significant digits."""
+    point = model.minimum or (0.0, 0.0)
+    largest = float(np.linalg.eigvalsh(model.hessian(*point))[-1])
+    rate = 1.0 / largest
+    exponent = math.floor(math.log10(rate)) - 1
+    return round(math.floor(rate / 10.0**exponent) * 10.0**exponent, -exponent)
+
+
+def suggested_view(
+    model: _Model, start: tuple[float, float]
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """A square window (equal scales, so a ravine looks like one) holding the start and the
+    minimum with a margin; around the start when there is no minimum."""
+    start_point = np.asarray(start, dtype=np.float64)
+    target = np.asarray(model.minimum, dtype=np.float64) if model.minimum else start_point
+    centre = (start_point + target) / 2
+    half = max(0.65 * float(np.abs(target - start_point).max()), 1.0)
+    return (
+        (float(centre[0] - half), float(centre[0] + half)),
+        (float(centre[1] - half), float(centre[1] + half)),
+    )

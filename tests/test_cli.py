@@ -95,7 +95,7 @@ def test_nesterov_flag_and_stopping_rules(capsys):
         ),
         (["run", "--function", "x", "--schedule", "warp(9)"], "unknown schedule"),
         (["run", "--function", "x", "--surface", "saddle"], "not allowed with argument"),
-        (["run"], "one of the arguments --function --surface is required"),
+        (["run"], "one of the arguments --function --surface --dataset is required"),
         ([], "required"),
     ],
 )
@@ -125,3 +125,79 @@ def test_surfaces_command_lists_the_library(capsys):
     assert code == 0
     assert "rosenbrock" in out
     assert len(out.splitlines()) >= 18
+
+
+def test_dataset_runs_batch_minibatch_and_sgd_with_epochs(capsys):
+    """--dataset with --batch-size and --epochs: the budget is epochs × ⌈m/b⌉ updates."""
+    for batch_size, updates in ((None, 3), (32, 21), (1, 600)):
+        args = [
+            "run",
+            "--dataset",
+            "noisy_line",
+            "--epochs",
+            "3",
+            "--lr",
+            "0.01",
+            "--format",
+            "json",
+        ]
+        if batch_size:
+            args += ["--batch-size", str(batch_size)]
+        code, out, _ = run_cli(capsys, *args)
+        assert code == 0
+        record = json.loads(out)["runs"][0]
+        assert record["nit"] == updates
+        assert record["epochs"] == pytest.approx(3.0, rel=0.1)
+
+
+def test_dataset_scale_and_penalties_change_the_result(capsys):
+    """--scale turns the unscaled feature's divergence at lr 0.1 into convergence; --l2 moves θ*."""
+    _, raw, _ = run_cli(capsys, "run", "--dataset", "unscaled_feature", "--lr", "0.1")
+    _, scaled, _ = run_cli(capsys, "run", "--dataset", "unscaled_feature", "--lr", "0.1", "--scale")
+    assert "diverged" in raw
+    assert "converged" in scaled
+    _, plain, _ = run_cli(capsys, "run", "--dataset", "noisy_line", "--format", "csv")
+    _, ridge, _ = run_cli(capsys, "run", "--dataset", "noisy_line", "--l2", "1", "--format", "csv")
+    w_plain = float(next(csv.DictReader(io.StringIO(plain)))["x"])
+    w_ridge = float(next(csv.DictReader(io.StringIO(ridge)))["x"])
+    assert 0 < w_ridge < w_plain  # ridge shrinks the slope
+
+
+def test_dataset_from_a_csv_file_and_logistic_model(capsys, tmp_path):
+    """A CSV path is read and validated; three columns fit a logistic model."""
+    path = tmp_path / "classes.csv"
+    path.write_text("a,b,label\n1,2,yes\n")
+    code, _, err = run_cli(capsys, "run", "--dataset", str(path))
+    assert code == 2
+    assert "row 2, column 3: 'yes' is not a number" in err
+    path.write_text("a,b,label\n1,2,1\n-1,-1,0\n2,0.5,1\n-2,1,0\n0.5,-1,1\n")
+    code, out, _ = run_cli(
+        capsys, "run", "--dataset", str(path), "--l2", "0.1", "--model", "logistic"
+    )
+    assert code == 0
+    assert "converged" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dataset", "iris"], "neither a built-in data set"),
+        (["--dataset", "noisy_line", "--model", "logistic"], "classification data set"),
+        (["--dataset", "noisy_line", "--batch-size", "0"], "--batch-size must be at least 1"),
+        (["--dataset", "noisy_line", "--l1", "-1"], "must be ≥ 0"),
+        (["--function", "x^2", "--batch-size", "4"], "--batch-size applies to --dataset only"),
+        (["--surface", "ravine", "--scale", "--l2", "1"], "--scale, --l2 apply to --dataset only"),
+    ],
+)
+def test_bad_dataset_input_exits_2_with_one_line(capsys, args, message):
+    code, _, err = run_cli(capsys, "run", *args)
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1
+
+
+def test_datasets_command_lists_the_builtin_data_sets(capsys):
+    code, out, _ = run_cli(capsys, "datasets")
+    assert code == 0
+    for name in ("clean_line", "noisy_line", "unscaled_feature", "two_classes"):
+        assert name in out
