@@ -166,7 +166,7 @@ def test_dataset_scale_and_penalties_change_the_result(capsys):
 def test_dataset_from_a_csv_file_and_logistic_model(capsys, tmp_path):
     """A CSV path is read and validated; three columns fit a logistic model."""
     path = tmp_path / "classes.csv"
-    path.write_text("a,b,label\n1,2,yes\n")
+    path.write_text("a,b,label\n1,2,yes\n3,4,1\n5,6,0\n")
     code, _, err = run_cli(capsys, "run", "--dataset", str(path))
     assert code == 2
     assert "row 2, column 3: 'yes' is not a number" in err
