@@ -12,6 +12,7 @@ Uploads are untrusted: :func:`read_csv` parses them with the standard ``csv`` mo
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 from dataclasses import dataclass
@@ -138,8 +139,10 @@ BUILTIN_DATASETS = tuple(_BUILTIN)
 DEFAULT_SIZE = 200
 
 
+@functools.lru_cache(maxsize=32)
 def get_dataset(name: str, *, seed: int = 0, size: int = DEFAULT_SIZE) -> Dataset:
-    """A built-in data set, generated from ``seed`` (same seed, same data)."""
+    """A built-in data set, generated from ``seed`` (same seed, same data: the same object,
+    so caches keyed by it hit)."""
     if name not in _BUILTIN:
         raise DataError(f"unknown data set {name!r}; choose one of {', '.join(BUILTIN_DATASETS)}")
     if size < MIN_ROWS:

@@ -181,7 +181,7 @@ class RunResult:
         count = f"{nit} steps"
         if self.epochs is not None:
             epochs = float(self.epochs[i])
-            count = f"{nit} updates = {epochs:.3g} epoch{'' if epochs == 1 else 's'}"
+            count = f"{nit} updates = {epochs:.4g} epoch{'' if epochs == 1 else 's'}"
         return _MESSAGES[str(self.rule[i])].format(
             count=count,
             at=int(self.diverged_at[i]),

@@ -51,6 +51,7 @@ __all__ = [
     "Style",
     "comparison_figure",
     "curves_figure",
+    "data_figure",
     "landscape_figure",
     "landscape_grid",
     "panel_title",
@@ -157,6 +158,7 @@ class Landscape:
     minima: tuple[Point, ...] = ()
     saddles: tuple[Point, ...] = ()
     title: str = ""
+    axes: tuple[str, str] = ("x", "y")  # the two parameters' names, e.g. ("w", "b")
 
     @classmethod
     def from_surface(cls, surface: Surface) -> Landscape:
@@ -358,6 +360,7 @@ def verdict_label(run: Run) -> str:
         "descending": "too slow: still descending",
         "oscillating": "oscillating, not settling",
         "stalled": "stalled",
+        "noisy": "hovering: noisy batches",
     }
     return what.get(run.diagnosis, f"stopped after {run.nit} steps")
 
@@ -731,7 +734,7 @@ def _contour_figure(
         layout[f"xaxis{suffix}"] = {
             "domain": [left, left + panel_width],
             "range": [x_low, x_high],
-            "title": {"text": "x", "standoff": 4},
+            "title": {"text": landscape.axes[0], "standoff": 4},
             "constrain": "domain",
             "anchor": f"y{suffix}",
             "showgrid": False,
@@ -744,7 +747,7 @@ def _contour_figure(
             "constrain": "domain",
             "constraintoward": "bottom",
             "anchor": f"x{suffix}",
-            "title": {"text": "y" if j == 0 else "", "standoff": 4},
+            "title": {"text": landscape.axes[1] if j == 0 else "", "standoff": 4},
             "showticklabels": j == 0,
             "showgrid": False,
             "zeroline": False,
@@ -883,6 +886,12 @@ def _playback(
             shown = int(np.searchsorted(d.indices, step, side="right"))
             data.append({"type": "scatter", "x": d.points[:shown, 0], "y": d.points[:shown, 1]})
         frames.append({"data": data, "traces": path_indices, "name": str(int(step))})
+    _playback_controls(layout, steps, style, base)
+    return frames
+
+
+def _playback_controls(layout: dict, steps: np.ndarray, style: Style, base: float = 0.0) -> None:
+    """Play/pause buttons and a step slider under the plot, animating the frames named by step."""
     still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
     play = {
         "frame": {"duration": 90, "redraw": False},
@@ -932,7 +941,6 @@ def _playback(
             ],
         }
     ]
-    return frames
 
 
 def surface_figure(
@@ -1084,8 +1092,16 @@ def surface_figure(
     axis = {"tickfont": tick_font, "nticks": 6, "backgroundcolor": "#f4f5f7"}
     layout = {
         "scene": {
-            "xaxis": {**axis, "range": [x_low, x_high], "title": {"text": "x", "font": axis_font}},
-            "yaxis": {**axis, "range": [y_low, y_high], "title": {"text": "y", "font": axis_font}},
+            "xaxis": {
+                **axis,
+                "range": [x_low, x_high],
+                "title": {"text": landscape.axes[0], "font": axis_font},
+            },
+            "yaxis": {
+                **axis,
+                "range": [y_low, y_high],
+                "title": {"text": landscape.axes[1], "font": axis_font},
+            },
             "zaxis": {
                 **axis,
                 "range": [floor, ceiling + 2 * lift],
@@ -1279,3 +1295,114 @@ def curves_figure(
         "hoverlabel": {"font": {"size": style.font}},
     }
     return go.Figure(data=data, layout=layout, _validate=False)
+
+
+def _fitted_line(model: Any, theta: np.ndarray, bounds: np.ndarray) -> tuple[list, list]:
+    """The fitted line y = w x + b (regression) or the boundary w₁x₁ + w₂x₂ = 0 (classification)
+    across the data's bounding box ``[[x_low, y_low], [x_high, y_high]]``."""
+    (x_low, y_low), (x_high, y_high) = bounds
+    if model.kind == "linear":
+        xs = np.array([x_low, x_high])
+        return xs.tolist(), (theta[0] * xs + theta[1]).tolist()
+    w1, w2 = float(theta[0]), float(theta[1])
+    if abs(w1) < 1e-12 and abs(w2) < 1e-12:
+        return [], []  # no boundary: every point gets probability ½
+    if abs(w2) >= abs(w1):
+        xs = np.array([x_low, x_high])
+        return xs.tolist(), (-w1 * xs / w2).tolist()
+    ys = np.array([y_low, y_high])
+    return (-w2 * ys / w1).tolist(), ys.tolist()
+
+
+def data_figure(
+    model: Any,
+    result: RunResult | Sequence[RunResult],
+    *,
+    labels: Sequence[str] | None = None,
+    style: Style | None = None,
+    playback: bool = True,
+    height: int | None = None,
+) -> go.Figure:
+    """The examples with each run's current model: its fitted line, or for logistic regression
+    its decision boundary w₁x₁ + w₂x₂ = 0 (where P(class 1) = ½).
+
+    ``model`` is a data-backed objective (:mod:`gdviz.regression`). The playback's step slider
+    moves every line to that step, on the same steps as :func:`comparison_figure`'s playback.
+    """
+    style = style or Style()
+    runs = _runs(result)
+    dataset = model.dataset
+    features, targets = dataset.features, dataset.targets
+    if model.kind == "linear":
+        points = np.column_stack([features[:, 0], targets])
+        axis_names = (dataset.feature_names[0], dataset.target_name)
+    else:
+        points = features
+        axis_names = dataset.feature_names[:2]
+    low, high = points.min(axis=0), points.max(axis=0)
+    pad = 0.06 * np.maximum(high - low, 1e-9)
+    bounds = np.array([low - pad, high + pad])
+    shown = np.random.default_rng(0).permutation(len(points))[:2000]  # enough to see the cloud
+    marker_size = max(4, style.marker - 4)
+    data: list[dict] = []
+    if model.kind == "linear":
+        data.append(
+            {
+                "type": "scatter", "x": points[shown, 0], "y": points[shown, 1], "mode": "markers",
+                "marker": {"size": marker_size, "color": "rgba(90,90,90,0.55)"},
+                "name": "examples", "hovertemplate": "(%{x:.3g}, %{y:.3g})<extra></extra>",
+            }
+        )  # fmt: skip
+    else:
+        for label, symbol, colour in ((0.0, "circle", "#7f7f7f"), (1.0, "x", "#222222")):
+            chosen = shown[targets[shown] == label]
+            data.append(
+                {
+                    "type": "scatter", "x": points[chosen, 0], "y": points[chosen, 1],
+                    "mode": "markers", "name": f"class {label:g}",
+                    "marker": {"size": marker_size, "symbol": symbol, "color": colour, "opacity": 0.6},
+                    "hovertemplate": f"class {label:g}: (%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
+                }
+            )  # fmt: skip
+    line_indices = []
+    for i, (run, _) in enumerate(runs):
+        xs, ys = _fitted_line(model, run.path[-1], bounds)
+        name = labels[i] if labels else f"lr = {rate_text(run.lr)}"
+        data.append(
+            {
+                "type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": name,
+                "line": {"color": run_color(i), "width": style.line + 1},
+                "hovertemplate": f"{name}<extra></extra>",
+            }
+        )  # fmt: skip
+        line_indices.append(len(data) - 1)
+    top = round(1.3 * style.title_font) + 16
+    bottom = 50 + (round(2.2 * style.font) + 40 if playback else 0)
+    title = "the fitted line" if model.kind == "linear" else "the decision boundary (P = ½)"
+    layout: dict = {
+        "xaxis": {"range": bounds[:, 0].tolist(), "title": {"text": axis_names[0], "standoff": 4},
+                  "zeroline": False, "showgrid": False, "ticks": "outside"},
+        "yaxis": {"range": bounds[:, 1].tolist(), "title": {"text": axis_names[1], "standoff": 4},
+                  "zeroline": False, "showgrid": False, "ticks": "outside"},
+        "title": {"text": f"The data and {title}", "font": {"size": style.title_font}, "x": 0.5,
+                  "xanchor": "center", "y": 1.0, "yanchor": "top", "pad": {"t": 8}},
+        "font": {"size": style.font}, "margin": {"l": 8 + round(4.2 * style.font), "r": 10,
+                                                 "t": top, "b": bottom},
+        "height": height or (560 if style.projector else 480), "plot_bgcolor": "white",
+        "showlegend": True, "hovermode": "closest",
+        "legend": {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom",
+                   "font": {"size": round(style.font * 0.85)}},
+    }  # fmt: skip
+    layout["margin"]["t"] = top + round(2.4 * style.font)
+    frames: list[dict] = []
+    longest = max(run.nit for run, _ in runs)
+    if playback and longest >= 2:
+        steps = _frame_steps(longest)
+        for step in steps:
+            frame_data = []
+            for run, _ in runs:
+                xs, ys = _fitted_line(model, run.path[min(int(step), run.nit)], bounds)
+                frame_data.append({"type": "scatter", "x": xs, "y": ys})
+            frames.append({"data": frame_data, "traces": line_indices, "name": str(int(step))})
+        _playback_controls(layout, steps, style)
+    return go.Figure(data=data, layout=layout, frames=frames, _validate=False)

@@ -12,15 +12,27 @@ from typing import Any
 
 import numpy as np
 
+from gdviz.datasets import Dataset, standardize
 from gdviz.engine import RunResult, View, run
 from gdviz.expression import Objective, parse_function
 from gdviz.figures import Landscape
 from gdviz.optimizers import make_optimizer
 from gdviz.rates import propose_rates, stability_bound
+from gdviz.regression import MiniBatches, make_model, suggested_rate, suggested_view
 from gdviz.schedules import parse_schedule
 from gdviz.surfaces import Point, get_surface
 
-__all__ = ["DEFAULT_SURFACE", "DEFAULT_VIEW", "Lesson", "Settings", "StabilityNote", "build_lesson"]
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_DATASET",
+    "DEFAULT_SURFACE",
+    "DEFAULT_VIEW",
+    "DataNote",
+    "Lesson",
+    "Settings",
+    "StabilityNote",
+    "build_lesson",
+]
 
 DEFAULT_SURFACE = "ravine"
 """The lesson that opens with no input: a ravine shows slow, good and diverging at a glance."""
@@ -29,6 +41,15 @@ DEFAULT_VIEW: View = ((-3.0, 3.0), (-3.0, 3.0))
 """The window for a typed function (its start is kept inside it)."""
 
 DEFAULT_STEPS = 500
+
+DEFAULT_DATASET = "noisy_line"
+"""The data set a data lesson opens with: noisy, so SGD visibly bounces while batch settles."""
+
+DEFAULT_DATA_STEPS = 1000
+"""A data lesson's budget: five epochs of SGD over the 200 examples of a built-in data set."""
+
+DEFAULT_BATCH_SIZE = 32
+"""The mini-batch size of the middle panel of a data lesson (the seed documents' "typically 32")."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +73,23 @@ class Settings:
     gtol: float = 1e-6
     xtol: float = 1e-12
     ftol: float = 0.0
+    # A data lesson (``dataset`` set): batch | mini-batch | stochastic at one rate.
+    dataset: Dataset | None = None
+    batch_size: int = DEFAULT_BATCH_SIZE
+    scale: bool = False
+    l1: float = 0.0
+    l2: float = 0.0
+
+
+@dataclass(frozen=True)
+class DataNote:
+    """What a data lesson adds: the model, and the condition numbers with and without scaling."""
+
+    model: Any  # gdviz.regression's LinearRegression or LogisticRegression
+    batch_sizes: tuple[int, ...]
+    condition_raw: float
+    condition_scaled: float
+    minimum: tuple[float, float] | None
 
 
 @dataclass(frozen=True)
@@ -83,6 +121,7 @@ class Lesson:
     stability: StabilityNote | None
     f_min: float | None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    data: DataNote | None = None
 
 
 def _typed_view(start: tuple[float, float] | None) -> View:
@@ -123,6 +162,8 @@ def _stability(
 
 def build_lesson(settings: Settings) -> Lesson:
     """Compute everything for the page. Raises ValueError (with a readable message) on bad settings."""
+    if settings.dataset is not None:
+        return _build_data_lesson(settings, settings.dataset)
     notes: list[str] = []
     if settings.function:
         objective = parse_function(settings.function)
@@ -142,18 +183,7 @@ def build_lesson(settings: Settings) -> Lesson:
     steps = settings.steps or budget
     hyperparameters = dict(settings.hyperparameters)
     optimizer = make_optimizer(settings.optimizer, **hyperparameters)
-    options: dict[str, Any] = {
-        "steps": steps,
-        "gtol": settings.gtol,
-        "xtol": settings.xtol,
-        "ftol": settings.ftol,
-        "schedule": parse_schedule(settings.schedule) if settings.schedule else None,
-        "clip_norm": settings.clip_norm,
-        "clip_value": settings.clip_value,
-        "noise": settings.noise,
-        "seed": settings.seed,
-        "view": view,
-    }
+    options = _run_options(settings, steps, view)
     if settings.rates:
         rates, source = settings.rates, "yours"
     elif suggested_rates and settings.start is None and settings.steps is None:
@@ -205,4 +235,111 @@ def build_lesson(settings: Settings) -> Lesson:
         stability=stability,
         f_min=global_minimum.f if global_minimum else None,
         notes=tuple(notes),
+    )
+
+
+def _run_options(settings: Settings, steps: int, view: View) -> dict[str, Any]:
+    """The engine's keyword arguments that come straight from the settings."""
+    return {
+        "steps": steps,
+        "gtol": settings.gtol,
+        "xtol": settings.xtol,
+        "ftol": settings.ftol,
+        "schedule": parse_schedule(settings.schedule) if settings.schedule else None,
+        "clip_norm": settings.clip_norm,
+        "clip_value": settings.clip_value,
+        "noise": settings.noise,
+        "seed": settings.seed,
+        "view": view,
+    }
+
+
+def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
+    """Batch, mini-batch and stochastic descent side by side on a model's loss over the data."""
+    dataset = standardize(raw) if settings.scale else raw
+    kind = dataset.model
+    model = make_model(kind, dataset, l1=settings.l1, l2=settings.l2)
+    other = make_model(
+        kind, raw if settings.scale else standardize(raw), l1=settings.l1, l2=settings.l2
+    )
+    notes: list[str] = []
+    start = settings.start or (0.0, 0.0)
+    if settings.rates:
+        rate, source = settings.rates[0], "yours"
+        if len(settings.rates) > 1:
+            notes.append(
+                "A data lesson runs its three variants at one rate: using the first of your rates."
+            )
+    else:
+        rate, source = suggested_rate(model), "1/λ_max at the minimum, half the stability bound"
+    steps = settings.steps or DEFAULT_DATA_STEPS
+    m = dataset.size
+    sizes = (m, min(settings.batch_size, m), 1)
+    if settings.batch_size >= m:
+        notes.append(
+            f"The mini-batch size {settings.batch_size} is at least m = {m}: the middle panel is batch descent too."
+        )
+    view = suggested_view(model, start)
+    options = _run_options(settings, steps, view)
+    optimizer = make_optimizer(settings.optimizer, **dict(settings.hyperparameters))
+    results = tuple(
+        run(
+            model,
+            optimizer,
+            [start],
+            [rate],
+            batches=MiniBatches(model, size, settings.seed),
+            **options,
+        )
+        for size in sizes
+    )
+    labels = (f"batch (all {m})", f"mini-batch (b = {sizes[1]})", "stochastic (b = 1)")
+    minimum = model.minimum
+    minima: tuple[Point, ...] = ()
+    if minimum is not None:
+        minima = (Point(minimum[0], minimum[1], float(model.value(*minimum)), "global"),)
+    else:
+        notes.append(
+            "The classes are split cleanly by a line through the origin, so the loss keeps "
+            "falling as the weights grow: there is no minimum. An L2 penalty gives one."
+        )
+    # The scaling lesson: the same rate, batch descent, on the other version of the features.
+    contrast = run(
+        other, optimizer, [start], [rate], **{**options, "view": suggested_view(other, start)}
+    )
+    version = "raw" if settings.scale else "standardized"
+    notes.append(
+        f"Feature scaling: the condition number κ = λ_max/λ_min of the Hessian is "
+        f"{model.condition_number():.3g} here and {other.condition_number():.3g} with {version} features. "
+        f"Batch descent at the same rate {rate:g} on {version} features: {contrast.message(0)}."
+    )
+    raw_kappa, scaled_kappa = (
+        (other.condition_number(), model.condition_number())
+        if settings.scale
+        else (model.condition_number(), other.condition_number())
+    )
+    name = raw.name.replace("_", " ")
+    what = (
+        "y ≈ w·x + b by mean squared error"
+        if kind == "linear"
+        else "P(class 1) = σ(w₁x₁ + w₂x₂) by cross-entropy"
+    )
+    title = f"{name}: fitting {what}" + (" (features standardized)" if settings.scale else "")
+    stability = _stability(model, minima, np.asarray(results[0].x[0]), start)
+    return Lesson(
+        settings=settings,
+        title=title,
+        teaches=raw.description,
+        objective=model,  # type: ignore[arg-type]  # a data-backed objective, not a typed one
+        landscape=Landscape(model, view, minima, (), title, axes=model.parameter_names),  # type: ignore[arg-type]
+        start=start,
+        rates=(rate,),
+        rates_source=source,
+        steps=steps,
+        results=results,
+        labels=labels,
+        stability=stability,
+        f_min=minima[0].f if minima else None,
+        notes=tuple(notes),
+        data=DataNote(model, sizes, raw_kappa, scaled_kappa, minimum),
     )

@@ -10,7 +10,14 @@ Teachers paste links into slides, so these names are a public promise and stay s
 ``opt``      optimizer: gd, momentum, nesterov, adagrad, rmsprop, adam, adamw, newton
 ``lr``       comma-separated learning rates, one panel each, e.g. ``0.001,0.09,0.11``
 ``steps``    the step budget
+``data``     a built-in data set (opens the data lesson): clean_line, noisy_line, …
+``scale``    standardize the features: true or false
+``l1``       L1 (lasso) strength λ₁ ≥ 0
+``l2``       L2 (ridge) strength λ₂ ≥ 0
+``batch``    the mini-batch size of the middle panel (default 32)
 =========  ==========================================================================
+
+In a data lesson ``x0``/``y0`` are the model's starting parameters and ``lr`` its one rate.
 
 A bad value never breaks a link: :func:`check_link` returns a clear message for each one and
 the app falls back to a sensible default for that value only.
@@ -22,6 +29,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from gdviz.datasets import BUILTIN_DATASETS, MAX_UPLOAD_ROWS
 from gdviz.expression import ExpressionError, parse_function
 from gdviz.optimizers import OPTIMIZERS
 
@@ -111,4 +119,27 @@ def check_link(
                 "steps",
                 f"must be a whole number from 1 to {MAX_STEPS} — using the surface's budget.",
             )
+    if "data" in params and params["data"] not in BUILTIN_DATASETS:
+        flag(
+            "data",
+            f"no such built-in data set (uploads cannot travel in a link) — use one of "
+            f"{', '.join(BUILTIN_DATASETS)}; showing noisy_line.",
+        )
+    for strength in ("l1", "l2"):
+        if strength in params:
+            try:
+                value = float(params[strength])
+                if not (math.isfinite(value) and 0 <= value <= 2):
+                    raise ValueError
+            except ValueError:
+                flag(strength, "must be a number from 0 to 2 — using 0.")
+    if "batch" in params:
+        try:
+            size = int(params["batch"])
+            if not 1 <= size <= MAX_UPLOAD_ROWS:
+                raise ValueError
+        except ValueError:
+            flag("batch", f"must be a whole number from 1 to {MAX_UPLOAD_ROWS} — using 32.")
+    if "scale" in params and params["scale"].lower() not in ("true", "false"):
+        flag("scale", "must be true or false — not scaling.")
     return problems

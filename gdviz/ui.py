@@ -12,23 +12,36 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import streamlit as st
 
+from gdviz.datasets import (
+    BUILTIN_DATASETS,
+    MAX_UPLOAD_ROWS,
+    DataError,
+    Dataset,
+    get_dataset,
+    read_csv,
+    standardize,
+)
+from gdviz.engine import View
 from gdviz.expression import ExpressionError, parse_function
 from gdviz.figures import (
     Style,
     comparison_figure,
     curves_figure,
+    data_figure,
     run_color,
     surface_figure,
     verdict_label,
 )
-from gdviz.lesson import DEFAULT_SURFACE, Lesson, Settings
+from gdviz.lesson import DEFAULT_BATCH_SIZE, DEFAULT_DATASET, DEFAULT_SURFACE, Lesson, Settings
 from gdviz.links import MAX_STEPS, check_link, format_rates, parse_rates
 from gdviz.optimizers import OPTIMIZERS, make_optimizer
+from gdviz.regression import make_model, suggested_view
 from gdviz.schedules import parse_schedule
 from gdviz.surfaces import load_library
 
@@ -114,45 +127,132 @@ def _hyperparameter_inputs(name: str) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted(changed.items()))
 
 
+@dataclass(frozen=True)
+class DataChoice:
+    """The data lesson's inputs from the sidebar."""
+
+    dataset: Dataset
+    scale: bool
+    l1: float
+    l2: float
+    batch_size: int
+    view: View  # for a random start
+
+
+def _read_upload() -> None:
+    """on_change of the uploader: a good file becomes the data set; a bad one leaves the last."""
+    file = st.session_state.get("upload_file")
+    if file is None:
+        return
+    try:
+        st.session_state["_upload"] = read_csv(file.getvalue(), file.name)
+    except DataError as error:
+        st.session_state["_upload_error"] = f"Cannot use {file.name}: {error}"
+    else:
+        st.session_state.pop("_upload_error", None)
+        st.session_state.update(data="upload", x0=None, y0=None, lr="")
+
+
+def _data_controls() -> DataChoice:
+    """Data set (built-in or uploaded), scaling, penalties and the mini-batch size."""
+    upload: Dataset | None = st.session_state.get("_upload")
+    options = list(BUILTIN_DATASETS) + (["upload"] if upload is not None else [])
+    _choice_from_url("data", options, DEFAULT_DATASET)
+    name = st.selectbox(
+        "Data set", options, key="data",
+        format_func=lambda k: f"uploaded: {upload.name}" if k == "upload" and upload else k.replace("_", " "),
+        on_change=lambda: st.session_state.update(x0=None, y0=None, lr=""),
+    )  # fmt: skip
+    if name != "upload":
+        st.query_params["data"] = name  # its presence opens a link in data mode
+    st.file_uploader(
+        "…or upload a CSV: x,y (linear) or x1,x2,class (logistic)", type=["csv"],
+        key="upload_file", on_change=_read_upload,
+    )  # fmt: skip
+    if "_upload_error" in st.session_state:
+        st.error(st.session_state["_upload_error"], icon="⚠️")
+    dataset = upload if name == "upload" and upload is not None else get_dataset(name)
+    model_text = (
+        "linear regression, y ≈ w·x + b, mean squared error"
+        if dataset.model == "linear"
+        else "logistic regression, P(class 1) = σ(w₁x₁ + w₂x₂), cross-entropy"
+    )
+    st.caption(f"{dataset.description} Model: {model_text}.")
+    scale = st.toggle(
+        "Standardize the features", key="scale", bind="query-params",
+        help="x' = (x − mean) / std per feature: turns a ravine into a round bowl.",
+    )  # fmt: skip
+    l2 = st.slider(
+        "L2 (ridge) strength λ₂", 0.0, 2.0, 0.0, 0.01, key="l2", bind="query-params",
+        help="Adds λ₂·w² to the loss (the intercept b is not penalized).",
+    )  # fmt: skip
+    l1 = st.slider(
+        "L1 (lasso) strength λ₁", 0.0, 2.0, 0.0, 0.01, key="l1", bind="query-params",
+        help="Adds λ₁·|w| to the loss: a kink along w = 0 that can switch a weight off.",
+    )  # fmt: skip
+    batch_size = st.number_input(
+        "Mini-batch size b (middle panel)", min_value=1, max_value=MAX_UPLOAD_ROWS,
+        value=DEFAULT_BATCH_SIZE, step=1, key="batch", bind="query-params",
+    )  # fmt: skip
+    scaled = standardize(dataset) if scale else dataset
+    model = make_model(scaled.model, scaled, l1=float(l1), l2=float(l2))
+    return DataChoice(dataset, bool(scale), float(l1), float(l2), int(batch_size),
+                      suggested_view(model, (0.0, 0.0)))  # fmt: skip
+
+
 def sidebar() -> tuple[Settings, bool]:
     """Draw the controls; return the settings and whether projector mode is on."""
     library = load_library()
     keys = list(library.surfaces)
     with st.sidebar:
         st.header("Landscape")
-        _choice_from_url("surface", keys, DEFAULT_SURFACE)
-        surface_key = st.selectbox(
-            "Surface",
-            keys,
-            format_func=lambda k: library.surfaces[k].name,
-            key="surface",
+        if "source" not in st.session_state:
+            st.session_state["source"] = "data" if "data" in st.query_params else "function"
+        source = st.radio(
+            "Landscape of", ["function", "data"], key="source", horizontal=True,
+            format_func=lambda s: "a function f(x, y)" if s == "function" else "a model's loss on data",
             on_change=lambda: st.session_state.update(x0=None, y0=None, lr=""),
-        )
-        _choice_to_url("surface", surface_key, DEFAULT_SURFACE)
-        typed = st.text_input(
-            "…or type a function of x and y",
-            key="f",
-            bind="query-params",
-            placeholder="e.g. x^2 + 10y^2, (1-x)^2 + 100(y-x^2)^2",
-            max_chars=400,
-        ).strip()
+        )  # fmt: skip
         function = None
-        if typed:
-            try:
-                objective = parse_function(typed)
-            except ExpressionError as error:
-                st.error(f"Cannot use this function: {error}", icon="⚠️")
-                last = st.session_state.get("_last_good_function")
-                function = last
-                if last:
-                    st.caption(f"Still showing the last good function: {last}")
-            else:
-                function = typed
-                st.session_state["_last_good_function"] = typed
-                st.latex(f"f = {objective.latex}")
-                with st.expander("∇f and H"):
-                    st.latex(rf"\nabla f = {objective.gradient_latex}")
-                    st.latex(rf"H = {objective.hessian_latex}")
+        surface_key = st.session_state.get("surface", DEFAULT_SURFACE)
+        data: DataChoice | None = None
+        if source == "function":
+            st.query_params.pop("data", None)
+            _choice_from_url("surface", keys, DEFAULT_SURFACE)
+            surface_key = st.selectbox(
+                "Surface",
+                keys,
+                format_func=lambda k: library.surfaces[k].name,
+                key="surface",
+                on_change=lambda: st.session_state.update(x0=None, y0=None, lr=""),
+            )
+            _choice_to_url("surface", surface_key, DEFAULT_SURFACE)
+            typed = st.text_input(
+                "…or type a function of x and y",
+                key="f",
+                bind="query-params",
+                placeholder="e.g. x^2 + 10y^2, (1-x)^2 + 100(y-x^2)^2",
+                max_chars=400,
+            ).strip()
+            function = None
+            if typed:
+                try:
+                    objective = parse_function(typed)
+                except ExpressionError as error:
+                    st.error(f"Cannot use this function: {error}", icon="⚠️")
+                    last = st.session_state.get("_last_good_function")
+                    function = last
+                    if last:
+                        st.caption(f"Still showing the last good function: {last}")
+                else:
+                    function = typed
+                    st.session_state["_last_good_function"] = typed
+                    st.latex(f"f = {objective.latex}")
+                    with st.expander("∇f and H"):
+                        st.latex(rf"\nabla f = {objective.gradient_latex}")
+                        st.latex(rf"H = {objective.hessian_latex}")
+        else:
+            data = _data_controls()
 
         st.header("Start")
         left, right = st.columns(2)
@@ -163,22 +263,30 @@ def sidebar() -> tuple[Settings, bool]:
             "y₀", value=None, format="%g", key="y0", bind="query-params", placeholder="suggested"
         )
         if st.button("🎲 Random start", key="random_start", width="stretch"):
-            view = (
-                library.surfaces[surface_key].view if not function else ((-3.0, 3.0), (-3.0, 3.0))
-            )
+            if data is not None:
+                view = data.view
+            elif function:
+                view = ((-3.0, 3.0), (-3.0, 3.0))
+            else:
+                view = library.surfaces[surface_key].view
             rng = np.random.default_rng()
             _set_start(rng.uniform(*view[0]), rng.uniform(*view[1]))
             st.rerun()
-        st.caption("Or click on a landscape panel to start there.")
+        st.caption(
+            "Or click on a landscape panel to start there."
+            + (" Here (x₀, y₀) are the model's starting parameters." if data else "")
+        )
         start = (float(x0), float(y0)) if x0 is not None and y0 is not None else None
 
         st.header("Optimizer")
-        _choice_from_url("mode", ["rates", "race"], "rates")
-        mode = st.radio(
-            "Compare", ["rates", "race"], key="mode", horizontal=True,
-            format_func=lambda m: "learning rates" if m == "rates" else "optimizers (race)",
-        )  # fmt: skip
-        _choice_to_url("mode", mode, "rates")
+        mode = "rates"
+        if data is None:
+            _choice_from_url("mode", ["rates", "race"], "rates")
+            mode = st.radio(
+                "Compare", ["rates", "race"], key="mode", horizontal=True,
+                format_func=lambda m: "learning rates" if m == "rates" else "optimizers (race)",
+            )  # fmt: skip
+            _choice_to_url("mode", mode, "rates")
         _choice_from_url("opt", list(OPTIMIZERS), "gd")
         optimizer = st.selectbox(
             "Optimizer", list(OPTIMIZERS), key="opt", format_func=OPTIMIZER_NAMES.get
@@ -196,7 +304,9 @@ def sidebar() -> tuple[Settings, bool]:
             "Learning rates (comma-separated, one panel each)",
             key="lr",
             bind="query-params",
-            placeholder="automatic: slow, good, diverging",
+            placeholder="automatic: one for all three"
+            if data
+            else "automatic: slow, good, diverging",
             help="Leave empty to use the surface's suggested rates (plain GD) or rates proposed by "
             "running a sweep of 61 rates from 1e-7 to 1e3 and reading their verdicts.",
         )
@@ -278,6 +388,11 @@ def sidebar() -> tuple[Settings, bool]:
         gtol=float(gtol),
         xtol=float(xtol),
         ftol=float(ftol),
+        dataset=data.dataset if data else None,
+        batch_size=data.batch_size if data else DEFAULT_BATCH_SIZE,
+        scale=data.scale if data else False,
+        l1=data.l1 if data else 0.0,
+        l2=data.l2 if data else 0.0,
     ), bool(projector)
 
 
@@ -349,7 +464,8 @@ def render_lesson(lesson: Lesson, projector: bool) -> None:
     _verdict_row(lesson)
     st.caption(
         f"Start ({lesson.start[0]:.4g}, {lesson.start[1]:.4g}) · rates {format_rates(lesson.rates)} "
-        f"({lesson.rates_source}) · up to {lesson.steps} steps · {_stability_text(lesson)}"
+        f"({lesson.rates_source}) · up to {lesson.steps} {'updates' if lesson.data else 'steps'} · "
+        f"{_stability_text(lesson)}"
     )
     # The tabs track which one is open, so the hidden ones cost nothing on a rerun.
     tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
@@ -367,7 +483,16 @@ def _landscapes_tab(lesson: Lesson, style: Style) -> None:
         style=style,
         click_grid=CLICK_GRID,
     )
-    st.plotly_chart(
+    where = st
+    if lesson.data is not None:
+        where, beside = st.columns([3, 1.15])
+        with beside:
+            st.plotly_chart(
+                data_figure(lesson.data.model, list(lesson.results), labels=lesson.labels, style=style,
+                            height=figure.layout.height),
+                key="data_panel", width="stretch", config={"displaylogo": False},
+            )  # fmt: skip
+    where.plotly_chart(
         figure, key="landscape", on_select=_start_from_click,
         selection_mode="points", width="stretch", config={"displaylogo": False},
     )  # fmt: skip
@@ -388,7 +513,45 @@ def _curves_tab(lesson: Lesson, style: Style) -> None:
     st.plotly_chart(figure, key="curves", width="stretch", config={"displaylogo": False})
 
 
+def _data_math(lesson: Lesson) -> None:
+    """The loss over the data, its gradient per example, and why scaling helps."""
+    note = lesson.data
+    assert note is not None
+    model = note.model
+    st.latex(model.formula)
+    if model.kind == "linear":
+        st.latex(r"\nabla \ell_i = 2\,(w x_i + b - y_i)\begin{pmatrix} x_i \\ 1 \end{pmatrix},"
+                 r"\qquad H = \frac{2}{m}\sum_i \begin{pmatrix} x_i^2 & x_i \\ x_i & 1 \end{pmatrix}")  # fmt: skip
+    else:
+        st.latex(r"\nabla \ell_i = (\sigma(z_i) - y_i)\, x_i,\qquad "
+                 r"H = \frac{1}{m}\sum_i \sigma(z_i)(1 - \sigma(z_i))\, x_i x_i^\top")  # fmt: skip
+    sizes = note.batch_sizes
+    st.markdown(
+        f"Each update averages ∇ℓᵢ over a batch B: **θ ← θ − lr · (1/|B|) Σ_{{i∈B}} ∇ℓᵢ(θ)**. Batch "
+        f"descent uses all m = {sizes[0]} examples (the exact gradient ∇L); mini-batch descent {sizes[1]} "
+        "drawn without replacement, a fresh order every epoch; stochastic descent one. The smaller the "
+        "batch, the cheaper and noisier each step: its average is ∇L, but it scatters around it, so at "
+        "a constant rate the path keeps jittering near the minimum instead of settling."
+    )
+    if note.minimum is not None:
+        st.markdown(
+            f"Minimum θ* = ({note.minimum[0]:.5g}, {note.minimum[1]:.5g})"
+            + (" — the closed-form least-squares solution." if model.kind == "linear" and not (model.l1 or model.l2)
+               else " — solved exactly (closed form for the line, Newton or proximal steps for the classes).")
+        )  # fmt: skip
+    st.markdown(
+        f"Condition number of the Hessian κ = λ_max/λ_min: **{note.condition_raw:.3g}** with raw features, "
+        f"**{note.condition_scaled:.3g}** standardized. Gradient descent needs about κ steps to cross a "
+        "ravine's floor at a stable rate; standardizing makes E[x] = 0 and E[x²] = 1, so the line's "
+        "Hessian becomes 2I and its contours circles."
+    )
+
+
 def _math_tab(lesson: Lesson, style: Style) -> None:
+    if lesson.data is not None:
+        _data_math(lesson)
+        st.markdown(_stability_text(lesson))
+        return
     objective = lesson.objective
     st.latex(f"f(x, y) = {objective.latex}")
     st.latex(rf"\nabla f = {objective.gradient_latex} \qquad H = {objective.hessian_latex}")
@@ -424,8 +587,8 @@ def _data_tab(lesson: Lesson, style: Style) -> None:
     st.dataframe(
         {
             "step": np.arange(chosen.nit + 1),
-            "x": chosen.path[:, 0],
-            "y": chosen.path[:, 1],
+            lesson.landscape.axes[0]: chosen.path[:, 0],
+            lesson.landscape.axes[1]: chosen.path[:, 1],
             "f": chosen.loss,
             "|∇f|": chosen.grad_norm,
         },
