@@ -1371,7 +1371,9 @@ def data_figure(
         data.append(
             {
                 "type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": name,
-                "line": {"color": run_color(i), "width": style.line + 1},
+                # Dashes keep a line visible where it lies on another (batch and mini-batch agree).
+                "line": {"color": run_color(i), "width": style.line + 2 - i,
+                         "dash": ("solid", "dash", "dot", "dashdot")[i % 4]},
                 "hovertemplate": f"{name}<extra></extra>",
             }
         )  # fmt: skip
@@ -1390,10 +1392,9 @@ def data_figure(
                                                  "t": top, "b": bottom},
         "height": height or (560 if style.projector else 480), "plot_bgcolor": "white",
         "showlegend": True, "hovermode": "closest",
-        "legend": {"orientation": "h", "x": 0.0, "y": 1.0, "yanchor": "bottom",
-                   "font": {"size": round(style.font * 0.85)}},
+        "legend": {"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top",
+                   "bgcolor": "rgba(255,255,255,0.8)", "font": {"size": round(style.font * 0.85)}},
     }  # fmt: skip
-    layout["margin"]["t"] = top + round(2.4 * style.font)
     frames: list[dict] = []
     longest = max(run.nit for run, _ in runs)
     if playback and longest >= 2:

@@ -271,7 +271,7 @@ def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
                 "A data lesson runs its three variants at one rate: using the first of your rates."
             )
     else:
-        rate, source = suggested_rate(model), "1/λ_max at the minimum, half the stability bound"
+        rate, source = suggested_rate(model), "suggested: stable for batch and for single examples"
     steps = settings.steps or DEFAULT_DATA_STEPS
     m = dataset.size
     sizes = (m, min(settings.batch_size, m), 1)

@@ -542,7 +542,7 @@ def suggested_view(
     start_point = np.asarray(start, dtype=np.float64)
     target = np.asarray(model.minimum, dtype=np.float64) if model.minimum else start_point
     centre = (start_point + target) / 2
-    half = max(0.65 * float(np.abs(target - start_point).max()), 1.0)
+    half = max(0.9 * float(np.abs(target - start_point).max()), 1.0)  # room for SGD to wander
     return (
         (float(centre[0] - half), float(centre[0] + half)),
         (float(centre[1] - half), float(centre[1] + half)),

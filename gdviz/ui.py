@@ -483,19 +483,39 @@ def _landscapes_tab(lesson: Lesson, style: Style) -> None:
         style=style,
         click_grid=CLICK_GRID,
     )
-    where = st
-    if lesson.data is not None:
-        where, beside = st.columns([3, 1.15])
-        with beside:
-            st.plotly_chart(
-                data_figure(lesson.data.model, list(lesson.results), labels=lesson.labels, style=style,
-                            height=figure.layout.height),
-                key="data_panel", width="stretch", config={"displaylogo": False},
-            )  # fmt: skip
-    where.plotly_chart(
+    st.plotly_chart(
         figure, key="landscape", on_select=_start_from_click,
         selection_mode="points", width="stretch", config={"displaylogo": False},
     )  # fmt: skip
+    if lesson.data is not None:
+        left, right = st.columns([1.15, 1])
+        left.plotly_chart(
+            data_figure(lesson.data.model, list(lesson.results), labels=lesson.labels, style=style),
+            key="data_panel", width="stretch", config={"displaylogo": False},
+        )  # fmt: skip
+        right.markdown(_cost_table(lesson))
+
+
+def _cost_table(lesson: Lesson) -> str:
+    """What each variant spent: updates, epochs and examples looked at."""
+    assert lesson.data is not None
+    rows = [
+        "| | updates | epochs | examples looked at | verdict |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for label, size, result in zip(
+        lesson.labels, lesson.data.batch_sizes, lesson.results, strict=True
+    ):
+        r = result.run(0)
+        epochs = r.epochs if r.epochs is not None else float(r.nit)
+        rows.append(
+            f"| {label} | {r.nit:,} | {epochs:.3g} | {r.nit * size:,} | {verdict_label(r)} |"
+        )
+    return (
+        "**What each variant spent.** One update of batch descent looks at every example; "
+        "of stochastic descent, at one. Per example looked at, SGD moves much further; per "
+        "update, batch descent moves straight.\n\n" + "\n".join(rows)
+    )
 
 
 def _surface_tab(lesson: Lesson, style: Style) -> None:
