@@ -163,3 +163,114 @@ def test_proposed_rates_on_library_surfaces_for_other_optimizers(key, optimizer)
     assert lesson.rates_source == "proposed by a sweep"
     assert statuses[-1] == "diverged"
     assert "max_steps" in statuses or "converged" in statuses
+
+
+# --- data lessons: batch, mini-batch and SGD on a model's loss ---------------------------------
+
+
+def test_a_data_link_opens_the_three_variants_side_by_side():
+    """?data=noisy_line: batch converges, mini-batch and SGD hover, each with updates and epochs."""
+    app = open_app(data="noisy_line")
+    assert not app.exception
+    assert app.radio(key="source").value == "data"
+    assert app.header[0].value.startswith("noisy line: fitting y ≈ w·x + b")
+    cards = verdict_cards(app)
+    assert len(cards) == 3
+    assert "batch (all 200)" in cards[0]
+    assert "converged in" in cards[0]
+    assert "mini-batch (b = 32)" in cards[1]
+    assert "stochastic (b = 1)" in cards[2]
+    assert "epochs" in cards[2]
+    assert "hovering" in cards[2]
+    assert any("examples looked at" in m.value for m in app.markdown)
+
+
+def test_switching_to_data_and_back_to_functions():
+    """The source radio swaps the sidebar; the function lesson comes back as it was."""
+    app = open_app()
+    app.radio(key="source").set_value("data").run()
+    assert not app.exception
+    assert "noisy line" in app.header[0].value
+    app.radio(key="source").set_value("function").run()
+    assert app.header[0].value == "Ill-conditioned ravine"
+
+
+def test_scaling_toggle_turns_the_ravine_into_a_bowl_and_reports_kappa():
+    """unscaled_feature: κ in the thousands; standardized, κ = 1 and batch descent converges."""
+    app = open_app(data="unscaled_feature")
+    assert "too slow" in verdict_cards(app)[0]
+    note = next(i.value for i in app.info if "condition number" in i.value)
+    assert "3.59e+04 here and 1 with standardized" in note
+    app.toggle(key="scale").set_value(True).run()
+    assert not app.exception
+    assert "standardized" in app.header[0].value
+    assert "converged in" in verdict_cards(app)[0]
+    note = next(i.value for i in app.info if "condition number" in i.value)
+    assert "is 1 here" in note
+    assert "on raw features: diverged" in note
+
+
+def test_the_same_rate_on_raw_features_diverges_where_scaled_converges():
+    """A link with lr=0.1: scaled converges; the note says the raw features diverge at it."""
+    app = open_app(data="unscaled_feature", scale="true", lr="0.1")
+    assert "converged in" in verdict_cards(app)[0]
+    assert any("0.1 on raw features: diverged" in i.value for i in app.info)
+
+
+def test_penalties_and_batch_size_rerun_the_lesson():
+    """L2 and the batch size reach the model and the middle panel."""
+    app = open_app(data="noisy_line")
+    app.slider(key="l2").set_value(0.5).run()
+    app.number_input(key="batch").set_value(8).run()
+    assert not app.exception
+    assert "mini-batch (b = 8)" in verdict_cards(app)[1]
+    lesson_minimum = build_lesson(
+        Settings(dataset=_dataset("noisy_line"), l2=0.5, batch_size=8)
+    ).data.minimum
+    plain_minimum = build_lesson(Settings(dataset=_dataset("noisy_line"))).data.minimum
+    assert lesson_minimum[0] < plain_minimum[0]  # ridge shrinks the slope
+
+
+def test_logistic_data_and_an_optimizer_from_a_link():
+    app = open_app(data="two_classes", opt="adam", lr="0.05", steps="400")
+    assert not app.exception
+    assert app.header[0].value.startswith("two classes: fitting P(class 1)")
+    assert len(verdict_cards(app)) == 3
+    assert any("up to 400 updates" in c.value for c in app.caption)
+
+
+def test_an_uploaded_data_set_is_offered_and_used():
+    """A good upload (held in session state by the uploader's callback) becomes the lesson."""
+    from gdviz.datasets import read_csv
+
+    app = open_app(data="noisy_line")
+    app.session_state["_upload"] = read_csv(
+        b"size,price\n1,2.1\n2,3.9\n3,6.2\n4,7.8\n5,10.1\n", "houses.csv"
+    )
+    app.run()
+    app.selectbox(key="data").select("upload").run()
+    assert not app.exception
+    assert app.header[0].value.startswith("houses.csv")
+    assert len(verdict_cards(app)) == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"data": "iris"}, "no such built-in data set"),
+        ({"data": "noisy_line", "l2": "-1"}, "from 0 to 2"),
+        ({"data": "noisy_line", "batch": "0"}, "whole number from 1"),
+        ({"data": "noisy_line", "scale": "maybe"}, "true or false"),
+    ],
+)
+def test_bad_data_link_values_get_a_message_and_defaults(query, message):
+    app = open_app(**query)
+    assert not app.exception
+    assert any(message in w.value for w in app.warning)
+    assert len(verdict_cards(app)) == 3
+
+
+def _dataset(name):
+    from gdviz.datasets import get_dataset
+
+    return get_dataset(name)

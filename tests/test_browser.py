@@ -136,3 +136,32 @@ def test_a_click_on_the_landscape_moves_the_start(server, page):
     start_y = float(page.get_by_label("y₀").input_value())
     assert start_x < 0 < start_y  # the upper-left quarter of a view centred on 0
     assert "x0=" in page.url
+
+
+def test_a_data_link_shows_batch_minibatch_and_sgd_with_the_data_panel(server, page):
+    """?data=noisy_line: three landscape panels, the data panel, the verdicts in updates and epochs."""
+    page.goto(f"{server}/?data=noisy_line")
+    wait_for_charts(page)
+    page.wait_for_selector("text=The data and the fitted line", timeout=60_000)
+    text = page.inner_text("body")
+    assert "batch (all 200)" in text
+    assert "stochastic (b = 1)" in text
+    assert "epochs" in text
+    assert page.locator("[data-testid='stException']").count() == 0
+
+
+def test_uploading_a_csv_replaces_the_data_and_a_bad_one_keeps_it(server, page, tmp_path):
+    """A bad file gets its message and the lesson stays; a good file becomes the lesson."""
+    page.goto(f"{server}/?data=noisy_line")
+    wait_for_charts(page)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x,y\n1,2\n2,oops\n3,4\n")
+    page.locator("[data-testid='stFileUploader'] input[type=file]").set_input_files(str(bad))
+    page.wait_for_selector("text=row 3, column 2: 'oops' is not a number", timeout=60_000)
+    assert "noisy line: fitting" in page.inner_text("body")
+    good = tmp_path / "houses.csv"
+    good.write_text("size,price\n1,2.1\n2,3.9\n3,6.2\n4,7.8\n5,10.1\n6,11.8\n")
+    page.locator("[data-testid='stFileUploader'] input[type=file]").set_input_files(str(good))
+    page.wait_for_selector("text=houses.csv: fitting", timeout=60_000)
+    wait_for_charts(page)
+    assert page.locator("[data-testid='stException']").count() == 0

@@ -425,3 +425,77 @@ def test_an_exported_size_centres_the_panels_and_sizes_the_colour_bar(ravine):
     assert bar.len == pytest.approx(high - low)
     assert bar.y == pytest.approx(low)
     assert figure.layout.sliders[0].y == pytest.approx(low)
+
+
+# --- data-backed landscapes ----------------------------------------------------------------------
+
+
+def _data_lesson(kind_name: str, scale: bool = False):
+    from gdviz.datasets import get_dataset
+    from gdviz.lesson import Settings, build_lesson
+
+    return build_lesson(Settings(dataset=get_dataset(kind_name), scale=scale))
+
+
+def test_data_figure_draws_the_examples_and_each_runs_line_at_its_end():
+    """Regression: the points as (x, y), one line per variant through w·x + b at the run's end."""
+    from gdviz.figures import data_figure
+
+    lesson = _data_lesson("noisy_line")
+    model = lesson.data.model
+    figure = data_figure(model, list(lesson.results), labels=lesson.labels)
+    spec = json.loads(figure.to_json())
+    points, *lines = spec["data"]
+    assert len(lines) == 3
+    assert points["mode"] == "markers"
+    for line, result, colour in zip(lines, lesson.results, RUN_COLORS, strict=False):
+        w, b = result.x[0]
+        xs, ys = np.array(line["x"]), np.array(line["y"])
+        assert np.allclose(ys, w * xs + b)
+        assert line["line"]["color"] == colour
+    assert [line["name"] for line in lines] == list(lesson.labels)
+    assert_all_finite(json.loads(figure.to_json(), parse_constant=refuse_constant))
+
+
+def test_data_figure_playback_moves_the_lines_through_the_runs_steps():
+    """Each frame puts every line at its run's parameters at that step (or its end)."""
+    from gdviz.figures import data_figure
+
+    lesson = _data_lesson("noisy_line")
+    figure = data_figure(lesson.data.model, list(lesson.results), labels=lesson.labels)
+    assert 2 <= len(figure.frames) <= MAX_FRAMES + 1
+    frame = figure.frames[len(figure.frames) // 2]
+    step = int(frame.name)
+    for trace, result in zip(frame.data, lesson.results, strict=True):
+        run_ = result.run(0)
+        w, b = run_.path[min(step, run_.nit)]
+        assert np.allclose(np.array(trace.y), w * np.array(trace.x) + b)
+    assert figure.layout.sliders[0].steps[-1].label == figure.frames[-1].name
+
+
+def test_logistic_data_figure_draws_the_decision_boundary_through_the_origin():
+    """Classification: two classes drawn apart; each boundary satisfies w₁x₁ + w₂x₂ = 0."""
+    from gdviz.figures import data_figure
+
+    lesson = _data_lesson("two_classes")
+    figure = data_figure(lesson.data.model, list(lesson.results), playback=False)
+    class0, class1, *lines = figure.data
+    assert class0.name == "class 0"
+    assert class1.name == "class 1"
+    for line, result in zip(lines, lesson.results, strict=True):
+        w1, w2 = result.x[0]
+        assert np.allclose(w1 * np.array(line.x) + w2 * np.array(line.y), 0.0, atol=1e-9)
+    assert not figure.frames
+
+
+def test_data_landscapes_draw_with_their_parameter_names_and_finite_numbers():
+    """The contour of a data lesson names its axes w and b (or w₁ and w₂) and holds no NaN."""
+    for name, axes in (("unscaled_feature", ("w", "b")), ("two_classes", ("w₁", "w₂"))):
+        lesson = _data_lesson(name)
+        figure = comparison_figure(lesson.landscape, list(lesson.results), labels=lesson.labels)
+        assert figure.layout.xaxis.title.text == axes[0]
+        assert figure.layout.yaxis.title.text == axes[1]
+        assert_all_finite(json.loads(figure.to_json(), parse_constant=refuse_constant))
+        surface = surface_figure(lesson.landscape, list(lesson.results))
+        assert surface.layout.scene.xaxis.title.text == axes[0]
+        assert_all_finite(json.loads(surface.to_json(), parse_constant=refuse_constant))
