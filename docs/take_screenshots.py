@@ -48,6 +48,25 @@ def main() -> None:
                     page.screenshot(path=str(out / name))
                     print(out / name)
                 page.close()
+        # The data lessons: the three variants, the data panel below them, and the scaling toggle.
+        data_shots = [
+            ("data-landscapes-1600x1000.png", "?data=noisy_line", (1600, 1000), 420),
+            ("data-panel-1600x1000.png", "?data=noisy_line", (1600, 1000), 1000),
+            ("data-unscaled-1280x720.png", "?data=unscaled_feature&lr=0.0001", (1280, 720), 520),
+            ("data-scaled-1280x720.png", "?data=unscaled_feature&scale=true&lr=0.1", (1280, 720), 520),
+        ]
+        for name, query, (width, height), scroll in data_shots:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(base + query)
+            page.wait_for_selector(".js-plotly-plot .contour", timeout=60_000)
+            page.wait_for_timeout(4000)
+            page.get_by_role("tab", name="Landscapes").scroll_into_view_if_needed()
+            page.mouse.move(width * 0.97, height / 2)  # over the page, not a chart
+            page.mouse.wheel(0, scroll)
+            page.wait_for_timeout(800)
+            page.screenshot(path=str(out / name))
+            print(out / name)
+            page.close()
         browser.close()
 
 

@@ -10,16 +10,21 @@ The public API, usable from a notebook::
         print(r.lr, r.status, r.message)
 """
 
+from gdviz.datasets import DataError, Dataset, get_dataset, read_csv, standardize
 from gdviz.engine import Run, RunResult, run
 from gdviz.expression import ExpressionError, Objective, parse_function
 from gdviz.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from gdviz.rates import propose_rates, stability_bound
+from gdviz.regression import MiniBatches, make_model
 from gdviz.schedules import Schedule, parse_schedule
 from gdviz.surfaces import Surface, SurfaceError, get_surface, load_library
 
 __all__ = [
     "OPTIMIZERS",
+    "DataError",
+    "Dataset",
     "ExpressionError",
+    "MiniBatches",
     "Objective",
     "Optimizer",
     "Run",
@@ -27,12 +32,16 @@ __all__ = [
     "Schedule",
     "Surface",
     "SurfaceError",
+    "get_dataset",
     "get_surface",
     "load_library",
+    "make_model",
     "make_optimizer",
     "parse_function",
     "parse_schedule",
     "propose_rates",
+    "read_csv",
     "run",
     "stability_bound",
+    "standardize",
 ]
