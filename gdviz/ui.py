@@ -519,7 +519,9 @@ def _cost_table(lesson: Lesson) -> str:
 
 
 def _surface_tab(lesson: Lesson, style: Style) -> None:
-    figure = surface_figure(lesson.landscape, list(lesson.results), style=style)
+    figure = surface_figure(
+        lesson.landscape, list(lesson.results), labels=lesson.labels or None, style=style
+    )
     # No scroll-zoom: scrolling the page over the scene must scroll the page, not zoom the camera.
     st.plotly_chart(
         figure, key="surface3d", width="stretch", config={"displaylogo": False, "scrollZoom": False}
@@ -561,9 +563,15 @@ def _data_math(lesson: Lesson) -> None:
         )  # fmt: skip
     st.markdown(
         f"Condition number of the Hessian κ = λ_max/λ_min: **{note.condition_raw:.3g}** with raw features, "
-        f"**{note.condition_scaled:.3g}** standardized. Gradient descent needs about κ steps to cross a "
-        "ravine's floor at a stable rate; standardizing makes E[x] = 0 and E[x²] = 1, so the line's "
-        "Hessian becomes 2I and its contours circles."
+        f"**{note.condition_scaled:.3g}** standardized. At a stable rate gradient descent needs about κ "
+        "steps to cross a ravine's floor. "
+        + (
+            "Standardizing makes E[x] = 0 and E[x²] = 1, so the line's Hessian becomes 2I and its "
+            "contours circles."
+            if model.kind == "linear"
+            else "For the classes the Hessian also depends on the weights through σ(z)(1 − σ(z)); "
+            "standardizing evens out the features' scales, which is what matters when they differ."
+        )
     )
 
 
