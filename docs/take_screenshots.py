@@ -53,7 +53,12 @@ def main() -> None:
             ("data-landscapes-1600x1000.png", "?data=noisy_line", (1600, 1000), 420),
             ("data-panel-1600x1000.png", "?data=noisy_line", (1600, 1000), 1000),
             ("data-unscaled-1280x720.png", "?data=unscaled_feature&lr=0.0001", (1280, 720), 520),
-            ("data-scaled-1280x720.png", "?data=unscaled_feature&scale=true&lr=0.1", (1280, 720), 520),
+            (
+                "data-scaled-1280x720.png",
+                "?data=unscaled_feature&scale=true&lr=0.1",
+                (1280, 720),
+                520,
+            ),
         ]
         for name, query, (width, height), scroll in data_shots:
             page = browser.new_page(viewport={"width": width, "height": height})
