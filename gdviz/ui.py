@@ -177,7 +177,7 @@ def _data_controls() -> DataChoice:
         if dataset.model == "linear"
         else "logistic regression, P(class 1) = σ(w₁x₁ + w₂x₂), cross-entropy"
     )
-    st.caption(f"{dataset.description} Model: {model_text}.")
+    st.caption(f"{dataset.size} examples. Model: {model_text}.")
     scale = st.toggle(
         "Standardize the features", key="scale", bind="query-params",
         help="x' = (x − mean) / std per feature: turns a ravine into a round bowl.",
