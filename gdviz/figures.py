@@ -432,8 +432,21 @@ def _drawn_path(run: Run, lr_factors: np.ndarray, view: View) -> _DrawnPath:
     )
 
 
+def _path_hover(axes: tuple[str, str]) -> str:
+    """The path hover, naming the two coordinates as the landscape does (x, y or w, b)."""
+    return _PATH_HOVER.replace("x = %{x", f"{axes[0]} = %{{x").replace(
+        "y = %{y", f"{axes[1]} = %{{y"
+    )
+
+
 def _path_traces(
-    run: Run, drawn: _DrawnPath, color: str, style: Style, name: str, legend: bool
+    run: Run,
+    drawn: _DrawnPath,
+    color: str,
+    style: Style,
+    name: str,
+    legend: bool,
+    axes: tuple[str, str] = ("x", "y"),
 ) -> list[dict]:
     """The path (index 0 of the list), its start ○ and its end with the verdict glyph."""
     path = {
@@ -445,7 +458,7 @@ def _path_traces(
         "marker": {"size": style.marker * 0.45, "color": color},
         "customdata": drawn.customdata,
         "meta": name.replace("<br>", " — ").replace("<b>", "").replace("</b>", ""),
-        "hovertemplate": _PATH_HOVER,
+        "hovertemplate": _path_hover(axes),
         "name": name,
         "legendgroup": name,
         "showlegend": legend,
@@ -721,7 +734,7 @@ def _contour_figure(
             run = runs[i][0]
             name = panel_title(run) if len(members) > 1 else titles[j]
             for k, trace in enumerate(
-                _path_traces(run, drawn[i], run_color(i), style, name, legend)
+                _path_traces(run, drawn[i], run_color(i), style, name, legend, landscape.axes)
             ):
                 data.append({**trace, **axes})
                 if k == 0:
@@ -1025,7 +1038,7 @@ def surface_figure(
                 "marker": {"size": style.marker * 0.25, "color": color},
                 "customdata": drawn.customdata,
                 "meta": name,
-                "hovertemplate": _PATH_HOVER,
+                "hovertemplate": _path_hover(landscape.axes),
                 "name": name,
                 "legendgroup": name,
                 "showlegend": False,

@@ -495,6 +495,11 @@ def test_data_landscapes_draw_with_their_parameter_names_and_finite_numbers():
         figure = comparison_figure(lesson.landscape, list(lesson.results), labels=lesson.labels)
         assert figure.layout.xaxis.title.text == axes[0]
         assert figure.layout.yaxis.title.text == axes[1]
+        paths = [
+            t for t in figure.data if t.hovertemplate and "step %{customdata[0]" in t.hovertemplate
+        ]
+        assert paths
+        assert all(f"{axes[0]} = %{{x" in t.hovertemplate for t in paths)
         assert_all_finite(json.loads(figure.to_json(), parse_constant=refuse_constant))
         surface = surface_figure(lesson.landscape, list(lesson.results))
         assert surface.layout.scene.xaxis.title.text == axes[0]
