@@ -116,6 +116,17 @@ _ENDS = {
 }
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _to_float32(values: Any) -> np.ndarray:
+    """float64 → float32 for the browser, clipped into float32's range: a loss of 1e46 (a
+    steep landscape far from its minimum) must arrive as a large finite number, not inf."""
+    return np.clip(np.asarray(values, dtype=np.float64), -_FLOAT32_MAX, _FLOAT32_MAX).astype(
+        np.float32
+    )
+
+
 def run_color(i: int) -> str:
     """The colour of run i, the same in every figure."""
     return RUN_COLORS[i % len(RUN_COLORS)]
@@ -251,7 +262,10 @@ def _short(value: float) -> str:
     if size == 0:
         return "0"
     if size >= 1e5 or size < 1e-3:
-        mantissa, exponent = f"{value:.2g}".split("e")
+        text = f"{value:.2g}"
+        if "e" not in text:  # rounding reached 0.001 or 1e+05's neighbour: no exponent to trim
+            return text
+        mantissa, exponent = text.split("e")
         return f"{mantissa}e{int(exponent)}"
     if size >= 100:
         return f"{value:.0f}"
@@ -427,8 +441,8 @@ def _drawn_path(run: Run, lr_factors: np.ndarray, view: View) -> _DrawnPath:
     return _DrawnPath(
         end,
         indices,
-        run.path[indices].astype(np.float32),
-        np.clip(customdata, -3e38, 3e38).astype(np.float32),
+        _to_float32(run.path[indices]),
+        _to_float32(customdata),
     )
 
 
@@ -466,8 +480,8 @@ def _path_traces(
     first = run.path[0]
     start = {
         "type": "scatter",
-        "x": np.array([first[0]], dtype=np.float32),
-        "y": np.array([first[1]], dtype=np.float32),
+        "x": _to_float32([first[0]]),
+        "y": _to_float32([first[1]]),
         "mode": "markers",
         "marker": {
             "symbol": "circle-open",
@@ -483,8 +497,8 @@ def _path_traces(
     last = run.path[drawn.end]
     finish = {
         "type": "scatter",
-        "x": np.array([last[0]], dtype=np.float32),
-        "y": np.array([last[1]], dtype=np.float32),
+        "x": _to_float32([last[0]]),
+        "y": _to_float32([last[1]]),
         "mode": "markers+text",
         "marker": {
             "symbol": symbol,
@@ -539,8 +553,8 @@ def _escape(
     )  # a short arrow; from inside the view if the ✗ is at the border
     flight = {
         "type": "scatter",
-        "x": np.array([cross[0], head[0]], dtype=np.float32),
-        "y": np.array([cross[1], head[1]], dtype=np.float32),
+        "x": _to_float32([cross[0], head[0]]),
+        "y": _to_float32([cross[1], head[1]]),
         "mode": "lines",
         "line": {"color": color, "width": max(1.5, style.line * 0.7), "dash": "dot"},
         "hoverinfo": "skip",
@@ -581,8 +595,8 @@ def _marked_points(landscape: Landscape, style: Style, legend: bool) -> list[dic
         traces.append(
             {
                 "type": "scatter",
-                "x": np.array([p.x for p in points], dtype=np.float32),
-                "y": np.array([p.y for p in points], dtype=np.float32),
+                "x": _to_float32([p.x for p in points]),
+                "y": _to_float32([p.y for p in points]),
                 "mode": "markers",
                 "marker": {
                     "symbol": symbol,
@@ -658,8 +672,8 @@ def _click_grid(view: View, n: int) -> dict:
     """Invisible points to click on (the app moves the start to the clicked one)."""
     (x_low, x_high), (y_low, y_high) = view
     grid_x, grid_y = np.meshgrid(
-        np.linspace(x_low, x_high, n, dtype=np.float32),
-        np.linspace(y_low, y_high, n, dtype=np.float32),
+        _to_float32(np.linspace(x_low, x_high, n)),
+        _to_float32(np.linspace(y_low, y_high, n)),
     )
     invisible = {"marker": {"opacity": 0}}
     return {
@@ -707,9 +721,9 @@ def _contour_figure(
     tick_values, tick_text = grid.colour_bar_ticks()
     contour = {
         "type": "contour",
-        "x": grid.x.astype(np.float32),
-        "y": grid.y.astype(np.float32),
-        "z": grid.colour.astype(np.float32),
+        "x": _to_float32(grid.x),
+        "y": _to_float32(grid.y),
+        "z": _to_float32(grid.colour),
         "coloraxis": "coloraxis",
         "autocontour": False,
         "contours": {"coloring": "fill", "showlines": True, **_contour_levels(grid)},
@@ -984,10 +998,10 @@ def surface_figure(
     data: list[dict] = [
         {
             "type": "surface",
-            "x": grid.x.astype(np.float32),
-            "y": grid.y.astype(np.float32),
-            "z": np.clip(grid.colour, floor, ceiling).astype(np.float32),
-            "customdata": grid.f.astype(np.float32),
+            "x": _to_float32(grid.x),
+            "y": _to_float32(grid.y),
+            "z": _to_float32(np.clip(grid.colour, floor, ceiling)),
+            "customdata": _to_float32(grid.f),
             "colorscale": LANDSCAPE_SCALE,
             "showscale": False,
             "hovertemplate": "x = %{x:.3g}, y = %{y:.3g}<br>f = %{customdata:.4g}<extra></extra>",
@@ -1016,9 +1030,9 @@ def surface_figure(
         data.append(
             {
                 "type": "scatter3d",
-                "x": line_x.astype(np.float32),
-                "y": line_y.astype(np.float32),
-                "z": line_z.astype(np.float32),
+                "x": _to_float32(line_x),
+                "y": _to_float32(line_y),
+                "z": _to_float32(line_z),
                 "mode": "lines",
                 "line": {"color": color, "width": style.line * 2.5},
                 "hoverinfo": "skip",
@@ -1033,7 +1047,7 @@ def surface_figure(
                 "type": "scatter3d",
                 "x": points[:, 0],
                 "y": points[:, 1],
-                "z": marker_z.astype(np.float32),
+                "z": _to_float32(marker_z),
                 "mode": "markers",
                 "marker": {"size": style.marker * 0.25, "color": color},
                 "customdata": drawn.customdata,
@@ -1049,11 +1063,9 @@ def surface_figure(
         data.append(
             {
                 "type": "scatter3d",
-                "x": ends[:, 0].astype(np.float32),
-                "y": ends[:, 1].astype(np.float32),
-                "z": (_height(grid, run.loss[[0, drawn.end]], floor, ceiling) + lift).astype(
-                    np.float32
-                ),
+                "x": _to_float32(ends[:, 0]),
+                "y": _to_float32(ends[:, 1]),
+                "z": _to_float32(_height(grid, run.loss[[0, drawn.end]], floor, ceiling) + lift),
                 "mode": "markers",
                 "marker": {
                     "size": style.marker * 0.7,
@@ -1078,11 +1090,9 @@ def surface_figure(
         data.append(
             {
                 "type": "scatter3d",
-                "x": np.array([p.x for p in points], dtype=np.float32),
-                "y": np.array([p.y for p in points], dtype=np.float32),
-                "z": (_height(grid, [p.f for p in points], floor, ceiling) + lift).astype(
-                    np.float32
-                ),
+                "x": _to_float32([p.x for p in points]),
+                "y": _to_float32([p.y for p in points]),
+                "z": _to_float32(_height(grid, [p.f for p in points], floor, ceiling) + lift),
                 "mode": "markers",
                 "marker": {
                     "size": style.marker * 0.7,

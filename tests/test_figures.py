@@ -504,3 +504,37 @@ def test_data_landscapes_draw_with_their_parameter_names_and_finite_numbers():
         surface = surface_figure(lesson.landscape, list(lesson.results))
         assert surface.layout.scene.xaxis.title.text == axes[0]
         assert_all_finite(json.loads(surface.to_json(), parse_constant=refuse_constant))
+
+
+def test_values_beyond_float32_reach_the_browser_as_large_finite_numbers():
+    """A loss of 1e46 (a model on huge raw features far from its minimum) is clipped, not inf."""
+    from gdviz.datasets import read_csv
+    from gdviz.figures import data_figure
+    from gdviz.lesson import Settings, build_lesson
+
+    data = read_csv("x,y\n1e11,2\n2e11,3e11\n-3e11,5\n7,1e12\n", "huge.csv")
+    lesson = build_lesson(Settings(dataset=data))
+    assert landscape_grid(lesson.landscape).f.max() > 3.5e38  # beyond float32
+    for figure in (
+        comparison_figure(lesson.landscape, list(lesson.results), labels=lesson.labels),
+        surface_figure(lesson.landscape, list(lesson.results)),
+        data_figure(lesson.data.model, list(lesson.results)),
+    ):
+        assert_all_finite(json.loads(figure.to_json(), parse_constant=refuse_constant))
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.0009996, "0.001"),
+        (0.00025, "0.00025"),
+        (2.5e-5, "2.5e-5"),
+        (99999.9, "100000"),
+        (123456, "1.2e5"),
+    ],
+)
+def test_short_tick_labels_at_the_edges_of_the_exponent_range(value, text):
+    """Values that round across 0.001 or 10⁵ get a label (a separable data set's f* hit this)."""
+    from gdviz.figures import _short
+
+    assert _short(value) == text
