@@ -148,6 +148,8 @@ def _sgd_with_momentum(
     ) -> tuple[np.ndarray, MomentumState]:
         if weight_decay:
             grads = grads + weight_decay * params
+        if momentum_ == 0:  # torch keeps no buffer then, so dampening does not apply
+            return -lr[:, None] * grads, state
         # torch starts the buffer at the first gradient, undamped: b_1 = g_1.
         buffer = np.where(
             state.started[:, None], momentum_ * state.buffer + (1 - dampening) * grads, grads
@@ -171,9 +173,11 @@ def momentum(
         for t = 1, 2, …
             g_t ← ∇f(θ_{t−1})
             if λ ≠ 0:  g_t ← g_t + λ θ_{t−1}
-            if t > 1:  b_t ← μ b_{t−1} + (1 − τ) g_t       (momentum μ, dampening τ)
-            else:      b_t ← g_t
-            θ_t ← θ_{t−1} − γ b_t
+            if μ ≠ 0:
+                if t > 1:  b_t ← μ b_{t−1} + (1 − τ) g_t   (momentum μ, dampening τ)
+                else:      b_t ← g_t
+                g_t ← b_t
+            θ_t ← θ_{t−1} − γ g_t
 
     The default μ = 0.9 is this app's (torch's SGD default is 0, which is :func:`gd`).
     """

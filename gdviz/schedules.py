@@ -12,7 +12,8 @@ first update), following torch's ``lr_scheduler`` conventions:
 =================  =====================================================================
 
 Any of them may start with a linear warm-up of ``warmup`` updates, during which the factor
-rises as (t + 1) / warmup times the schedule's own (torch's ``LinearLR`` from 1/warmup to 1).
+rises as (t + 1) / warmup times the schedule's own: torch's
+``LinearLR(start_factor=1/warmup, total_iters=warmup − 1)``, full rate from update ``warmup − 1``.
 Schedules are frozen records, so they print, compare and serialize: ``cosine(t_max=500)``.
 """
 
@@ -157,24 +158,33 @@ def parse_schedule(text: str) -> Schedule:
         key, equals, value = item.partition("=")
         if not equals:
             raise ValueError(f"schedule parameters are written key=value, got {item!r}")
+        if key.strip() in raw:
+            raise ValueError(f"schedule parameter {key.strip()!r} is given twice")
         raw[key.strip()] = value.strip()
     return _build(name, raw)
 
 
+def _from_keywords(name: str, **values: object) -> Schedule:
+    """A schedule from Python values: numbers only (a string is not read as one here)."""
+    for key, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{key} must be a number, got {value!r}")
+    return _build(name, {key: repr(value) for key, value in values.items()})
+
+
 SCHEDULES: dict[str, Callable[..., Schedule]] = {
-    "constant": lambda *, warmup=0: _build("constant", {"warmup": str(warmup)}),
-    "step": lambda *, step_size, gamma=0.5, warmup=0: _build(
-        "step", {"step_size": str(step_size), "gamma": str(gamma), "warmup": str(warmup)}
+    "constant": lambda *, warmup=0: _from_keywords("constant", warmup=warmup),
+    "step": lambda *, step_size, gamma=0.5, warmup=0: _from_keywords(
+        "step", step_size=step_size, gamma=gamma, warmup=warmup
     ),
-    "exponential": lambda *, gamma, warmup=0: _build(
-        "exponential", {"gamma": str(gamma), "warmup": str(warmup)}
+    "exponential": lambda *, gamma, warmup=0: _from_keywords(
+        "exponential", gamma=gamma, warmup=warmup
     ),
-    "inverse_time": lambda *, decay, warmup=0: _build(
-        "inverse_time", {"decay": str(decay), "warmup": str(warmup)}
+    "inverse_time": lambda *, decay, warmup=0: _from_keywords(
+        "inverse_time", decay=decay, warmup=warmup
     ),
-    "cosine": lambda *, t_max, eta_min_factor=0.0, warmup=0: _build(
-        "cosine",
-        {"t_max": str(t_max), "eta_min_factor": str(eta_min_factor), "warmup": str(warmup)},
+    "cosine": lambda *, t_max, eta_min_factor=0.0, warmup=0: _from_keywords(
+        "cosine", t_max=t_max, eta_min_factor=eta_min_factor, warmup=warmup
     ),
 }
 """Schedules by name, built from keyword arguments: ``SCHEDULES["cosine"](t_max=500)``."""

@@ -349,11 +349,6 @@ def test_follows_the_torch_box_step_for_step(case_name, surface_name):
         assert_follows(paths[run], expected)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug in gdviz: momentum(momentum=0, dampening=τ) damps every step after the"
-    " first by (1 − τ); torch's SGD ignores dampening when momentum is 0",
-)
 def test_momentum_0_ignores_dampening_as_torch_does():
     """torch.optim.SGD with momentum 0 takes plain gradient steps, whatever the dampening."""
     surface = SURFACES["bowl"]

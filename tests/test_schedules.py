@@ -156,6 +156,7 @@ def test_registry_builds_the_schedules_the_text_describes():
         ("exp(gamma=0.5, warmup=1.5)", "warmup must be a whole number ≥ 0, got '1.5'"),
         ("step(step_size=10, size=2)", "schedule step has no parameter 'size' — it takes: step_"),
         ("cosine(500)", "written key=value, got '500'"),
+        ("cosine(t_max=5, t_max=6)", "schedule parameter 't_max' is given twice"),
         ("cosine(t_max=5", "cannot read the schedule"),
         ("cosine(t_max=5) extra", "cannot read the schedule"),
         ("", "cannot read the schedule"),
@@ -175,7 +176,8 @@ def test_bad_text_is_refused_clearly(text, message):
     ("build", "message"),
     [
         (lambda: SCHEDULES["step"](step_size=0), "step_size must be a whole number ≥ 1, got 0"),
-        (lambda: SCHEDULES["step"](step_size=True), "step_size must be a whole number ≥ 1"),
+        (lambda: SCHEDULES["step"](step_size=True), "step_size must be a number, got True"),
+        (lambda: SCHEDULES["exponential"](gamma="0.9"), "gamma must be a number, got '0.9'"),
         (lambda: SCHEDULES["inverse_time"](decay=float("inf")), "decay must be ≥ 0, got inf"),
         (lambda: SCHEDULES["constant"](warmup=-1), "warmup must be a whole number ≥ 0"),
         (lambda: Schedule("linear"), "unknown schedule 'linear'"),
