@@ -7,6 +7,7 @@ the app's behaviour is testable (and usable) without a browser.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from gdviz.datasets import Dataset, standardize
 from gdviz.engine import RunResult, View, run
 from gdviz.expression import Objective, parse_function
 from gdviz.figures import Landscape
+from gdviz.links import MAX_STEPS
 from gdviz.optimizers import make_optimizer
 from gdviz.rates import propose_rates, stability_bound
 from gdviz.regression import MiniBatches, make_model, suggested_rate, suggested_view
@@ -79,6 +81,7 @@ class Settings:
     scale: bool = False
     l1: float = 0.0
     l2: float = 0.0
+    epochs: float | None = None  # a budget in passes over the data, the same for each variant
 
 
 @dataclass(frozen=True)
@@ -282,16 +285,18 @@ def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
     view = suggested_view(model, start)
     options = _run_options(settings, steps, view)
     optimizer = make_optimizer(settings.optimizer, **dict(settings.hyperparameters))
+    samplers = [MiniBatches(model, size, settings.seed) for size in sizes]
+    budgets = [steps] * len(sizes)
+    if settings.epochs:
+        # Equal passes over the data: one update of batch descent costs m of SGD's.
+        budgets = [
+            min(math.ceil(settings.epochs * sampler.steps_per_epoch), MAX_STEPS)
+            for sampler in samplers
+        ]
+        steps = max(budgets)
     results = tuple(
-        run(
-            model,
-            optimizer,
-            [start],
-            [rate],
-            batches=MiniBatches(model, size, settings.seed),
-            **options,
-        )
-        for size in sizes
+        run(model, optimizer, [start], [rate], batches=sampler, **{**options, "steps": budget})
+        for sampler, budget in zip(samplers, budgets, strict=True)
     )
     labels = (f"batch (all {m})", f"mini-batch (b = {sizes[1]})", "stochastic (b = 1)")
     minimum = model.minimum

@@ -15,6 +15,7 @@ Teachers paste links into slides, so these names are a public promise and stay s
 ``l1``       L1 (lasso) strength λ₁ ≥ 0
 ``l2``       L2 (ridge) strength λ₂ ≥ 0
 ``batch``    the mini-batch size of the middle panel (default 32)
+``epochs``   a budget in passes over the data, the same for each variant (overrides ``steps``)
 =========  ==========================================================================
 
 In a data lesson ``x0``/``y0`` are the model's starting parameters and ``lr`` its one rate.
@@ -140,6 +141,13 @@ def check_link(
                 raise ValueError
         except ValueError:
             flag("batch", f"must be a whole number from 1 to {MAX_UPLOAD_ROWS} — using 32.")
+    if "epochs" in params:
+        try:
+            epochs = float(params["epochs"])
+            if not (math.isfinite(epochs) and 0.1 <= epochs <= 1000):
+                raise ValueError
+        except ValueError:
+            flag("epochs", "must be a number from 0.1 to 1000 — using the step budget.")
     if "scale" in params and params["scale"].lower() not in ("true", "false"):
         flag("scale", "must be true or false — not scaling.")
     return problems

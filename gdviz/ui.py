@@ -136,6 +136,7 @@ class DataChoice:
     l1: float
     l2: float
     batch_size: int
+    epochs: float | None
     view: View  # for a random start
 
 
@@ -194,10 +195,16 @@ def _data_controls() -> DataChoice:
         "Mini-batch size b (middle panel)", min_value=1, max_value=MAX_UPLOAD_ROWS,
         value=DEFAULT_BATCH_SIZE, step=1, key="batch", bind="query-params",
     )  # fmt: skip
+    epochs = st.number_input(
+        "Budget in epochs (each variant)", min_value=0.1, max_value=1000.0, value=None,
+        step=1.0, format="%g", key="epochs", bind="query-params", placeholder="off: the step budget",
+        help="The same number of passes over the data for each variant: batch descent then makes "
+        "one update per epoch, SGD m of them.",
+    )  # fmt: skip
     scaled = standardize(dataset) if scale else dataset
     model = make_model(scaled.model, scaled, l1=float(l1), l2=float(l2))
     return DataChoice(dataset, bool(scale), float(l1), float(l2), int(batch_size),
-                      suggested_view(model, (0.0, 0.0)))  # fmt: skip
+                      float(epochs) if epochs else None, suggested_view(model, (0.0, 0.0)))  # fmt: skip
 
 
 def sidebar() -> tuple[Settings, bool]:
@@ -393,6 +400,7 @@ def sidebar() -> tuple[Settings, bool]:
         scale=data.scale if data else False,
         l1=data.l1 if data else 0.0,
         l2=data.l2 if data else 0.0,
+        epochs=data.epochs if data else None,
     ), bool(projector)
 
 
@@ -464,7 +472,7 @@ def render_lesson(lesson: Lesson, projector: bool) -> None:
     _verdict_row(lesson)
     st.caption(
         f"Start ({lesson.start[0]:.4g}, {lesson.start[1]:.4g}) · rates {format_rates(lesson.rates)} "
-        f"({lesson.rates_source}) · up to {lesson.steps} {'updates' if lesson.data else 'steps'} · "
+        f"({lesson.rates_source}) · {_budget_text(lesson)} · "
         f"{_stability_text(lesson)}"
     )
     # The tabs track which one is open, so the hidden ones cost nothing on a rerun.
@@ -494,6 +502,12 @@ def _landscapes_tab(lesson: Lesson, style: Style) -> None:
             key="data_panel", width="stretch", config={"displaylogo": False},
         )  # fmt: skip
         right.markdown(_cost_table(lesson))
+
+
+def _budget_text(lesson: Lesson) -> str:
+    if lesson.settings.epochs and lesson.data is not None:
+        return f"{lesson.settings.epochs:g} epochs for each variant"
+    return f"up to {lesson.steps} {'updates' if lesson.data else 'steps'}"
 
 
 def _cost_table(lesson: Lesson) -> str:

@@ -261,6 +261,7 @@ def test_an_uploaded_data_set_is_offered_and_used():
         ({"data": "noisy_line", "l2": "-1"}, "from 0 to 2"),
         ({"data": "noisy_line", "batch": "0"}, "whole number from 1"),
         ({"data": "noisy_line", "scale": "maybe"}, "true or false"),
+        ({"data": "noisy_line", "epochs": "0"}, "from 0.1 to 1000"),
     ],
 )
 def test_bad_data_link_values_get_a_message_and_defaults(query, message):
@@ -274,3 +275,14 @@ def _dataset(name):
     from gdviz.datasets import get_dataset
 
     return get_dataset(name)
+
+
+def test_an_epoch_budget_gives_each_variant_the_same_passes_over_the_data():
+    """epochs=3: batch makes 3 updates, mini-batch 21 (⌈200/32⌉ per epoch), SGD 600."""
+    app = open_app(data="noisy_line", epochs="3")
+    assert not app.exception
+    cards = verdict_cards(app)
+    assert "3 updates = 3 epochs" in cards[0]
+    assert "21 updates = 3 epochs" in cards[1]
+    assert "600 updates = 3 epochs" in cards[2]
+    assert any("3 epochs for each variant" in c.value for c in app.caption)
