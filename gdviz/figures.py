@@ -638,6 +638,10 @@ def comparison_figure(
     """
     runs = _runs(result)
     titles = [panel_title(run, labels[i] if labels else None) for i, (run, _) in enumerate(runs)]
+    if ((style or Style()).projector and len(runs) >= 3) or len(runs) >= 4:
+        # Narrow panels and large type: "too slow: still descending" would run into its
+        # neighbour's title, so the verdict breaks after its colon.
+        titles = [title.replace(": ", ":<br>", 1) for title in titles]
     return _contour_figure(
         landscape, runs, [[i] for i in range(len(runs))], titles, style or Style(), playback,
         height, width, click_grid,

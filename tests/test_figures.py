@@ -538,3 +538,13 @@ def test_short_tick_labels_at_the_edges_of_the_exponent_range(value, text):
     from gdviz.figures import _short
 
     assert _short(value) == text
+
+
+def test_projector_titles_of_three_panels_break_the_verdict_after_its_colon():
+    """Large type on narrow panels: 'too slow:' and 'still descending' on two lines."""
+    _, landscape, result = lesson("ravine")
+    normal = comparison_figure(landscape, result)
+    big = comparison_figure(landscape, result, style=Style(projector=True))
+    titles = [a.text for a in big.layout.annotations if a.text and "<b>" in a.text]
+    assert any("too slow:<br>still descending" in t for t in titles)
+    assert not any(":<br>" in a.text for a in normal.layout.annotations if a.text)
