@@ -35,6 +35,8 @@ from gdviz.optimizers import Optimizer
 __all__ = [
     "LOSS_GROWTH_FACTOR",
     "VIEW_ESCAPE_FACTOR",
+    "BatchGradients",
+    "Differentiable",
     "Run",
     "RunResult",
     "run",
@@ -53,7 +55,11 @@ View = tuple[tuple[float, float], tuple[float, float]]
 
 
 class Differentiable(Protocol):
-    """What the engine needs of a function: f and ∇f together, and H for Newton's method."""
+    """What the engine needs of a function: f and ∇f together, and H for Newton's method (and
+    f alone, for the figures' grids). A typed :class:`~gdviz.expression.Objective` and a data
+    model of :mod:`gdviz.regression` both are one."""
+
+    def value(self, x: Any, y: Any) -> np.ndarray: ...
 
     def value_and_gradient(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]: ...
 

@@ -38,8 +38,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from gdviz.engine import Run, RunResult, View
-from gdviz.expression import Objective
+from gdviz.engine import Differentiable, Run, RunResult, View
 from gdviz.surfaces import Point, Surface
 
 __all__ = [
@@ -164,7 +163,7 @@ class Style:
 class Landscape:
     """What to draw under the paths: the function, its window and its marked points."""
 
-    objective: Objective
+    objective: Differentiable  # a typed function or a model's loss over data
     view: View
     minima: tuple[Point, ...] = ()
     saddles: tuple[Point, ...] = ()
@@ -273,7 +272,7 @@ def _short(value: float) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_grid(objective: Objective, view: View, n: int, f_star: float | None) -> Grid:
+def _cached_grid(objective: Differentiable, view: View, n: int, f_star: float | None) -> Grid:
     (x_low, x_high), (y_low, y_high) = view
     x = np.linspace(x_low, x_high, n)
     y = np.linspace(y_low, y_high, n)

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from gdviz.datasets import Dataset, standardize
-from gdviz.engine import RunResult, View, run
-from gdviz.expression import Objective, parse_function
+from gdviz.engine import Differentiable, RunResult, View, run
+from gdviz.expression import parse_function
 from gdviz.figures import Landscape
 from gdviz.links import MAX_STEPS
 from gdviz.optimizers import make_optimizer
@@ -113,7 +113,7 @@ class Lesson:
     settings: Settings
     title: str
     teaches: str
-    objective: Objective
+    objective: Differentiable  # an Objective for a function lesson, a model for a data lesson
     landscape: Landscape
     start: tuple[float, float]
     rates: tuple[float, ...]
@@ -135,7 +135,7 @@ def _typed_view(start: tuple[float, float] | None) -> View:
 
 
 def _stability(
-    objective: Objective,
+    objective: Differentiable,
     minima: tuple[Point, ...],
     heading_for: np.ndarray,
     start: tuple[float, float],
@@ -335,8 +335,8 @@ def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
         settings=settings,
         title=title,
         teaches=raw.description,
-        objective=model,  # type: ignore[arg-type]  # a data-backed objective, not a typed one
-        landscape=Landscape(model, view, minima, (), title, axes=model.parameter_names),  # type: ignore[arg-type]
+        objective=model,
+        landscape=Landscape(model, view, minima, (), title, axes=model.parameter_names),
         start=start,
         rates=(rate,),
         rates_source=source,

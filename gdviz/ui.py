@@ -28,7 +28,7 @@ from gdviz.datasets import (
     standardize,
 )
 from gdviz.engine import View
-from gdviz.expression import ExpressionError, parse_function
+from gdviz.expression import ExpressionError, Objective, parse_function
 from gdviz.figures import (
     Style,
     comparison_figure,
@@ -595,6 +595,7 @@ def _math_tab(lesson: Lesson, style: Style) -> None:
         st.markdown(_stability_text(lesson))
         return
     objective = lesson.objective
+    assert isinstance(objective, Objective)  # a function lesson (data lessons returned above)
     st.latex(f"f(x, y) = {objective.latex}")
     st.latex(rf"\nabla f = {objective.gradient_latex} \qquad H = {objective.hessian_latex}")
     note = lesson.stability
