@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from gdviz.datasets import BUILTIN_DATASETS, Dataset, get_dataset, read_csv, standardize
-from gdviz.engine import RunResult, run
+from gdviz.engine import Differentiable, RunResult, run
 from gdviz.expression import parse_function
 from gdviz.optimizers import OPTIMIZERS, make_optimizer
 from gdviz.regression import MODELS, MiniBatches, make_model, suggested_rate, suggested_view
@@ -235,6 +235,7 @@ def execute(args: argparse.Namespace) -> RunResult:
     """Run what the parsed command line asks for."""
     view = None
     batches = None
+    objective: Differentiable
     if args.dataset is None:
         _data_only_flags(args)
     if args.dataset is not None:

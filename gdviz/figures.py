@@ -272,7 +272,9 @@ def _short(value: float) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def _cached_grid(objective: Differentiable, view: View, n: int, f_star: float | None) -> Grid:
+def _cached_grid(objective: Any, view: View, n: int, f_star: float | None) -> Grid:
+    # ``objective`` is a Differentiable; typed Any because the cache needs it hashable too
+    # (typed functions hash by their text, data models by identity).
     (x_low, x_high), (y_low, y_high) = view
     x = np.linspace(x_low, x_high, n)
     y = np.linspace(y_low, y_high, n)
@@ -304,7 +306,8 @@ def landscape_grid(landscape: Landscape, n: int = CONTOUR_GRID) -> Grid:
     f_min is the lowest f on the grid, or the lowest known minimum if that is lower.
     """
     known = [p.f for p in landscape.minima]
-    return _cached_grid(landscape.objective, landscape.view, n, min(known) if known else None)
+    objective: Any = landscape.objective  # hashable: the grid cache is keyed by it
+    return _cached_grid(objective, landscape.view, n, min(known) if known else None)
 
 
 def thin_path(points: np.ndarray, max_points: int = MAX_PATH_POINTS) -> np.ndarray:
@@ -1082,20 +1085,20 @@ def surface_figure(
                 "showlegend": False,
             }
         )
-    for kind, points in (
+    for kind, marked in (
         ("global", [p for p in landscape.minima if p.kind == "global"]),
         ("local", [p for p in landscape.minima if p.kind != "global"]),
         ("saddle", list(landscape.saddles)),
     ):
-        if not points:
+        if not marked:
             continue
         label, _, symbol, fill = _MARKS[kind]
         data.append(
             {
                 "type": "scatter3d",
-                "x": _to_float32([p.x for p in points]),
-                "y": _to_float32([p.y for p in points]),
-                "z": _to_float32(_height(grid, [p.f for p in points], floor, ceiling) + lift),
+                "x": _to_float32([p.x for p in marked]),
+                "y": _to_float32([p.y for p in marked]),
+                "z": _to_float32(_height(grid, [p.f for p in marked], floor, ceiling) + lift),
                 "mode": "markers",
                 "marker": {
                     "size": style.marker * 0.7,
@@ -1213,14 +1216,14 @@ def curves_figure(
         gap = np.maximum(run.loss - reference, floor)
         norm = np.maximum(run.grad_norm, floor)
         steps = np.arange(len(run.loss))
-        for axis, values, what in ((1, gap, "f − f*"), (2, norm, "|∇f|")):
+        for panel, values, what in ((1, gap, "f − f*"), (2, norm, "|∇f|")):
             logs = np.log10(values)
             spread = max(float(logs.max() - logs.min()), 1e-12)
             indices = thin_path(
                 np.stack([steps / max(longest - 1, 1), (logs - logs.min()) / spread], axis=1),
                 MAX_CURVE_POINTS,
             )
-            suffix = "" if axis == 1 else "2"
+            suffix = "" if panel == 1 else "2"
             data.append(
                 {
                     "type": "scatter",
@@ -1230,7 +1233,7 @@ def curves_figure(
                     "line": {"color": color, "width": style.line},
                     "name": name,
                     "legendgroup": name,
-                    "showlegend": axis == 1,
+                    "showlegend": panel == 1,
                     "hovertemplate": f"{label}<br>step %{{x}}<br>{what} = %{{y:.4g}}<extra></extra>",
                     "xaxis": f"x{suffix}",
                     "yaxis": f"y{suffix}",
@@ -1263,7 +1266,7 @@ def curves_figure(
                     }
                 )
     title_font = {"size": style.title_font}
-    axis = {
+    axis: dict[str, Any] = {
         "showgrid": True,
         "gridcolor": "#e5e5e5",
         "zeroline": False,

@@ -174,7 +174,8 @@ def build_lesson(settings: Settings) -> Lesson:
         minima: tuple[Point, ...] = ()
         saddles: tuple[Point, ...] = ()
         title, teaches = f"f(x, y) = {settings.function}", ""
-        suggested_start, suggested_rates, budget = (1.5, 1.5), (), DEFAULT_STEPS
+        suggested_rates: tuple[float, ...] = ()
+        suggested_start, budget = (1.5, 1.5), DEFAULT_STEPS
     else:
         surface = get_surface(settings.surface)
         objective, view = surface.objective, surface.view

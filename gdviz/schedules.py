@@ -108,6 +108,7 @@ def _build(name: str, raw: Mapping[str, str]) -> Schedule:
     known = _PARAMETERS[name]
     values: dict[str, float] = {}
     warmup = 0
+    spec: tuple[type, Callable[[float], bool], str]
     for key, text in raw.items():
         if key == "warmup":
             spec = _WARMUP

@@ -295,8 +295,8 @@ def sidebar() -> tuple[Settings, bool]:
             )  # fmt: skip
             _choice_to_url("mode", mode, "rates")
         _choice_from_url("opt", list(OPTIMIZERS), "gd")
-        optimizer = st.selectbox(
-            "Optimizer", list(OPTIMIZERS), key="opt", format_func=OPTIMIZER_NAMES.get
+        optimizer: str = st.selectbox(
+            "Optimizer", list(OPTIMIZERS), key="opt", format_func=OPTIMIZER_NAMES.__getitem__
         )
         _choice_to_url("opt", optimizer, "gd")
         race: tuple[str, ...] = ()
@@ -304,7 +304,7 @@ def sidebar() -> tuple[Settings, bool]:
             race = tuple(
                 st.multiselect(
                     "Racers (same start and rate)", list(OPTIMIZERS), default=["gd", "momentum", "rmsprop", "adam"],
-                    key="race", format_func=OPTIMIZER_NAMES.get, max_selections=4,
+                    key="race", format_func=OPTIMIZER_NAMES.__getitem__, max_selections=4,
                 )
             )  # fmt: skip
         rates_text = st.text_input(
