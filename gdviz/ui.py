@@ -362,7 +362,9 @@ def sidebar() -> tuple[Settings, bool]:
                 format="%g",
                 key="noise",
             )
-            seed = st.number_input("Noise seed", min_value=0, value=0, step=1, key="seed")
+            seed = st.number_input(
+                "Seed (gradient noise, mini-batch order)", min_value=0, value=0, step=1, key="seed"
+            )
             gtol = st.number_input(
                 "gtol: stop when |∇f| <", min_value=0.0, value=1e-6, format="%g", key="gtol"
             )
