@@ -200,8 +200,7 @@ def read_csv(content: bytes | str, name: str = "upload") -> Dataset:
             raise DataError(f"the file is too large (at most {MAX_UPLOAD_BYTES / 1e6:.0f} MB)")
     if "\x00" in text:
         raise DataError("the file is not text (it holds NUL bytes): upload a .csv file")
-    lines = text.splitlines()
-    first = next((line for line in lines if line.strip()), "")
+    first = next((line for line in io.StringIO(text) if line.strip()), "")
     delimiter = max((",", ";", "\t"), key=first.count) if first else ","
     rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(row)]
     if not rows:

@@ -420,7 +420,7 @@ def run(
                 )
             if finished.any():
                 ended = np.flatnonzero(finished)
-                indices = np.arange(n_runs)[active][ended]
+                indices = run_numbers[active][ended]
                 _settle(
                     indices, k, point[ended], loss[ended], new_point[ended], new_loss[ended],
                     squared_norm[ended], delta[ended], growth_limit[ended], (low, high),
@@ -428,7 +428,7 @@ def run(
                     status, rule, nit, diverged_at,
                 )  # fmt: skip
                 keep = ~finished
-                active = indices_kept = np.arange(n_runs)[active][keep]
+                active = indices_kept = run_numbers[active][keep]
                 new_point, new_loss, gradient = new_point[keep], new_loss[keep], gradient[keep]
                 lr, growth_limit = lr[keep], growth_limit[keep]
                 state = type(state)(*(_take(part, keep) for part in state))
@@ -442,7 +442,7 @@ def run(
     # Entries after a run's end were never written: fill them before any arithmetic.
     _hold_last(paths_by_run, losses_by_run, norms_by_run, nit)
     np.sqrt(norms_by_run, out=norms_by_run)
-    final = np.arange(n_runs), nit
+    final = run_numbers, nit
     unfinished = status == "max_steps"
     diagnosis = np.full(n_runs, "", dtype=object)
     if unfinished.any():

@@ -411,13 +411,6 @@ def _rates_in_force(run: Run, lr_factors: np.ndarray, indices: np.ndarray) -> np
     return run.lr * factors[np.minimum(indices, len(factors) - 1)]
 
 
-_PATH_HOVER = (
-    "<b>%{meta}</b><br>step %{customdata[0]:.0f}<br>x = %{x:.4g}, y = %{y:.4g}"
-    "<br>f = %{customdata[1]:.4g}<br>|∇f| = %{customdata[2]:.3g}"
-    "<br>rate in force = %{customdata[3]:.3g}<extra></extra>"
-)
-
-
 @dataclass(frozen=True)
 class _DrawnPath:
     """A run's path as drawn: thinned, cut at the view for diverged runs."""
@@ -450,8 +443,10 @@ def _drawn_path(run: Run, lr_factors: np.ndarray, view: View) -> _DrawnPath:
 
 def _path_hover(axes: tuple[str, str]) -> str:
     """The path hover, naming the two coordinates as the landscape does (x, y or w, b)."""
-    return _PATH_HOVER.replace("x = %{x", f"{axes[0]} = %{{x").replace(
-        "y = %{y", f"{axes[1]} = %{{y"
+    return (
+        f"<b>%{{meta}}</b><br>step %{{customdata[0]:.0f}}<br>{axes[0]} = %{{x:.4g}}, "
+        f"{axes[1]} = %{{y:.4g}}<br>f = %{{customdata[1]:.4g}}<br>|∇f| = %{{customdata[2]:.3g}}"
+        "<br>rate in force = %{customdata[3]:.3g}<extra></extra>"
     )
 
 

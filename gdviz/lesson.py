@@ -86,13 +86,28 @@ class Settings:
 
 @dataclass(frozen=True)
 class DataNote:
-    """What a data lesson adds: the model, and the condition numbers with and without scaling."""
+    """What a data lesson adds: the model, the same model on the other version of the features
+    (raw ↔ standardized), and the batch size of each panel."""
 
     model: Any  # gdviz.regression's LinearRegression or LogisticRegression
+    other: Any  # the same model with the features scaled the other way
     batch_sizes: tuple[int, ...]
-    condition_raw: float
-    condition_scaled: float
-    minimum: tuple[float, float] | None
+
+    @property
+    def minimum(self) -> tuple[float, float] | None:
+        return self.model.minimum
+
+    @property
+    def condition_raw(self) -> float:
+        """κ of the Hessian with the raw features."""
+        raw = self.other if self.model.dataset.scaled else self.model
+        return raw.condition_number()
+
+    @property
+    def condition_scaled(self) -> float:
+        """κ of the Hessian with standardized features."""
+        scaled = self.model if self.model.dataset.scaled else self.other
+        return scaled.condition_number()
 
 
 @dataclass(frozen=True)
@@ -319,11 +334,6 @@ def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
         f"{model.condition_number():.3g} here and {other.condition_number():.3g} with {version} features. "
         f"Batch descent at the same rate {rate:g} on {version} features: {contrast.message(0)}."
     )
-    raw_kappa, scaled_kappa = (
-        (other.condition_number(), model.condition_number())
-        if settings.scale
-        else (model.condition_number(), other.condition_number())
-    )
     name = raw.name.replace("_", " ")
     what = (
         "y ≈ w·x + b by mean squared error"
@@ -347,5 +357,5 @@ def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
         stability=stability,
         f_min=minima[0].f if minima else None,
         notes=tuple(notes),
-        data=DataNote(model, sizes, raw_kappa, scaled_kappa, minimum),
+        data=DataNote(model, other, sizes),
     )

@@ -302,14 +302,8 @@ class LogisticRegression(_Model):
         for start in range(0, self.dataset.size, block):
             part = features[start : start + block]
             z = theta @ part.T
-            # One exponential serves both: with e = e^−|z|, log(1 + e^z) = max(z, 0) +
-            # log1p(e), and σ(z) = 1/(1 + e) for z ≥ 0, 1 − 1/(1 + e) for z < 0.
-            small = np.exp(-np.abs(z))
-            loss += (np.maximum(z, 0.0) + np.log1p(small)).sum(axis=1)
-            small += 1.0
-            sigmoid = np.reciprocal(small)
-            np.subtract(1.0, sigmoid, out=sigmoid, where=z < 0)
-            gradient += sigmoid @ part
+            loss += _softplus(z).sum(axis=1)
+            gradient += _sigmoid(z) @ part
         m = self.dataset.size
         loss = loss / m - theta @ self._label_pull
         gradient = gradient / m - self._label_pull
@@ -488,15 +482,16 @@ class MiniBatches:
         m, b, per_epoch = self.model.dataset.size, self.size, self.steps_per_epoch
         generators = [np.random.default_rng([self.seed, r]) for r in range(n_runs)]
         orders = np.empty((n_runs, m), dtype=np.intp)
-        current = [-1]
+        current_epoch = -1
 
         def gradient(theta: np.ndarray, k: int, runs: np.ndarray) -> np.ndarray:
+            nonlocal current_epoch
             epoch, position = divmod(k - 1, per_epoch)
-            if epoch != current[0]:
+            if epoch != current_epoch:
                 # Every run's order is drawn, stopped or not, so each stream stays its own.
                 for r, generator in enumerate(generators):
                     orders[r] = generator.permutation(m)
-                current[0] = epoch
+                current_epoch = epoch
             indices = orders[runs, position * b : (position + 1) * b]
             return self.model.batch_gradient(theta, indices)
 

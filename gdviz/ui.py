@@ -86,6 +86,11 @@ def _choice_to_url(key: str, value: str, default: str) -> None:
         st.query_params[key] = value
 
 
+def _forget_start_and_rates() -> None:
+    """A new landscape: its own suggested start and rates, not the last one's."""
+    st.session_state.update(x0=None, y0=None, lr="")
+
+
 def _set_start(x: float, y: float) -> None:
     st.session_state["x0"] = round(float(x), 4)
     st.session_state["y0"] = round(float(y), 4)
@@ -137,7 +142,13 @@ class DataChoice:
     l2: float
     batch_size: int
     epochs: float | None
-    view: View  # for a random start
+
+    def view(self) -> View:
+        """The window a random start is drawn from: the lesson's, for a start at the origin.
+        Built only when the button is pressed (the lesson builds its own)."""
+        data = standardize(self.dataset) if self.scale else self.dataset
+        model = make_model(data.model, data, l1=self.l1, l2=self.l2)
+        return suggested_view(model, (0.0, 0.0))
 
 
 def _read_upload() -> None:
@@ -151,7 +162,8 @@ def _read_upload() -> None:
         st.session_state["_upload_error"] = f"Cannot use {file.name}: {error}"
     else:
         st.session_state.pop("_upload_error", None)
-        st.session_state.update(data="upload", x0=None, y0=None, lr="")
+        st.session_state["data"] = "upload"
+        _forget_start_and_rates()
 
 
 def _data_controls() -> DataChoice:
@@ -162,7 +174,7 @@ def _data_controls() -> DataChoice:
     name = st.selectbox(
         "Data set", options, key="data",
         format_func=lambda k: f"uploaded: {upload.name}" if k == "upload" and upload else k.replace("_", " "),
-        on_change=lambda: st.session_state.update(x0=None, y0=None, lr=""),
+        on_change=_forget_start_and_rates,
     )  # fmt: skip
     if name != "upload":
         st.query_params["data"] = name  # its presence opens a link in data mode
@@ -201,10 +213,8 @@ def _data_controls() -> DataChoice:
         help="The same number of passes over the data for each variant: batch descent then makes "
         "one update per epoch, SGD m of them.",
     )  # fmt: skip
-    scaled = standardize(dataset) if scale else dataset
-    model = make_model(scaled.model, scaled, l1=float(l1), l2=float(l2))
     return DataChoice(dataset, bool(scale), float(l1), float(l2), int(batch_size),
-                      float(epochs) if epochs else None, suggested_view(model, (0.0, 0.0)))  # fmt: skip
+                      float(epochs) if epochs else None)  # fmt: skip
 
 
 def sidebar() -> tuple[Settings, bool]:
@@ -218,7 +228,7 @@ def sidebar() -> tuple[Settings, bool]:
         source = st.radio(
             "Landscape of", ["function", "data"], key="source", horizontal=True,
             format_func=lambda s: "a function f(x, y)" if s == "function" else "a model's loss on data",
-            on_change=lambda: st.session_state.update(x0=None, y0=None, lr=""),
+            on_change=_forget_start_and_rates,
         )  # fmt: skip
         function = None
         surface_key = st.session_state.get("surface", DEFAULT_SURFACE)
@@ -231,7 +241,7 @@ def sidebar() -> tuple[Settings, bool]:
                 keys,
                 format_func=lambda k: library.surfaces[k].name,
                 key="surface",
-                on_change=lambda: st.session_state.update(x0=None, y0=None, lr=""),
+                on_change=_forget_start_and_rates,
             )
             _choice_to_url("surface", surface_key, DEFAULT_SURFACE)
             typed = st.text_input(
@@ -271,7 +281,7 @@ def sidebar() -> tuple[Settings, bool]:
         )
         if st.button("🎲 Random start", key="random_start", width="stretch"):
             if data is not None:
-                view = data.view
+                view = data.view()
             elif function:
                 view = ((-3.0, 3.0), (-3.0, 3.0))
             else:
@@ -523,9 +533,8 @@ def _cost_table(lesson: Lesson) -> str:
         lesson.labels, lesson.data.batch_sizes, lesson.results, strict=True
     ):
         r = result.run(0)
-        epochs = r.epochs if r.epochs is not None else float(r.nit)
         rows.append(
-            f"| {label} | {r.nit:,} | {epochs:.3g} | {r.nit * size:,} | {verdict_label(r)} |"
+            f"| {label} | {r.nit:,} | {r.epochs:.3g} | {r.nit * size:,} | {verdict_label(r)} |"
         )
     return (
         "**What each variant spent.** One update of batch descent looks at every example; "
