@@ -5,15 +5,17 @@ Run by hand: ``python benchmarks/bench_app.py``. Prints:
 * the server-side time of a rerun after changing a learning rate (Streamlit's AppTest runs the
   script in this process), against a minimal Streamlit app with two Plotly charts rerun the same
   way — goal: no more than 3× the minimal app;
-* in headless chromium (Debian's, skipped if missing): the time until the first page is
-  complete with its charts (goal < 5 s) and until the panels are redrawn after a rate is
-  changed (goal < 1 s).
+* in headless chromium (Debian's, skipped if missing), timed by the page's own clock: the time
+  from navigation until the first page is complete with its charts (goal < 5 s; the worst of
+  3 loads) and from pressing Enter on new rates until the panels show them (goal < 1 s; the
+  median of 7).
 """
 
 from __future__ import annotations
 
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,6 +66,29 @@ def server_side() -> None:
     print(f"  ratio: {ratio:.2f}× (goal ≤ 3×: {'PASS' if ratio <= 3 else 'FAIL'})")
 
 
+# Times are read from the page's clock (performance.now(), 0 at navigation) in the animation
+# frame where the awaited element first exists: Playwright's wait_for_selector re-polls at
+# widening intervals (up to 500 ms apart), so timing it from Python overstated a 0.5 s redraw
+# as 0.8-1.2 s.
+RECORD_ENTER = """document.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter') window.__enter = performance.now();
+}, true);"""
+FIRST_PAGE_COMPLETE = """() => document.querySelector('.js-plotly-plot .contour')
+    && document.body.innerText.includes('converged in 213 steps')"""
+PANEL_TITLED = """() => [...document.querySelectorAll('.js-plotly-plot text.annotation-text')]
+    .some((title) => title.textContent.includes('lr = %s'))"""
+
+
+def in_page_seconds(page, condition: str, since: str) -> float:
+    """Seconds from the page-clock time ``since`` to the first animation frame where the
+    JavaScript ``condition`` holds."""
+    page.wait_for_function(
+        f"() => ({condition})() && (window.__done = performance.now())",
+        polling="raf", timeout=60_000,
+    )  # fmt: skip
+    return page.evaluate(f"(window.__done - {since}) / 1000")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -102,35 +127,36 @@ def in_the_browser() -> None:
             first_loads = []
             for _ in range(3):
                 page = browser.new_page(viewport={"width": 1600, "height": 1000})
-                start = time.perf_counter()
+                page.add_init_script(RECORD_ENTER)
                 page.goto(url)
-                page.wait_for_selector("text=converged in 213 steps", timeout=60_000)
-                page.wait_for_selector(".js-plotly-plot .contour", timeout=60_000)
-                first_loads.append(time.perf_counter() - start)
+                first_loads.append(in_page_seconds(page, FIRST_PAGE_COMPLETE, "0"))
             redraws = []
             box = page.get_by_role("textbox", name="Learning rates")
-            for good in ("0.031", "0.032", "0.033"):
+            for good in ("0.031", "0.032", "0.033", "0.034", "0.036", "0.037", "0.038"):
                 box.fill(f"0.002, {good}, 0.041")
-                start = time.perf_counter()
                 box.press("Enter")
-                page.wait_for_selector(
-                    f".js-plotly-plot text.annotation-text >> text=lr = {good}", timeout=30_000
-                )
-                redraws.append(time.perf_counter() - start)
+                redraws.append(in_page_seconds(page, PANEL_TITLED % good, "window.__enter"))
             browser.close()
     finally:
         server.terminate()
         server.wait(timeout=10)
-    print("\nheadless chromium, 1600×1000 (best of 3)")
+    first, redraw = max(first_loads), statistics.median(redraws)
+    print("\nheadless chromium, 1600×1000, timed by the page's own clock")
     print(
-        f"  first page complete with charts: {min(first_loads):6.2f} s (goal < 5 s: {'PASS' if min(first_loads) < 5 else 'FAIL'})"
+        f"  first page complete with charts (worst of 3): {first:5.2f} s (goal < 5 s: {verdict(first < 5)})"
     )
     print(
-        f"  panels redrawn after a new rate:  {min(redraws):6.2f} s (goal < 1 s: {'PASS' if min(redraws) < 1 else 'FAIL'})"
+        f"  panels redrawn after a new rate (median of 7): {redraw:5.2f} s (goal < 1 s: {verdict(redraw < 1)})"
     )
-    print(
-        f"  (all first loads: {', '.join(f'{t:.2f}' for t in first_loads)} s; redraws: {', '.join(f'{t:.2f}' for t in redraws)} s)"
-    )
+    print(f"  (first loads: {listed(first_loads)} s; redraws: {listed(redraws)} s)")
+
+
+def verdict(passed: bool) -> str:
+    return "PASS" if passed else "FAIL"
+
+
+def listed(seconds: list[float]) -> str:
+    return ", ".join(f"{t:.2f}" for t in seconds)
 
 
 if __name__ == "__main__":
