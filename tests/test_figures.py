@@ -241,9 +241,18 @@ def test_arrays_go_out_as_compact_typed_arrays(rosenbrock):
     spec = json.loads(comparison_figure(landscape, result).to_json())
     contour = spec["data"][0]
     assert contour["z"]["dtype"] == "f4"
-    assert contour["z"]["shape"] in ("200, 200", [200, 200])
+    assert contour["z"]["shape"] in ("133, 133", [133, 133])  # three panels: 400 / 3 points a side
     path = next(t for t in spec["data"] if t.get("mode") == "lines+markers")
     assert path["x"]["dtype"] == "f4"
+
+
+def test_side_by_side_panels_get_grids_no_finer_than_their_pixels(rosenbrock):
+    from gdviz.figures import CONTOUR_GRID, contour_grid_points
+
+    assert [contour_grid_points(n) for n in (1, 2, 3, 4, 8)] == [CONTOUR_GRID, 200, 133, 120, 120]
+    _, landscape, result = rosenbrock
+    one_panel = landscape_figure(landscape, result, playback=False)
+    assert np.shape(one_panel.data[0].z) == (CONTOUR_GRID, CONTOUR_GRID)
 
 
 def test_thinning_keeps_ends_and_turns_and_bounds_the_length():
@@ -523,7 +532,7 @@ def test_values_beyond_float32_reach_the_browser_as_large_finite_numbers():
 
     data = read_csv("x,y\n1e11,2\n2e11,3e11\n-3e11,5\n7,1e12\n", "huge.csv")
     lesson = build_lesson(Settings(dataset=data))
-    assert landscape_grid(lesson.landscape).f.max() > 3.5e38  # beyond float32
+    assert landscape_grid(lesson.landscape, 133).f.max() > 3.5e38  # beyond float32
     for figure in (
         comparison_figure(lesson.landscape, list(lesson.results), labels=lesson.labels),
         surface_figure(lesson.landscape, list(lesson.results)),
