@@ -7,7 +7,7 @@ the UI module draws it. No math here.
 import streamlit as st
 
 from gdviz.lesson import Lesson, Settings, build_lesson
-from gdviz.ui import render_lesson, show_link_problems, sidebar
+from gdviz.ui import rate_sliders, render_lesson, show_link_problems, sidebar
 
 st.set_page_config(
     page_title="gdviz — gradient descent you can watch", page_icon="⛰️", layout="wide"
@@ -21,7 +21,7 @@ def cached_lesson(settings: Settings) -> Lesson:
 
 
 show_link_problems()
-settings, projector = sidebar()
+settings, projector, rate_slot = sidebar()
 for message in st.session_state.get("_link_problems", []):
     st.warning(message, icon="🔗")
 try:
@@ -29,4 +29,5 @@ try:
 except ValueError as error:  # a bad hyperparameter or schedule: say so, keep the page alive
     st.error(f"These settings cannot run: {error}")
     st.stop()
+rate_sliders(rate_slot, lesson)
 render_lesson(lesson, projector)

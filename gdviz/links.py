@@ -64,9 +64,13 @@ def parse_rates(text: str) -> tuple[float, ...]:
     return tuple(rates)
 
 
-def format_rates(rates: tuple[float, ...] | list[float]) -> str:
-    """The inverse of :func:`parse_rates`, with short numbers: (0.001, 0.09) → "0.001, 0.09"."""
-    return ", ".join(f"{rate:.3g}" for rate in rates)
+def format_rates(rates: tuple[float, ...] | list[float], digits: int = 3) -> str:
+    """The inverse of :func:`parse_rates`, with short numbers: (0.001, 0.09) → "0.001, 0.09".
+
+    ``digits`` significant digits per rate: 3 to show, more to write back rates the user did
+    not choose (a proposed 0.0021544 must stay that rate, not become 0.00215).
+    """
+    return ", ".join(f"{rate:.{digits}g}" for rate in rates)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from gdviz.figures import (
     comparison_figure,
     curves_figure,
     data_figure,
+    rate_text,
     run_color,
     surface_figure,
     verdict_label,
@@ -49,6 +50,15 @@ __all__ = ["render_lesson", "show_link_problems", "sidebar"]
 
 CLICK_GRID = 24
 """Invisible points per axis laid over each panel, so a click on the landscape can move the start."""
+
+RATE_SCALE = tuple(
+    float(f"{mantissa * 10.0**exponent:.3g}")
+    for exponent in range(-7, 4)
+    for mantissa in (1.0, 1.25, 1.6, 2.0, 2.5, 3.15, 4.0, 5.0, 6.3, 8.0)
+    if mantissa * 10.0**exponent <= 1000.0
+)
+"""The rate sliders' stops: 1e-7 to 1e3, ten per decade (Renard's R10 preferred numbers, each
+about 26% above the last), the range the rate sweep searches."""
 
 OPTIMIZER_NAMES = {
     "gd": "Gradient descent",
@@ -217,8 +227,9 @@ def _data_controls() -> DataChoice:
                       float(epochs) if epochs else None)  # fmt: skip
 
 
-def sidebar() -> tuple[Settings, bool]:
-    """Draw the controls; return the settings and whether projector mode is on."""
+def sidebar() -> tuple[Settings, bool, Any]:
+    """Draw the controls; return the settings, whether projector mode is on, and the sidebar slot
+    where :func:`rate_sliders` goes."""
     library = load_library()
     keys = list(library.surfaces)
     with st.sidebar:
@@ -332,6 +343,7 @@ def sidebar() -> tuple[Settings, bool]:
             rates = parse_rates(rates_text)
         except ValueError as error:
             st.error(f"{error} — using automatic rates instead.", icon="⚠️")
+        rate_slot = st.container()  # the rate sliders, drawn once the lesson knows its rates
         steps = st.number_input(
             "Step budget", min_value=1, max_value=MAX_STEPS, value=None, step=100, key="steps",
             bind="query-params", placeholder="the surface's",
@@ -389,31 +401,80 @@ def sidebar() -> tuple[Settings, bool]:
                 key="ftol",
             )
 
-    return Settings(
-        surface=surface_key,
-        function=function,
-        start=start,
-        optimizer=optimizer,
-        hyperparameters=hyperparameters,
-        rates=rates,
-        steps=int(steps) if steps else None,
-        mode=mode,
-        race=race or ("gd",),
-        schedule=schedule,
-        clip_norm=clip_norm or None,
-        clip_value=clip_value or None,
-        noise=float(noise),
-        seed=int(seed),
-        gtol=float(gtol),
-        xtol=float(xtol),
-        ftol=float(ftol),
-        dataset=data.dataset if data else None,
-        batch_size=data.batch_size if data else DEFAULT_BATCH_SIZE,
-        scale=data.scale if data else False,
-        l1=data.l1 if data else 0.0,
-        l2=data.l2 if data else 0.0,
-        epochs=data.epochs if data else None,
-    ), bool(projector)
+    return (
+        Settings(
+            surface=surface_key,
+            function=function,
+            start=start,
+            optimizer=optimizer,
+            hyperparameters=hyperparameters,
+            rates=rates,
+            steps=int(steps) if steps else None,
+            mode=mode,
+            race=race or ("gd",),
+            schedule=schedule,
+            clip_norm=clip_norm or None,
+            clip_value=clip_value or None,
+            noise=float(noise),
+            seed=int(seed),
+            gtol=float(gtol),
+            xtol=float(xtol),
+            ftol=float(ftol),
+            dataset=data.dataset if data else None,
+            batch_size=data.batch_size if data else DEFAULT_BATCH_SIZE,
+            scale=data.scale if data else False,
+            l1=data.l1 if data else 0.0,
+            l2=data.l2 if data else 0.0,
+            epochs=data.epochs if data else None,
+        ),
+        bool(projector),
+        rate_slot,
+    )
+
+
+def rate_sliders(slot: Any, lesson: Lesson) -> None:
+    """One log-scale slider per panel's rate, in ``slot`` under the rates box.
+
+    A slider's stops are RATE_SCALE plus the rate in force, so nothing moves until the teacher
+    drags; moving one writes every rate back into the box, the one source of the rates (and of
+    the ``lr`` link parameter). For plain gradient descent the stops above the stability bound
+    2/λ_max are marked, so the slider itself shows where divergence starts.
+    """
+    bound = None
+    if lesson.settings.optimizer == "gd" and lesson.stability is not None:
+        bound = lesson.stability.bound
+
+    def shown(rate: float) -> str:
+        return (
+            f"{rate_text(rate)} › 2/λ_max"
+            if bound is not None and rate > bound
+            else rate_text(rate)
+        )
+
+    labels = (
+        ["Learning rate (log scale)"]
+        if len(lesson.rates) == 1
+        else [f"Panel {i + 1} rate (log scale)" for i in range(len(lesson.rates))]
+    )
+    with slot:
+        for i, (label, rate) in enumerate(zip(labels, lesson.rates, strict=True)):
+            # Keyed by the rate: a new rate is a new slider, starting where the box says.
+            key = f"lr_slider_{i}_{rate!r}"
+            st.select_slider(
+                label, options=sorted({*RATE_SCALE, rate}), value=rate,
+                format_func=shown, key=key, on_change=_rate_moved, args=(i, key, lesson.rates),
+            )  # fmt: skip
+        if bound is not None:
+            st.caption(
+                f"› marks rates above 2/λ_max = {bound:.3g}: there plain gradient descent diverges."
+            )
+
+
+def _rate_moved(index: int, key: str, rates: tuple[float, ...]) -> None:
+    """on_change of a rate slider: the box gets every rate, the moved one replaced."""
+    moved = list(rates)
+    moved[index] = float(st.session_state[key])
+    st.session_state["lr"] = format_rates(moved, digits=8)
 
 
 def _start_from_click() -> None:

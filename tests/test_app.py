@@ -86,6 +86,32 @@ def test_changing_rates_start_and_optimizer():
     assert "lr = 0.01" in verdict_cards(app)[0]
 
 
+def test_log_rate_sliders_follow_the_panels_and_rewrite_the_rates_box():
+    app = open_app()  # the ravine: 2/λ_max = 2/50 = 0.04
+    sliders = list(app.select_slider)
+    assert [s.label for s in sliders] == [f"Panel {i} rate (log scale)" for i in (1, 2, 3)]
+    assert [s.value for s in sliders] == [0.002, 0.035, 0.041]  # the surface's rates, exactly
+    assert sliders[2].format_func(0.041).endswith("› 2/λ_max")  # the bound shows on the control
+    assert not sliders[1].format_func(0.035).endswith("› 2/λ_max")
+    assert any("2/λ_max = 0.04" in c.value for c in app.sidebar.caption)
+    sliders[1].set_value(0.05).run()
+    assert app.text_input(key="lr").value == "0.002, 0.05, 0.041"  # the others untouched
+    assert "diverged" in verdict_cards(app)[1]
+    assert [s.value for s in app.select_slider] == [0.002, 0.05, 0.041]
+
+
+def test_one_rate_gets_one_slider_and_rates_from_a_sweep_are_written_back_exactly():
+    app = open_app(surface="rosenbrock", mode="race", steps="300")
+    (slider,) = app.select_slider
+    assert slider.label == "Learning rate (log scale)"
+    app = open_app(surface="rosenbrock", opt="adam", steps="200")  # rates proposed by a sweep
+    proposed = [s.value for s in app.select_slider]
+    app.select_slider[0].set_value(1e-5).run()
+    written = [float(part) for part in app.text_input(key="lr").value.split(",")]
+    assert written[0] == 1e-5
+    assert written[1:] == pytest.approx(proposed[1:], rel=1e-7)
+
+
 def test_bad_rates_text_falls_back_to_automatic_rates():
     app = open_app()
     app.text_input(key="lr").input("0.1, fast").run()

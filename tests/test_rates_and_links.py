@@ -48,6 +48,8 @@ def test_rates_text_round_trip_and_refusals():
     assert parse_rates("0.001, 0.09,0.11") == (0.001, 0.09, 0.11)
     assert parse_rates("") == ()
     assert parse_rates(format_rates([0.001, 0.09])) == (0.001, 0.09)
+    assert format_rates([0.0021544346900318843]) == "0.00215"
+    assert format_rates([0.0021544346900318843], digits=8) == "0.0021544347"
     for bad, message in [
         ("abc", "not a number"),
         ("-1", "positive"),
