@@ -27,6 +27,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # gdviz, for this script and the apps AppTest runs in this process
 MINIMAL_APP = textwrap.dedent(
     """
     import numpy as np
