@@ -419,6 +419,24 @@ def panel_title(run: Run, label: str | None = None) -> str:
     return f"<b>{label or f'lr = {rate_text(run.lr)}'}</b><br>{verdict_label(run)}"
 
 
+def _two_line_verdict(title: str) -> str:
+    """A panel title with its verdict (the part after the first <br>) on two lines: after its
+    colon or comma ("too slow:<br>still descending"), else at the space nearest its middle
+    ("converged in<br>213 steps ✓"). Verdicts of a word or two stay on one line."""
+    label, _, verdict = title.partition("<br>")
+    if len(verdict) <= 12:
+        return title
+    for mark in (": ", ", "):
+        if mark in verdict:
+            verdict = verdict.replace(mark, mark.strip() + "<br>", 1)
+            return f"{label}<br>{verdict}"
+    spaces = [i for i, character in enumerate(verdict) if character == " "]
+    if spaces:
+        cut = min(spaces, key=lambda i: abs(2 * i - len(verdict)))
+        verdict = f"{verdict[:cut]}<br>{verdict[cut + 1 :]}"
+    return f"{label}<br>{verdict}"
+
+
 def _runs(result: RunResult | Sequence[RunResult]) -> list[tuple[Run, np.ndarray]]:
     """Every run with the schedule factors of its RunResult, in order (run i → colour i)."""
     results = [result] if isinstance(result, RunResult) else list(result)
@@ -660,9 +678,8 @@ def comparison_figure(
     runs = _runs(result)
     titles = [panel_title(run, labels[i] if labels else None) for i, (run, _) in enumerate(runs)]
     if ((style or Style()).projector and len(runs) >= 3) or len(runs) >= 4:
-        # Narrow panels and large type: "too slow: still descending" would run into its
-        # neighbour's title, so the verdict breaks after its colon.
-        titles = [title.replace(": ", ":<br>", 1) for title in titles]
+        # Narrow panels and large type: a verdict on one line runs into its neighbour's title.
+        titles = [_two_line_verdict(title) for title in titles]
     return _contour_figure(
         landscape, runs, [[i] for i in range(len(runs))], titles, style or Style(), playback,
         height, width, click_grid,
