@@ -46,7 +46,7 @@ from gdviz.regression import make_model, suggested_view
 from gdviz.schedules import parse_schedule
 from gdviz.surfaces import load_library
 
-__all__ = ["render_lesson", "show_link_problems", "sidebar"]
+__all__ = ["rate_sliders", "render_lesson", "show_link_problems", "sidebar"]
 
 CLICK_GRID = 24
 """Invisible points per axis laid over each panel, so a click on the landscape can move the start."""
