@@ -100,13 +100,8 @@ def check_link(
         except ExpressionError as error:
             flag("f", f"{error} — showing a library surface instead.")
     for coordinate in ("x0", "y0"):
-        if coordinate in params:
-            try:
-                value = float(params[coordinate])
-                if not math.isfinite(value):
-                    raise ValueError
-            except ValueError:
-                flag(coordinate, "not a number — using the suggested start instead.")
+        if coordinate in params and not _number_within(params[coordinate]):
+            flag(coordinate, "not a number — using the suggested start instead.")
     if "opt" in params and params["opt"] not in OPTIMIZERS:
         flag("opt", f"unknown optimizer — use one of {', '.join(OPTIMIZERS)}; using gd.")
     if "lr" in params:
@@ -114,16 +109,8 @@ def check_link(
             parse_rates(params["lr"])
         except ValueError as error:
             flag("lr", f"{error} — proposing rates instead.")
-    if "steps" in params:
-        try:
-            steps = int(params["steps"])
-            if not 1 <= steps <= MAX_STEPS:
-                raise ValueError
-        except ValueError:
-            flag(
-                "steps",
-                f"must be a whole number from 1 to {MAX_STEPS} — using the surface's budget.",
-            )
+    if "steps" in params and not _number_within(params["steps"], 1, MAX_STEPS, whole=True):
+        flag("steps", f"must be a whole number from 1 to {MAX_STEPS} — using the surface's budget.")
     if "data" in params and params["data"] not in BUILTIN_DATASETS:
         flag(
             "data",
@@ -131,27 +118,23 @@ def check_link(
             f"{', '.join(BUILTIN_DATASETS)}; showing noisy_line.",
         )
     for strength in ("l1", "l2"):
-        if strength in params:
-            try:
-                value = float(params[strength])
-                if not (math.isfinite(value) and 0 <= value <= 2):
-                    raise ValueError
-            except ValueError:
-                flag(strength, "must be a number from 0 to 2 — using 0.")
-    if "batch" in params:
-        try:
-            size = int(params["batch"])
-            if not 1 <= size <= MAX_UPLOAD_ROWS:
-                raise ValueError
-        except ValueError:
-            flag("batch", f"must be a whole number from 1 to {MAX_UPLOAD_ROWS} — using 32.")
-    if "epochs" in params:
-        try:
-            epochs = float(params["epochs"])
-            if not (math.isfinite(epochs) and 0.1 <= epochs <= 1000):
-                raise ValueError
-        except ValueError:
-            flag("epochs", "must be a number from 0.1 to 1000 — using the step budget.")
+        if strength in params and not _number_within(params[strength], 0, 2):
+            flag(strength, "must be a number from 0 to 2 — using 0.")
+    if "batch" in params and not _number_within(params["batch"], 1, MAX_UPLOAD_ROWS, whole=True):
+        flag("batch", f"must be a whole number from 1 to {MAX_UPLOAD_ROWS} — using 32.")
+    if "epochs" in params and not _number_within(params["epochs"], 0.1, 1000):
+        flag("epochs", "must be a number from 0.1 to 1000 — using the step budget.")
     if "scale" in params and params["scale"].lower() not in ("true", "false"):
         flag("scale", "must be true or false — not scaling.")
     return problems
+
+
+def _number_within(
+    text: str, low: float = -math.inf, high: float = math.inf, *, whole: bool = False
+) -> bool:
+    """Whether ``text`` is a finite number (a whole one if ``whole``) from ``low`` to ``high``."""
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        return False
+    return math.isfinite(value) and low <= value <= high

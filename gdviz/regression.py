@@ -64,11 +64,15 @@ class _Model:
     kind: ClassVar[str] = ""
     parameter_names: ClassVar[tuple[str, str]] = ("", "")
     penalized: ClassVar[tuple[bool, bool]] = (True, True)  # the intercept is never penalized
+    task: ClassVar[str] = ""  # the data set's task this model fits
+    needs: ClassVar[str] = ""  # what to upload instead, for the message
 
     def __post_init__(self) -> None:
         for name, value in (("l1", self.l1), ("l2", self.l2)):
             if not (math.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a number ≥ 0, got {value}")
+        if self.dataset.task != self.task:
+            raise ValueError(self.needs)
 
     # --- the data term: each model defines these -------------------------------------------
     def _data_value(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -169,11 +173,8 @@ class LinearRegression(_Model):
     kind = "linear"
     parameter_names = ("w", "b")
     penalized = (True, False)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.dataset.task != "regression":
-            raise ValueError("linear regression needs a regression data set (columns x, y)")
+    task = "regression"
+    needs = "linear regression needs a regression data set (columns x, y)"
 
     @cached_property
     def _moments(self) -> tuple[float, float, float, float, float]:
@@ -257,13 +258,8 @@ class LogisticRegression(_Model):
     kind = "logistic"
     parameter_names = ("w₁", "w₂")
     penalized = (True, True)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.dataset.task != "classification":
-            raise ValueError(
-                "logistic regression needs a classification data set (columns x1, x2, class)"
-            )
+    task = "classification"
+    needs = "logistic regression needs a classification data set (columns x1, x2, class)"
 
     @cached_property
     def _label_pull(self) -> np.ndarray:
