@@ -85,11 +85,6 @@ def _check_non_negative(name: str, value: float) -> None:
         raise ValueError(f"{name} must be a number ≥ 0, got {value!r}")
 
 
-def _check_positive(name: str, value: float) -> None:
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-
-
 # --- SGD family -------------------------------------------------------------------------------
 
 
