@@ -163,10 +163,10 @@ def _stability(
             f"the {nearest.kind} minimum ({nearest.x:.4g}, {nearest.y:.4g})",
         )
     else:
-        point, where = (
-            (float(heading_for[0]), float(heading_for[1])),
-            f"({heading_for[0]:.4g}, {heading_for[1]:.4g})",
-        )
+        point = (float(heading_for[0]), float(heading_for[1]))
+        # A converged run stops within about gtol of the minimum: (4.9e-07, 1.7e-45) is (0, 0).
+        shown = np.round(point, 6) + 0.0  # + 0.0 turns -0 into 0
+        where = f"({shown[0]:.4g}, {shown[1]:.4g})"
         if np.allclose(point, start):
             where = "the start"
     hessian = objective.hessian(*point)

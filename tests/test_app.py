@@ -312,3 +312,10 @@ def test_an_epoch_budget_gives_each_variant_the_same_passes_over_the_data():
     assert "21 updates = 3 epochs" in cards[1]
     assert "600 updates = 3 epochs" in cards[2]
     assert any("3 epochs for each variant" in c.value for c in app.caption)
+
+
+def test_the_stability_bound_of_a_typed_function_is_placed_at_rounded_coordinates():
+    """Its good run ends within gtol of the minimum; the caption says (0, 0), not (4.9e-07, 1.7e-45)."""
+    lesson = build_lesson(Settings(function="x^2 + 10y^2"))
+    assert lesson.stability.where == "(0, 0)"
+    assert lesson.stability.bound == pytest.approx(0.1)
