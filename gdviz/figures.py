@@ -112,6 +112,7 @@ _MARKS = {
 _ENDS = {
     # status: (2-D symbol, 3-D symbol, glyph written next to the end point)
     "converged": ("circle", "circle", "✓"),
+    "stationary": ("triangle-up", "diamond-open", "⚠"),  # converged, but not at a minimum
     "max_steps": ("square", "square", "…"),
     "diverged": ("x", "x", "✗"),
 }
@@ -389,10 +390,29 @@ def _visible_end(run: Run, view: View) -> int:
     return len(run.path) - 1 if len(outside) == 0 else max(int(outside[0]) - 1, 0)
 
 
+_STATIONARY_LABELS = {
+    "saddle": "stopped at a saddle point ⚠",
+    "maximum": "stopped at a maximum ⚠",
+    "flat": "stalled on a flat region ⚠",
+    "slope": "stuck on a slope: steps too short ⚠",
+}
+"""Converged by a rule, but not at a minimum: never a tick."""
+
+
+def _end_kind(run: Run) -> str:
+    """The key of _ENDS: a converged run that did not reach a minimum is "stationary"."""
+    if run.status == "converged" and not run.success:
+        return "stationary"
+    return run.status
+
+
 def verdict_label(run: Run) -> str:
-    """A few words for a panel title: 'converged in 42 steps ✓', 'diverged at step 9 ✗', …"""
+    """A few words for a panel title: 'converged in 42 steps ✓', 'global minimum in 42 steps ✓',
+    'stopped at a saddle point ⚠', 'diverged at step 9 ✗', …"""
     if run.status == "converged":
-        return f"converged in {run.nit} steps ✓"
+        if run.stop in ("global minimum", "local minimum"):
+            return f"{run.stop} in {run.nit} steps ✓"
+        return _STATIONARY_LABELS.get(run.stop, f"converged in {run.nit} steps ✓")
     if run.status == "diverged":
         at = run.nit + (1 if run.rule in ("nonfinite", "undefined") else 0)
         return f"diverged at step {at} ✗"
@@ -401,6 +421,7 @@ def verdict_label(run: Run) -> str:
         "oscillating": "oscillating, not settling",
         "stalled": "stalled",
         "noisy": "hovering: noisy batches",
+        "noise": "hovering: gradient noise",
     }
     return what.get(run.diagnosis, f"stopped after {run.nit} steps")
 
@@ -532,7 +553,7 @@ def _path_traces(
         "legendgroup": name,
         "showlegend": False,
     }
-    symbol, _, glyph = _ENDS.get(run.status, _ENDS["max_steps"])
+    symbol, _, glyph = _ENDS.get(_end_kind(run), _ENDS["max_steps"])
     last = run.path[drawn.end]
     finish = {
         "type": "scatter",
@@ -1107,7 +1128,7 @@ def surface_figure(
                 "showlegend": False,
             }
         )
-        _, end_symbol, _ = _ENDS.get(run.status, _ENDS["max_steps"])
+        _, end_symbol, _ = _ENDS.get(_end_kind(run), _ENDS["max_steps"])
         ends = run.path[[0, drawn.end]]
         data.append(
             {

@@ -8,7 +8,9 @@ Teachers paste links into slides, so these names are a public promise and stay s
 ``x0``       start x
 ``y0``       start y
 ``opt``      optimizer: gd, momentum, nesterov, adagrad, rmsprop, adam, adamw, newton
-``lr``       comma-separated learning rates, one panel each, e.g. ``0.001,0.09,0.11``
+``lr``       comma-separated learning rates, one panel each, e.g. ``0.001,0.09,0.11`` (in a race:
+             one per racer, in racer order)
+``shared``   a race at one shared rate: true or false (default: each racer at its own rate)
 ``steps``    the step budget
 ``data``     a built-in data set (opens the data lesson): clean_line, noisy_line, …
 ``scale``    standardize the features: true or false
@@ -126,6 +128,8 @@ def check_link(
         flag("epochs", "must be a number from 0.1 to 1000 — using the step budget.")
     if "scale" in params and params["scale"].lower() not in ("true", "false"):
         flag("scale", "must be true or false — not scaling.")
+    if "shared" in params and params["shared"].lower() not in ("true", "false"):
+        flag("shared", "must be true or false — each racer at its own rate.")
     return problems
 
 

@@ -321,12 +321,18 @@ def sidebar() -> tuple[Settings, bool, Any]:
         )
         _choice_to_url("opt", optimizer, "gd")
         race: tuple[str, ...] = ()
+        shared_rate = False
         if mode == "race":
             race = tuple(
                 st.multiselect(
-                    "Racers (same start and rate)", list(OPTIMIZERS), default=["gd", "momentum", "rmsprop", "adam"],
+                    "Racers (same start)", list(OPTIMIZERS), default=["gd", "momentum", "rmsprop", "adam"],
                     key="race", format_func=OPTIMIZER_NAMES.__getitem__, max_selections=4,
                 )
+            )  # fmt: skip
+            shared_rate = st.toggle(
+                "One shared rate for every racer", key="shared", bind="query-params",
+                help="Off: each racer runs at its own good rate (the rates box then holds one "
+                "rate per racer, in order). On: all run at one rate.",
             )  # fmt: skip
         rates_text = st.text_input(
             "Learning rates (comma-separated, one panel each)",
@@ -412,6 +418,7 @@ def sidebar() -> tuple[Settings, bool, Any]:
             steps=int(steps) if steps else None,
             mode=mode,
             race=race or ("gd",),
+            shared_rate=bool(shared_rate),
             schedule=schedule,
             clip_norm=clip_norm or None,
             clip_value=clip_value or None,
@@ -492,9 +499,10 @@ def _verdict_row(lesson: Lesson) -> None:
     for i, (column, r) in enumerate(zip(columns, runs, strict=True)):
         label = lesson.labels[i] if lesson.labels else f"lr = {r.lr:.3g}"
         color = run_color(i)
+        icon = "⚠️" if r.status == "converged" and not r.success else icons[r.status]
         column.markdown(
             f"<div style='border-left:6px solid {color};padding-left:10px'>"
-            f"<b style='color:{color}'>{label}</b> — {icons[r.status]} {verdict_label(r)}<br>"
+            f"<b style='color:{color}'>{label}</b> — {icon} {verdict_label(r)}<br>"
             f"<small>{r.message}</small></div>",
             unsafe_allow_html=True,
         )
