@@ -220,7 +220,7 @@ class RunResult:
     def message(self, i: int) -> str:
         """One line for a student on how run i ended."""
         nit = int(self.nit[i])
-        count = f"{nit} steps"
+        count = f"{nit} step{'' if nit == 1 else 's'}"
         if self.epochs is not None:
             epochs = float(self.epochs[i])
             count = f"{nit} updates = {epochs:.4g} epoch{'' if epochs == 1 else 's'}"

@@ -170,16 +170,16 @@ def _stability(
     start: tuple[float, float],
 ) -> StabilityNote | None:
     """Curvature at the listed minimum nearest to where the good run ended (else that end point)."""
+    # A converged run stops within about gtol of the minimum, and a minimum found numerically
+    # is as close: (4.9e-07, 1.7e-45) is (0, 0). (+ 0.0 turns -0 into 0.)
     if minima:
         nearest = min(minima, key=lambda m: np.hypot(m.x - heading_for[0], m.y - heading_for[1]))
-        point, where = (
-            (nearest.x, nearest.y),
-            f"the {nearest.kind} minimum ({nearest.x:.4g}, {nearest.y:.4g})",
-        )
+        point = (nearest.x, nearest.y)
+        shown = np.round(point, 6) + 0.0
+        where = f"the {nearest.kind} minimum ({shown[0]:.4g}, {shown[1]:.4g})"
     else:
         point = (float(heading_for[0]), float(heading_for[1]))
-        # A converged run stops within about gtol of the minimum: (4.9e-07, 1.7e-45) is (0, 0).
-        shown = np.round(point, 6) + 0.0  # + 0.0 turns -0 into 0
+        shown = np.round(point, 6) + 0.0
         where = f"({shown[0]:.4g}, {shown[1]:.4g})"
         if np.allclose(point, start):
             where = "the start"
@@ -224,6 +224,7 @@ def build_lesson(settings: Settings) -> Lesson:
         "suggested": suggested_rates if settings.start is None and settings.steps is None else (),
     }
 
+    good_index = 0  # the run whose end the stability note is about: the good one
     if settings.mode == "race" and not settings.shared_rate and len(settings.rates) != 1:
         racers, results, steps = _race(settings, objective, start, plan_options)
         rates = tuple(_good_rate(racer.plan) for racer in racers)
@@ -254,8 +255,9 @@ def build_lesson(settings: Settings) -> Lesson:
         else:
             results = (run(objective, optimizer, [start], list(rates), **options),)
             labels = ()
+            good_index = rates.index(_good_rate(plan)) if _good_rate(plan) in rates else good_index
 
-    good = results[0].run(len(results[0]) // 2 if settings.mode != "race" else 0)
+    good = results[0].run(good_index)
     stability = _stability(objective, minima, np.asarray(good.x), start)
     global_minimum = min(minima, key=lambda m: m.f, default=None)
     return Lesson(

@@ -174,6 +174,7 @@ def test_race_gives_each_racer_its_own_good_rate_and_momentum_wins_the_ravine():
     steps = dict(zip(lesson.labels, (result.nit[0] for result in lesson.results), strict=True))
     assert all(result.success[0] for result in lesson.results)
     assert steps["momentum (β = 0.5)"] < steps["gd"]
+    assert (steps["momentum (β = 0.5)"], steps["gd"]) == (49, 213)  # the README's figures
     nesterov = build_lesson(Settings(surface="ravine", mode="race", race=("gd", "nesterov")))
     assert nesterov.results[1].nit[0] < nesterov.results[0].nit[0]
     app.select_slider[1].set_value(0.01).run()
@@ -344,7 +345,8 @@ def test_an_epoch_budget_gives_each_variant_the_same_passes_over_the_data():
 
 
 def test_the_stability_bound_of_a_typed_function_is_placed_at_rounded_coordinates():
-    """Its good run ends within gtol of the minimum; the caption says (0, 0), not (4.9e-07, 1.7e-45)."""
+    """Its good run ends within gtol of the minimum; the caption says (0, 0), not (4.9e-07, 1.7e-45)
+    — and it is the global minimum, found numerically."""
     lesson = build_lesson(Settings(function="x^2 + 10y^2"))
-    assert lesson.stability.where == "(0, 0)"
+    assert lesson.stability.where == "the global minimum (0, 0)"
     assert lesson.stability.bound == pytest.approx(0.1)
