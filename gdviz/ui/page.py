@@ -101,7 +101,8 @@ def render_lesson(lesson: Lesson, projector: bool) -> None:
         f"{_stability_text(lesson)}"
     )
     # The tabs track which one is open, so the hidden ones cost nothing on a rerun.
-    tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
+    # Bound to the link as ?tab=The%20math.
+    tabs = st.tabs(list(TABS), key="tab", on_change="rerun", bind="query-params")
     for tab, draw in zip(tabs, TABS.values(), strict=True):
         if tab.open is not False:  # None where the state is not tracked (then draw them all)
             with tab:

@@ -198,21 +198,28 @@ def _start_section(landscape: LandscapeChoice) -> tuple[float, float] | None:
         "y₀", value=None, format="%g", key="y0", bind="query-params", placeholder="suggested"
     )
     data = landscape.data
-    if st.button("🎲 Random start", key="random_start", width="stretch"):
-        if data is not None:
-            view = data.view()
-        elif landscape.function:
-            view = ((-3.0, 3.0), (-3.0, 3.0))
-        else:
-            view = load_library().surfaces[landscape.surface].view
-        rng = np.random.default_rng()
-        set_start(rng.uniform(*view[0]), rng.uniform(*view[1]))
-        st.rerun()
+    st.button(
+        "🎲 Random start", key="random_start", width="stretch",
+        on_click=_random_start, args=(landscape,),
+    )  # fmt: skip
     st.caption(
         "Or click on a landscape panel to start there."
         + (" Here (x₀, y₀) are the model's starting parameters." if data else "")
     )
     return (float(x0), float(y0)) if x0 is not None and y0 is not None else None
+
+
+def _random_start(landscape: LandscapeChoice) -> None:
+    """on_click of 🎲: a start drawn uniformly from the view. A callback, because it runs before
+    the rerun draws the start inputs (writing their state after that raises)."""
+    if landscape.data is not None:
+        view = landscape.data.view()
+    elif landscape.function:
+        view = ((-3.0, 3.0), (-3.0, 3.0))
+    else:
+        view = load_library().surfaces[landscape.surface].view
+    rng = np.random.default_rng()
+    set_start(rng.uniform(*view[0]), rng.uniform(*view[1]))
 
 
 def _optimizer_section(data: DataChoice | None) -> tuple[OptimizerChoice, Any]:
@@ -345,10 +352,12 @@ def rate_sliders(slot: Any, lesson: Lesson) -> None:
     )
     with slot:
         for i, (label, rate) in enumerate(zip(labels, lesson.rates, strict=True)):
-            # Keyed by the rate: a new rate is a new slider, starting where the box says.
-            key = f"lr_slider_{i}_{rate!r}"
+            # One key per panel, not per rate: a rate moved with the arrow keys keeps the focus.
+            key = f"lr_slider_{i}"
+            if st.session_state.get(key) != rate:
+                st.session_state[key] = rate  # the box changed it: start where the box says
             st.select_slider(
-                label, options=sorted({*RATE_SCALE, rate}), value=rate,
+                label, options=sorted({*RATE_SCALE, rate}),
                 format_func=shown, key=key, on_change=_rate_moved, args=(i, key, lesson.rates),
             )  # fmt: skip
         if bound is not None:
