@@ -200,9 +200,14 @@ def read_csv(content: bytes | str, name: str = "upload") -> Dataset:
             raise DataError(f"the file is too large (at most {MAX_UPLOAD_BYTES / 1e6:.0f} MB)")
     if "\x00" in text:
         raise DataError("the file is not text (it holds NUL bytes): upload a .csv file")
+    # Excel's "CSV (Macintosh)" ends lines with CR alone; the csv module wants them split.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     first = next((line for line in io.StringIO(text) if line.strip()), "")
     delimiter = max((",", ";", "\t"), key=first.count) if first else ","
-    rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(row)]
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(row)]
+    except csv.Error as error:  # e.g. a cell over the csv module's 131,072-character limit
+        raise DataError(f"the file is not a readable CSV ({error})") from None
     if not rows:
         raise DataError("the file is empty")
     width = len(rows[0])
