@@ -4,7 +4,10 @@ the settings that travel in a link (issue 12)."""
 import tomllib
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
+
+from gdviz.datasets import read_csv
 
 TIMEOUT = 60
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,3 +68,45 @@ def test_the_tab_in_a_link_opens_it():
     assert not list(app.get("plotly_chart"))
     app = open_app()
     assert not any("(1 − lr·λ)" in m.value for m in app.markdown)
+
+
+HOSTILE = "[Log in to keep your work](https://example.com/login) ![t](https://example.com/t.png) *now* _x_"
+
+
+def shown_as_text(value):
+    """Every Markdown character escaped, and no bare URL left to autolink."""
+    unescaped = [c for i, c in enumerate(value) if c in "[]!*_`<>" and value[i - 1 : i] != "\\"]
+    return not unescaped and "https://" not in value
+
+
+@pytest.mark.parametrize("parameter", ["surface", "opt", "data", "lr", "f"])
+def test_a_link_cannot_put_links_images_or_emphasis_on_the_page(parameter):
+    """The link's own warning shows the hostile value as typed."""
+    app = open_app(**{parameter: HOSTILE})
+    assert not app.exception
+    warnings = [w.value for w in app.warning]
+    assert any("Log in" in w for w in warnings)
+    assert all(shown_as_text(w) for w in warnings)
+
+
+def test_typed_text_and_upload_names_and_headers_are_shown_as_text():
+    """Errors about typed text, the last good function, an upload's name and columns: text."""
+    app = open_app()
+    app.text_input(key="f").input("x*y").run()
+    app.text_input(key="f").input("x*y + [a](https://example.com)").run()
+    assert all(shown_as_text(e.value) for e in app.error)
+    assert any("x\\*y" in c.value for c in app.caption)  # 'Still showing … x*y', not emphasis
+    app = open_app(data="noisy_line")
+    app.session_state["_upload"] = read_csv(
+        f"{HOSTILE},<a href='https://example.com'>y</a>\n1,2.1\n2,3.9\n3,6.2\n".encode(),
+        "**big**_[x](https://example.com).csv",
+    )
+    app.run()
+    app.selectbox(key="data").select("upload").run()
+    assert not app.exception
+    assert shown_as_text(app.header[0].value)
+    assert app.header[0].value.startswith("\\*\\*big\\*\\*")
+    assert all(shown_as_text(m.value) for m in app.markdown if "Uploaded" in m.value)
+    dataset = app.session_state["_upload"]
+    assert "<" not in dataset.target_name  # Plotly would read <a href> in an axis title
+    assert len(dataset.feature_names[0]) <= 60

@@ -22,6 +22,7 @@ from gdviz.figures import (
 from gdviz.lesson import Lesson
 from gdviz.links import format_rates
 from gdviz.ui.state import set_start
+from gdviz.ui.text import plain
 
 __all__ = ["CLICK_GRID", "render_lesson"]
 
@@ -89,11 +90,11 @@ def _iterates_csv(lesson: Lesson) -> str:
 def render_lesson(lesson: Lesson, projector: bool) -> None:
     """The main area: the title, the verdicts, and the tabs."""
     style = Style(projector=projector)
-    st.header(lesson.title)
-    if lesson.teaches:
-        st.markdown(lesson.teaches)
+    st.header(plain(lesson.title))  # a typed function or an upload's name: shown as typed
+    if lesson.teaches:  # a surface's text is Markdown; a data set's may name an upload's columns
+        st.markdown(plain(lesson.teaches) if lesson.data else lesson.teaches)
     for note in lesson.notes:
-        st.info(note)
+        st.info(note)  # our own sentences, with numbers in them
     _verdict_row(lesson)
     st.caption(
         f"Start ({lesson.start[0]:.4g}, {lesson.start[1]:.4g}) · rates {format_rates(lesson.rates)} "

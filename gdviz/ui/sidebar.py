@@ -18,6 +18,7 @@ from gdviz.schedules import parse_schedule
 from gdviz.surfaces import load_library
 from gdviz.ui.data_controls import DataChoice, data_controls
 from gdviz.ui.state import choice_from_url, choice_to_url, forget_start_and_rates, set_start
+from gdviz.ui.text import plain
 
 __all__ = ["rate_sliders", "sidebar"]
 
@@ -174,10 +175,10 @@ def _typed_function() -> str | None:
     try:
         objective = parse_function(typed)
     except ExpressionError as error:
-        st.error(f"Cannot use this function: {error}", icon="⚠️")
+        st.error(plain(f"Cannot use this function: {error}"), icon="⚠️")
         last: str | None = st.session_state.get("_last_good_function")
         if last:
-            st.caption(f"Still showing the last good function: {last}")
+            st.caption(plain(f"Still showing the last good function: {last}"))
         return last
     st.session_state["_last_good_function"] = typed
     st.latex(f"f = {objective.latex}")
@@ -273,7 +274,7 @@ def _rates_box(data: DataChoice | None) -> tuple[float, ...]:
     try:
         return parse_rates(rates_text)
     except ValueError as error:
-        st.error(f"{error} — using automatic rates instead.", icon="⚠️")
+        st.error(plain(f"{error} — using automatic rates instead."), icon="⚠️")
         return ()
 
 
@@ -291,7 +292,7 @@ def _advanced_section(optimizer: str) -> dict[str, Any]:
         try:
             schedule = parse_schedule(schedule_text).describe()
         except ValueError as error:
-            st.error(str(error), icon="⚠️")
+            st.error(plain(str(error)), icon="⚠️")
     clip_norm = st.number_input(
         "Clip gradient norm at", min_value=0.0, value=None, key="clip_norm", placeholder="off"
     )
