@@ -22,8 +22,10 @@ def cached_lesson(settings: Settings) -> Lesson:
 
 show_link_problems()
 settings, projector, rate_slot = sidebar()
-for message in st.session_state.get("_link_problems", []):
-    st.warning(plain(message), icon="🔗")
+# The link's problems stay on screen until the first change of a setting.
+if st.session_state.setdefault("_link_settings", settings) == settings:
+    for message in st.session_state.get("_link_problems", []):
+        st.warning(plain(message), icon="🔗")
 try:
     lesson = cached_lesson(settings)
 except ValueError as error:  # a bad hyperparameter or schedule: say so, keep the page alive

@@ -82,6 +82,9 @@ class Settings:
     l1: float = 0.0
     l2: float = 0.0
     epochs: float | None = None  # a budget in passes over the data, the same for each variant
+    # The view of a function lesson, axis by axis (None: the surface's, or one holding the runs).
+    xlim: tuple[float, float] | None = None
+    ylim: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,24 @@ def _typed_view(start: tuple[float, float] | None) -> View:
     return ((-half, half), (-half, half))
 
 
+def _view_holding_runs(view: View, results: tuple[RunResult, ...]) -> View:
+    """A typed function's default view, widened (by 10% of the span on each side, the same on
+    both axes so circles stay round) until it holds every run that did not diverge."""
+    finite = [
+        r.path for result in results for r in result if r.status != "diverged" and r.path.size
+    ]
+    if not finite:
+        return view
+    points = np.concatenate(finite)
+    points = points[np.isfinite(points).all(axis=1)]
+    low = np.minimum(points.min(axis=0), [view[0][0], view[1][0]])
+    high = np.maximum(points.max(axis=0), [view[0][1], view[1][1]])
+    if (low >= [view[0][0], view[1][0]]).all() and (high <= [view[0][1], view[1][1]]).all():
+        return view
+    margin = 0.1 * float((high - low).max())
+    return ((low[0] - margin, high[0] + margin), (low[1] - margin, high[1] + margin))
+
+
 def _stability(
     objective: Differentiable,
     minima: tuple[Point, ...],
@@ -198,6 +219,7 @@ def build_lesson(settings: Settings) -> Lesson:
         title, teaches = surface.name, surface.teaches
         suggested_start, budget = surface.starts[0], surface.steps
         suggested_rates = surface.rates.as_tuple() if settings.optimizer == "gd" else ()
+    view = (settings.xlim or view[0], settings.ylim or view[1])
     start = settings.start or suggested_start
     steps = settings.steps or budget
     hyperparameters = dict(settings.hyperparameters)
@@ -236,6 +258,8 @@ def build_lesson(settings: Settings) -> Lesson:
         results = (run(objective, optimizer, [start], list(rates), **options),)
         labels = ()
 
+    if settings.function and not (settings.xlim or settings.ylim):
+        view = _view_holding_runs(view, results)
     good = results[0].run(len(results[0]) // 2 if settings.mode != "race" else 0)
     stability = _stability(objective, minima, np.asarray(good.x), start)
     global_minimum = min(minima, key=lambda m: m.f, default=None)

@@ -110,3 +110,98 @@ def test_typed_text_and_upload_names_and_headers_are_shown_as_text():
     dataset = app.session_state["_upload"]
     assert "<" not in dataset.target_name  # Plotly would read <a href> in an axis title
     assert len(dataset.feature_names[0]) <= 60
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"steps": "inf"}, "not a number"),
+        ({"steps": "1e309"}, "not a number"),
+        ({"steps": "-inf"}, "not a number"),
+        ({"steps": "1.5"}, "whole number from 1 to 20000"),
+        ({"data": "noisy_line", "batch": "inf"}, "not a number"),
+        ({"x0": "1e308", "y0": "1"}, "from -1e6 to 1e6"),
+        ({"lr": "1e9"}, "outside 1e-09 to 10000"),
+        ({"mode": "zzz"}, "must be rates or race"),
+        ({"big": "maybe"}, "must be true or false"),
+        ({"lr": "abc"}, "'abc' is not a number"),
+    ],
+)
+def test_a_bad_link_value_gets_one_message_and_leaves_the_link(query, message):
+    """No OverflowError, exactly one message naming the value, and the value out of the URL."""
+    app = open_app(**query)
+    assert not app.exception
+    warnings = [w.value for w in app.warning]
+    assert len(warnings) == 1
+    assert message in warnings[0]
+    assert not app.error  # the rates box does not say it again
+    (parameter,) = [key for key in query if key not in ("data", "y0")]
+    assert parameter not in app.query_params
+
+
+def test_what_the_link_says_is_what_runs():
+    """steps=1e4 is 10,000 steps (not 'using the surface's budget'); batch=2e4 is b = 20000."""
+    app = open_app(steps="1e4", lr="0.01")
+    assert not app.warning
+    assert any("up to 10000 steps" in c.value for c in app.caption)
+    app = open_app(data="noisy_line", batch="2e4")
+    assert not app.warning
+    assert "b = 200" in verdict_cards(app)[1]  # 20000 ≥ m = 200: the whole batch, as the note says
+
+
+def test_link_warnings_go_once_a_setting_changes():
+    app = open_app(surface="nope")
+    assert any("no such surface" in w.value for w in app.warning)
+    app.selectbox(key="surface").select("rosenbrock").run()
+    assert not app.warning
+
+
+def test_advanced_settings_travel_in_the_link_and_are_stated():
+    """schedule, clipping, noise, seed, a stopping rule and a hyperparameter: read from the
+    link, run, named in the summary line and on the cards, and kept in the URL."""
+    app = open_app(
+        opt="momentum", momentum="0.5", schedule="cosine(t_max=500, warmup=20)",
+        clip_norm="2", noise="0.1", seed="3", gtol="1e-4", lr="0.01",
+    )  # fmt: skip
+    assert not app.exception
+    assert not app.warning
+    assert app.number_input(key="hp_momentum_momentum").value == 0.5
+    assert app.text_input(key="schedule").value == "cosine(t_max=500, warmup=20)"
+    summary = next(c.value for c in app.caption if c.value.startswith("Start ("))
+    for said in ("schedule cosine(t_max=500, warmup=20)", "clip_norm = 2", "noise = 0.1",
+                 "seed = 3", "gtol = 0.0001", "momentum = 0.5"):  # fmt: skip
+        assert said in summary
+        assert said in verdict_cards(app)[0]
+    assert query(app, "momentum") == "0.5"
+    assert query(app, "clip_norm") == "2.0" or query(app, "clip_norm") == "2"
+    app.number_input(key="hp_momentum_momentum").set_value(0.7).run()
+    assert query(app, "momentum") == "0.7"
+    app.selectbox(key="opt").select("adam").run()
+    assert "momentum" not in app.query_params  # not a hyperparameter of Adam
+
+
+def test_bad_advanced_values_in_a_link_get_their_message():
+    for parameter, value, message in [
+        ("schedule", "zz", "unknown schedule"),
+        ("clip_norm", "-1", "from 0 to 1e6"),
+        ("momentum", "1.5", "momentum must be in"),
+        ("betas", "0.9", "2 numbers"),
+        ("seed", "1.5", "whole number"),
+    ]:
+        app = open_app(opt="momentum" if parameter == "momentum" else "adam", **{parameter: value})
+        assert not app.exception
+        assert [w.value for w in app.warning] == [app.warning[0].value]
+        assert message in app.warning[0].value
+        assert parameter not in app.query_params
+
+
+def test_a_rate_above_the_bound_that_clipping_holds_back_says_why():
+    """The ravine's 0.041 › 2/λ_max = 0.04 diverges; with clip_norm = 1 it converges, and says why."""
+    app = open_app(clip_norm="1")
+    card = verdict_cards(app)[2]
+    assert "converged" in card
+    assert "yet it did not diverge: clipping caps each step" in card
+    assert "unless clipping or the schedule holds it back" in app.sidebar.caption[-1].value or any(
+        "unless clipping" in c.value for c in app.sidebar.caption
+    )
+    assert "yet it did not diverge" not in " ".join(verdict_cards(open_app()))

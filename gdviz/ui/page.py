@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 
 import numpy as np
 import streamlit as st
 
+from gdviz.engine import Run
 from gdviz.expression import Objective
 from gdviz.figures import (
     Style,
     comparison_figure,
     curves_figure,
     data_figure,
+    rate_text,
     run_color,
     surface_figure,
     verdict_label,
 )
-from gdviz.lesson import Lesson
-from gdviz.links import format_rates
+from gdviz.lesson import Lesson, Settings
+from gdviz.links import format_rates, hyperparameter_text
 from gdviz.ui.state import set_start
 from gdviz.ui.text import plain
 
@@ -39,18 +42,67 @@ def _start_from_click() -> None:
 
 
 def _verdict_row(lesson: Lesson) -> None:
-    runs = [r for result in lesson.results for r in result]
+    """One card per panel: its label, verdict, the engine's message, the settings that change
+    it, and why a rate above 2/λ_max did not diverge when clipping or a schedule held it."""
+    runs = [(result.optimizer, r) for result in lesson.results for r in result]
     columns = st.columns(len(runs))
     icons = {"converged": "✅", "diverged": "💥", "max_steps": "⏳"}
-    for i, (column, r) in enumerate(zip(columns, runs, strict=True)):
-        label = lesson.labels[i] if lesson.labels else f"lr = {r.lr:.3g}"
+    settings = lesson.settings
+    for i, (column, (optimizer, r)) in enumerate(zip(columns, runs, strict=True)):
+        label = lesson.labels[i] if lesson.labels else f"lr = {rate_text(r.lr)}"
         color = run_color(i)
+        notes = [r.message]
+        changed = changed_settings(settings, optimizer)
+        if changed:
+            notes.append("with " + ", ".join(changed))
+        held = _held_back(lesson, optimizer, r)
+        if held:
+            notes.append(held)
         column.markdown(
             f"<div style='border-left:6px solid {color};padding-left:10px'>"
             f"<b style='color:{color}'>{label}</b> — {icons[r.status]} {verdict_label(r)}<br>"
-            f"<small>{r.message}</small></div>",
+            + "<br>".join(f"<small>{html.escape(note)}</small>" for note in notes)
+            + "</div>",
             unsafe_allow_html=True,
         )
+
+
+def changed_settings(settings: Settings, optimizer: str | None = None) -> list[str]:
+    """The settings that differ from the defaults, in the link's names: 'schedule
+    cosine(t_max=500)', 'clip_norm = 1', 'momentum = 0.5'. Hyperparameters belong to
+    ``settings.optimizer``: they are listed only for its panels (all when ``optimizer`` is None)."""
+    default = Settings()
+    parts = [f"schedule {settings.schedule}"] if settings.schedule else []
+    for name in ("clip_norm", "clip_value", "noise", "gtol", "xtol", "ftol"):
+        value = getattr(settings, name)
+        if value != getattr(default, name):
+            parts.append(f"{name} = {value:g}")
+    if settings.seed != default.seed and (settings.noise or settings.dataset is not None):
+        parts.append(f"seed = {settings.seed}")  # the seed changes nothing without noise or batches
+    if optimizer in (None, settings.optimizer):
+        parts += [f"{k} = {hyperparameter_text(v)}" for k, v in settings.hyperparameters]
+    return parts
+
+
+def _held_back(lesson: Lesson, optimizer: str, r: Run) -> str | None:
+    """Why plain gradient descent above 2/λ_max did not diverge, when clipping or a schedule
+    is on (without them it would: the error along the steepest direction grows each step)."""
+    settings, note = lesson.settings, lesson.stability
+    if optimizer != "gd" or note is None or note.bound is None:
+        return None
+    if r.lr <= note.bound or r.status == "diverged":
+        return None
+    if settings.clip_norm or settings.clip_value:
+        return (
+            f"lr › 2/λ_max = {note.bound:.3g}, yet it did not diverge: clipping caps each step "
+            "at lr × the clip, so the steps cannot grow geometrically as they do without it."
+        )
+    if settings.schedule:
+        return (
+            f"lr › 2/λ_max = {note.bound:.3g} at first, yet it did not diverge: the schedule "
+            f"{settings.schedule} brings the rate below the bound."
+        )
+    return None
 
 
 def _stability_text(lesson: Lesson) -> str:
@@ -99,7 +151,8 @@ def render_lesson(lesson: Lesson, projector: bool) -> None:
     st.caption(
         f"Start ({lesson.start[0]:.4g}, {lesson.start[1]:.4g}) · rates {format_rates(lesson.rates)} "
         f"({lesson.rates_source}) · {_budget_text(lesson)} · "
-        f"{_stability_text(lesson)}"
+        + "".join(f"{part} · " for part in changed_settings(lesson.settings))
+        + _stability_text(lesson)
     )
     # The tabs track which one is open, so the hidden ones cost nothing on a rerun.
     # Bound to the link as ?tab=The%20math.

@@ -11,8 +11,17 @@ import streamlit as st
 
 from gdviz.expression import ExpressionError, parse_function
 from gdviz.figures import rate_text
-from gdviz.lesson import DEFAULT_BATCH_SIZE, DEFAULT_SURFACE, Lesson, Settings
-from gdviz.links import MAX_STEPS, format_rates, parse_rates
+from gdviz.lesson import DEFAULT_BATCH_SIZE, DEFAULT_SURFACE, DEFAULT_VIEW, Lesson, Settings
+from gdviz.links import (
+    HYPERPARAMETERS,
+    MAX_COORDINATE,
+    NUMBERS,
+    format_rates,
+    hyperparameter_text,
+    parse_hyperparameter,
+    parse_limits,
+    parse_rates,
+)
 from gdviz.optimizers import OPTIMIZERS, make_optimizer
 from gdviz.schedules import parse_schedule
 from gdviz.surfaces import load_library
@@ -44,11 +53,13 @@ OPTIMIZER_NAMES = {
 
 
 def _hyperparameter_inputs(name: str) -> tuple[tuple[str, Any], ...]:
-    """Number inputs and toggles for the optimizer's torch hyperparameters, with its defaults."""
+    """Number inputs and toggles for the optimizer's torch hyperparameters, starting from the
+    link's values (under torch's names) or the defaults; the changed ones go back to the link."""
     defaults = dict(make_optimizer(name).hyperparameters)
     chosen: dict[str, Any] = {}
-    for key, default in defaults.items():
+    for key, default_value in defaults.items():
         widget_key = f"hp_{name}_{key}"
+        default = _hyperparameter_from_url(name, key, default_value)
         if isinstance(default, bool):
             chosen[key] = st.toggle(key, value=default, key=widget_key)
         elif isinstance(default, tuple):
@@ -76,7 +87,23 @@ def _hyperparameter_inputs(name: str) -> tuple[tuple[str, Any], ...]:
                 key, min_value=0.0, value=float(default), format="%g", key=widget_key
             )
     changed = {k: v for k, v in chosen.items() if v != defaults[k]}
+    for key in HYPERPARAMETERS:
+        if key in changed:
+            st.query_params[key] = hyperparameter_text(changed[key])
+        else:
+            st.query_params.pop(key, None)
     return tuple(sorted(changed.items()))
+
+
+def _hyperparameter_from_url(optimizer: str, name: str, default: Any) -> Any:
+    """The link's value of a hyperparameter (checked by :func:`check_link`), else the default."""
+    text = st.query_params.get(name)
+    if text is None:
+        return default
+    try:
+        return parse_hyperparameter(optimizer, name, text)
+    except ValueError:
+        return default
 
 
 @dataclass(frozen=True)
@@ -86,6 +113,8 @@ class LandscapeChoice:
     surface: str
     function: str | None
     data: DataChoice | None
+    xlim: tuple[float, float] | None = None
+    ylim: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +155,8 @@ def sidebar() -> tuple[Settings, bool, Any]:
             l1=data.l1 if data else 0.0,
             l2=data.l2 if data else 0.0,
             epochs=data.epochs if data else None,
+            xlim=landscape.xlim,
+            ylim=landscape.ylim,
             **advanced,
         ),
         choice.projector,
@@ -158,7 +189,27 @@ def _landscape_section() -> LandscapeChoice:
         on_change=forget_start_and_rates,
     )
     choice_to_url("surface", surface_key, DEFAULT_SURFACE)
-    return LandscapeChoice(surface_key, _typed_function(), None)
+    function = _typed_function()
+    return LandscapeChoice(surface_key, function, None, *_view_inputs())
+
+
+def _view_inputs() -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
+    """The x and y ranges of the panels as 'low, high' (empty: the landscape's own view)."""
+    left, right = st.columns(2)
+    limits = []
+    for column, axis in ((left, "x"), (right, "y")):
+        text = column.text_input(
+            f"{axis} range", key=f"{axis}lim", bind="query-params", max_chars=60,
+            placeholder="auto", help="The panels' range on this axis as low, high — e.g. -4, 4.",
+        ).strip()  # fmt: skip
+        limit = None
+        if text:
+            try:
+                limit = parse_limits(text)
+            except ValueError as error:
+                st.error(plain(f"The {axis} range {text}: {error}."), icon="⚠️")
+        limits.append(limit)
+    return limits[0], limits[1]
 
 
 def _typed_function() -> str | None:
@@ -193,11 +244,13 @@ def _start_section(landscape: LandscapeChoice) -> tuple[float, float] | None:
     st.header("Start")
     left, right = st.columns(2)
     x0 = left.number_input(
-        "x₀", value=None, format="%g", key="x0", bind="query-params", placeholder="suggested"
-    )
+        "x₀", value=None, format="%g", key="x0", bind="query-params", placeholder="suggested",
+        min_value=-MAX_COORDINATE, max_value=MAX_COORDINATE,
+    )  # fmt: skip
     y0 = right.number_input(
-        "y₀", value=None, format="%g", key="y0", bind="query-params", placeholder="suggested"
-    )
+        "y₀", value=None, format="%g", key="y0", bind="query-params", placeholder="suggested",
+        min_value=-MAX_COORDINATE, max_value=MAX_COORDINATE,
+    )  # fmt: skip
     data = landscape.data
     st.button(
         "🎲 Random start", key="random_start", width="stretch",
@@ -215,10 +268,11 @@ def _random_start(landscape: LandscapeChoice) -> None:
     the rerun draws the start inputs (writing their state after that raises)."""
     if landscape.data is not None:
         view = landscape.data.view()
-    elif landscape.function:
-        view = ((-3.0, 3.0), (-3.0, 3.0))
     else:
-        view = load_library().surfaces[landscape.surface].view
+        own = (
+            DEFAULT_VIEW if landscape.function else load_library().surfaces[landscape.surface].view
+        )
+        view = (landscape.xlim or own[0], landscape.ylim or own[1])
     rng = np.random.default_rng()
     set_start(rng.uniform(*view[0]), rng.uniform(*view[1]))
 
@@ -251,7 +305,7 @@ def _optimizer_section(data: DataChoice | None) -> tuple[OptimizerChoice, Any]:
     rates = _rates_box(data)
     rate_slot = st.container()  # the rate sliders, drawn once the lesson knows its rates
     steps = st.number_input(
-        "Step budget", min_value=1, max_value=MAX_STEPS, value=None, step=100, key="steps",
+        "Step budget", min_value=1, max_value=int(NUMBERS["steps"].high), value=None, step=100, key="steps",
         bind="query-params", placeholder="the surface's",
     )  # fmt: skip
     projector = st.toggle("Projector mode (large text)", key="big", bind="query-params")
@@ -278,6 +332,17 @@ def _rates_box(data: DataChoice | None) -> tuple[float, ...]:
         return ()
 
 
+def _bound_number(
+    label: str, key: str, value: float | None, placeholder: str | None = None
+) -> float | None:
+    """A number input in the link under ``key``, with the link's range for it."""
+    rule = NUMBERS[key]
+    return st.number_input(
+        label, min_value=float(rule.low), max_value=float(rule.high), value=value, format="%g",
+        key=key, bind="query-params", placeholder=placeholder,
+    )  # fmt: skip
+
+
 def _advanced_section(optimizer: str) -> dict[str, Any]:
     """Hyperparameters, schedule, clipping, gradient noise, seed and stopping rules, as the
     keyword arguments of :class:`Settings` they fill."""
@@ -285,6 +350,8 @@ def _advanced_section(optimizer: str) -> dict[str, Any]:
     schedule_text = st.text_input(
         "Schedule",
         key="schedule",
+        bind="query-params",
+        max_chars=200,
         placeholder="constant — e.g. cosine(t_max=500), exp(gamma=0.99)",
     ).strip()
     schedule = None
@@ -293,37 +360,26 @@ def _advanced_section(optimizer: str) -> dict[str, Any]:
             schedule = parse_schedule(schedule_text).describe()
         except ValueError as error:
             st.error(plain(str(error)), icon="⚠️")
-    clip_norm = st.number_input(
-        "Clip gradient norm at", min_value=0.0, value=None, key="clip_norm", placeholder="off"
-    )
-    clip_value = st.number_input(
-        "Clip gradient values at", min_value=0.0, value=None, key="clip_value", placeholder="off"
-    )
-    noise = st.number_input(
-        "Gradient noise (std, imitates SGD)", min_value=0.0, value=0.0, format="%g", key="noise"
-    )
+    clip_norm = _bound_number("Clip gradient norm at", "clip_norm", None, placeholder="off")
+    clip_value = _bound_number("Clip gradient values at", "clip_value", None, placeholder="off")
+    noise = _bound_number("Gradient noise (std, imitates SGD)", "noise", 0.0)
     seed = st.number_input(
-        "Seed (gradient noise, mini-batch order)", min_value=0, value=0, step=1, key="seed"
-    )
-    gtol = st.number_input(
-        "gtol: stop when |∇f| <", min_value=0.0, value=1e-6, format="%g", key="gtol"
-    )
-    xtol = st.number_input(
-        "xtol: stop when the step <", min_value=0.0, value=1e-12, format="%g", key="xtol"
-    )
-    ftol = st.number_input(
-        "ftol: stop when f changes by < ftol·|f|", min_value=0.0, value=0.0, format="%g", key="ftol"
-    )
+        "Seed (gradient noise, mini-batch order)", min_value=0, max_value=int(NUMBERS["seed"].high),
+        value=0, step=1, key="seed", bind="query-params",
+    )  # fmt: skip
+    gtol = _bound_number("gtol: stop when |∇f| <", "gtol", 1e-6)
+    xtol = _bound_number("xtol: stop when the step <", "xtol", 1e-12)
+    ftol = _bound_number("ftol: stop when f changes by < ftol·|f|", "ftol", 0.0)
     return {
         "hyperparameters": hyperparameters,
         "schedule": schedule,
         "clip_norm": clip_norm or None,
         "clip_value": clip_value or None,
-        "noise": float(noise),
+        "noise": float(noise or 0.0),
         "seed": int(seed),
-        "gtol": float(gtol),
-        "xtol": float(xtol),
-        "ftol": float(ftol),
+        "gtol": float(gtol if gtol is not None else 1e-6),
+        "xtol": float(xtol if xtol is not None else 1e-12),
+        "ftol": float(ftol or 0.0),
     }
 
 
@@ -362,8 +418,11 @@ def rate_sliders(slot: Any, lesson: Lesson) -> None:
                 format_func=shown, key=key, on_change=_rate_moved, args=(i, key, lesson.rates),
             )  # fmt: skip
         if bound is not None:
+            settings = lesson.settings
+            held = settings.clip_norm or settings.clip_value or settings.schedule
             st.caption(
-                f"› marks rates above 2/λ_max = {bound:.3g}: there plain gradient descent diverges."
+                f"› marks rates above 2/λ_max = {bound:.3g}: there plain gradient descent diverges"
+                + (", unless clipping or the schedule holds it back." if held else ".")
             )
 
 
