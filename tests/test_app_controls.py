@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gdviz.datasets import read_csv
+from gdviz.lesson import Settings, build_lesson
 
 TIMEOUT = 60
 ROOT = Path(__file__).resolve().parent.parent
@@ -205,3 +206,52 @@ def test_a_rate_above_the_bound_that_clipping_holds_back_says_why():
         "unless clipping" in c.value for c in app.sidebar.caption
     )
     assert "yet it did not diverge" not in " ".join(verdict_cards(open_app()))
+
+
+def landscape_ranges(app):
+    """The x and y ranges of the landscape chart's first panel, from the figure sent."""
+    import json
+
+    chart = next(c for c in app.get("plotly_chart") if "landscape" in c.proto.id)
+    layout = json.loads(chart.proto.spec)["layout"]
+    return tuple(layout["xaxis"]["range"]), tuple(layout["yaxis"]["range"])
+
+
+def test_the_view_is_set_in_the_link_and_by_default_holds_a_typed_functions_runs():
+    """sin(x)cos(y): the good run ends at (π/2, π), off a [−3, 3]² panel; the default view holds
+    it. xlim/ylim in the link set the view."""
+    lesson = build_lesson(Settings(function="sin(x)cos(y)"))
+    (xlow, xhigh), (ylow, yhigh) = lesson.landscape.view
+    for r in lesson.results[0]:
+        if r.status != "diverged":
+            assert (xlow <= r.path[:, 0]).all()
+            assert (r.path[:, 0] <= xhigh).all()
+            assert (ylow <= r.path[:, 1]).all()
+            assert (r.path[:, 1] <= yhigh).all()
+    app = open_app(f="x^2 + 10y^2", xlim="-5,5", ylim="-1, 2")
+    assert not app.exception
+    assert not app.warning
+    assert landscape_ranges(app) == ((-5, 5), (-1, 2))
+    app.text_input(key="xlim").input("2, 1").run()
+    assert any("the low end must be below the high end" in e.value for e in app.error)
+
+
+def test_the_surface_box_does_not_name_a_library_surface_while_a_function_is_typed():
+    app = open_app()
+    app.text_input(key="f").input("x^2 + 10y^2").run()
+    box = app.selectbox(key="surface")
+    assert box.value == "typed"
+    assert "your function" in box.format_func(box.value)
+    box.select("rosenbrock").run()  # picking a surface replaces the typed function
+    assert app.header[0].value == "Rosenbrock"
+    assert app.text_input(key="f").value == ""
+    assert open_app(f="x^2").selectbox(key="surface").value == "typed"
+
+
+def test_a_long_formula_is_broken_over_lines_in_the_sidebar():
+    """KaTeX does not wrap: a long sum is set as aligned lines, each short enough to be seen."""
+    app = open_app(f="(1-x)^2 + 100(y-x^2)^2 - 3x*y + sin(x)cos(y) + exp(-(x^2+y^2)/4)")
+    formula = app.sidebar.latex[0].value.strip("$\n")
+    assert formula.startswith(r"\begin{aligned}")
+    assert len(formula.split(r"\\")) >= 3
+    assert open_app(f="x^2 + 10y^2").sidebar.latex[0].value.strip("$\n") == "f = x^{2} + 10 y^{2}"

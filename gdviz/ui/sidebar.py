@@ -3,13 +3,14 @@ returning plain inputs, gathered into a frozen :class:`Settings`; and the rate s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import streamlit as st
 
-from gdviz.expression import ExpressionError, parse_function
+from gdviz.expression import ExpressionError, Objective, parse_function
 from gdviz.figures import rate_text
 from gdviz.lesson import DEFAULT_BATCH_SIZE, DEFAULT_SURFACE, DEFAULT_VIEW, Lesson, Settings
 from gdviz.links import (
@@ -180,17 +181,43 @@ def _landscape_section() -> LandscapeChoice:
     st.query_params.pop("data", None)
     library = load_library()
     keys = list(library.surfaces)
-    choice_from_url("surface", keys, DEFAULT_SURFACE)
+    if "surface" not in st.session_state and st.query_params.get("f"):
+        st.session_state["surface"] = TYPED  # a link's function wins over its surface
+    choice_from_url("surface", [*keys, TYPED], DEFAULT_SURFACE)
     surface_key = st.selectbox(
         "Surface",
-        keys,
-        format_func=lambda k: library.surfaces[k].name,
+        [*keys, TYPED],
+        format_func=lambda k: "✎ your function (typed below)" if k == TYPED else library.surfaces[k].name,
         key="surface",
-        on_change=forget_start_and_rates,
-    )
-    choice_to_url("surface", surface_key, DEFAULT_SURFACE)
+        on_change=_surface_picked,
+    )  # fmt: skip
+    if surface_key != TYPED:
+        st.session_state["_library_surface"] = surface_key
+        choice_to_url("surface", surface_key, DEFAULT_SURFACE)
     function = _typed_function()
-    return LandscapeChoice(surface_key, function, None, *_view_inputs())
+    library_surface = st.session_state.get("_library_surface", DEFAULT_SURFACE)
+    return LandscapeChoice(library_surface, function, None, *_view_inputs())
+
+
+TYPED = "typed"
+"""The Surface box's entry while a typed function is shown (never written to the link)."""
+
+
+def _surface_picked() -> None:
+    """on_change of the Surface box: a library surface replaces a typed function."""
+    forget_start_and_rates()
+    if st.session_state["surface"] != TYPED:
+        st.session_state["f"] = ""
+        st.session_state.pop("_last_good_function", None)
+
+
+def _function_typed() -> None:
+    """on_change of the function box: the Surface box says a typed function is shown."""
+    if st.session_state["f"].strip():
+        st.session_state["surface"] = TYPED
+    else:
+        st.session_state["surface"] = st.session_state.get("_library_surface", DEFAULT_SURFACE)
+        st.session_state.pop("_last_good_function", None)
 
 
 def _view_inputs() -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
@@ -220,6 +247,7 @@ def _typed_function() -> str | None:
         bind="query-params",
         placeholder="e.g. x^2 + 10y^2, (1-x)^2 + 100(y-x^2)^2",
         max_chars=400,
+        on_change=_function_typed,
     ).strip()
     if not typed:
         return None
@@ -232,11 +260,34 @@ def _typed_function() -> str | None:
             st.caption(plain(f"Still showing the last good function: {last}"))
         return last
     st.session_state["_last_good_function"] = typed
-    st.latex(f"f = {objective.latex}")
+    st.latex(formula_lines(objective))
     with st.expander("∇f and H"):
         st.latex(rf"\nabla f = {objective.gradient_latex}")
         st.latex(rf"H = {objective.hessian_latex}")
     return typed
+
+
+SIDEBAR_FORMULA_WIDTH = 24
+"""About how many symbols of a formula fit on one line of the sidebar (KaTeX does not wrap)."""
+
+
+def formula_lines(objective: Objective, width: int = SIDEBAR_FORMULA_WIDTH) -> str:
+    """'f = …' as LaTeX, its sum broken over aligned lines of about ``width`` symbols, so a
+    long formula is shown whole in the narrow sidebar instead of cut off at its edge."""
+    if _symbols(objective.latex) <= width:
+        return f"f = {objective.latex}"
+    lines: list[str] = []
+    for term in objective.latex_terms:
+        if lines and _symbols(lines[-1] + term) <= width:
+            lines[-1] += " " + term
+        else:
+            lines.append(term)
+    return r"\begin{aligned} f = {} & " + r" \\ & ".join(lines) + r" \end{aligned}"
+
+
+def _symbols(latex: str) -> int:
+    """Roughly how many symbols LaTeX draws: commands, braces and spaces drawn as nothing."""
+    return len(re.sub(r"\\[a-zA-Z]+|[{}\s]", "", latex))
 
 
 def _start_section(landscape: LandscapeChoice) -> tuple[float, float] | None:
