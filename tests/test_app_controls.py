@@ -255,3 +255,31 @@ def test_a_long_formula_is_broken_over_lines_in_the_sidebar():
     assert formula.startswith(r"\begin{aligned}")
     assert len(formula.split(r"\\")) >= 3
     assert open_app(f="x^2 + 10y^2").sidebar.latex[0].value.strip("$\n") == "f = x^{2} + 10 y^{2}"
+
+
+def test_the_surfaces_listed_starts_are_buttons_that_keep_the_rates():
+    """two_basins: 'the second start finds the deep one' — a button moves there, the rates in
+    force (the surface's 0.0005, 0.05, 0.2) stay, and the start is in the link."""
+    app = open_app(surface="two_basins")
+    before = [s.value for s in app.select_slider]
+    app.button(key="listed_start_1").click().run()
+    assert not app.exception
+    assert (app.number_input(key="x0").value, app.number_input(key="y0").value) == (-2.2, 1.0)
+    assert [s.value for s in app.select_slider] == before
+    assert query(app, "lr") is None or [float(v) for v in query(app, "lr").split(",")] == before
+    assert app.text_input(key="lr").value == "0.0005, 0.05, 0.2"
+    assert any("Start (-2.2, 1)" in c.value for c in app.caption)
+
+
+def test_a_click_on_a_marker_starts_near_it_not_on_it():
+    """A click that Plotly gives to the ★ (or a path's end) starts at the nearest grid point."""
+    from gdviz.ui.page import CLICK_GRID, clicked_start
+
+    view = ((-3.0, 3.0), (-3.0, 3.0))
+    grid = frozenset({5})
+    assert clicked_start({"x": 0.3913, "y": 1.1739, "curve_number": 5}, grid, view) == (
+        0.3913, 1.1739,
+    )  # fmt: skip
+    start = clicked_start({"x": 0.0, "y": 0.0, "curve_number": 2}, grid, view)
+    assert start != (0.0, 0.0)
+    assert max(abs(start[0]), abs(start[1])) <= 6 / (CLICK_GRID - 1)

@@ -6,11 +6,12 @@ import csv
 import html
 import io
 import json
+from typing import Any
 
 import numpy as np
 import streamlit as st
 
-from gdviz.engine import Run
+from gdviz.engine import Run, View
 from gdviz.expression import Objective
 from gdviz.figures import (
     Style,
@@ -37,8 +38,26 @@ def _start_from_click() -> None:
     """on_select callback: runs before the rerun, so it may still set the start inputs."""
     state = st.session_state.get("landscape")
     points = state["selection"]["points"] if state else []
-    if points:
-        set_start(points[0]["x"], points[0]["y"])
+    grid = st.session_state.get("_click_grid")
+    if points and grid:
+        set_start(*clicked_start(points[0], *grid))
+
+
+def clicked_start(
+    point: dict[str, Any], grid_curves: frozenset[int], view: View, n: int = CLICK_GRID
+) -> tuple[float, float]:
+    """Where a click on a landscape panel starts the runs.
+
+    A click on the invisible grid starts at that grid point. A click that lands on a marker
+    or a path instead (a ★ minimum, a run's end) starts at the grid point nearest to it, which
+    is near where the user clicked, never on the minimum itself, where nothing would move.
+    """
+    x, y = float(point["x"]), float(point["y"])
+    if point.get("curve_number") in grid_curves:
+        return x, y
+    (x_low, x_high), (y_low, y_high) = view
+    xs, ys = np.linspace(x_low, x_high, n), np.linspace(y_low, y_high, n)
+    return float(xs[np.abs(xs - x).argmin()]), float(ys[np.abs(ys - y).argmin()])
 
 
 def _verdict_row(lesson: Lesson) -> None:
@@ -170,6 +189,10 @@ def _landscapes_tab(lesson: Lesson, style: Style) -> None:
         labels=lesson.labels or None,
         style=style,
         click_grid=CLICK_GRID,
+    )
+    st.session_state["_click_grid"] = (
+        frozenset(i for i, trace in enumerate(figure.data) if trace.name == "click grid"),
+        lesson.landscape.view,
     )
     st.plotly_chart(
         figure, key="landscape", on_select=_start_from_click,

@@ -303,6 +303,8 @@ def _start_section(landscape: LandscapeChoice) -> tuple[float, float] | None:
         min_value=-MAX_COORDINATE, max_value=MAX_COORDINATE,
     )  # fmt: skip
     data = landscape.data
+    if data is None and not landscape.function:
+        _listed_starts(load_library().surfaces[landscape.surface].starts)
     st.button(
         "🎲 Random start", key="random_start", width="stretch",
         on_click=_random_start, args=(landscape,),
@@ -312,6 +314,22 @@ def _start_section(landscape: LandscapeChoice) -> tuple[float, float] | None:
         + (" Here (x₀, y₀) are the model's starting parameters." if data else "")
     )
     return (float(x0), float(y0)) if x0 is not None and y0 is not None else None
+
+
+def _listed_starts(starts: tuple[tuple[float, float], ...]) -> None:
+    """One button per start the surface lists: its text speaks of them (the second start
+    finds the deep basin), so the class can see each, at the same rates."""
+    if len(starts) < 2:
+        return
+    st.caption("The surface's listed starts:")
+    columns: list[Any] = []
+    for i, (x, y) in enumerate(starts):
+        if not columns:
+            columns = list(st.columns(2))  # two a row: '2: (-1.5, 2)' fits the sidebar
+        columns.pop(0).button(
+            f"{i + 1}: ({x:g}, {y:g})", key=f"listed_start_{i}", width="stretch",
+            on_click=set_start, args=(x, y),
+        )  # fmt: skip
 
 
 def _random_start(landscape: LandscapeChoice) -> None:
@@ -442,6 +460,7 @@ def rate_sliders(slot: Any, lesson: Lesson) -> None:
     the ``lr`` link parameter). For plain gradient descent the stops above the stability bound
     2/λ_max are marked, so the slider itself shows where divergence starts.
     """
+    st.session_state["_rates_in_force"] = format_rates(lesson.rates, digits=8)
     bound = None
     if lesson.settings.optimizer == "gd" and lesson.stability is not None:
         bound = lesson.stability.bound

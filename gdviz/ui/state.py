@@ -53,6 +53,10 @@ def forget_start_and_rates() -> None:
 
 
 def set_start(x: float, y: float) -> None:
-    """Move the start (in a callback, before the bound number inputs are drawn)."""
+    """Move the start (in a callback, before the bound number inputs are drawn), keeping the
+    rates in force: "same rates, another start" is the lesson, so a proposed or suggested set
+    is written into the rates box (else a new start would bring a new sweep's rates)."""
     st.session_state["x0"] = round(float(x), 4)
     st.session_state["y0"] = round(float(y), 4)
+    if not st.session_state.get("lr") and st.session_state.get("_rates_in_force"):
+        st.session_state["lr"] = st.session_state["_rates_in_force"]
