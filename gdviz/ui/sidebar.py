@@ -267,7 +267,7 @@ def _typed_function() -> str | None:
     return typed
 
 
-SIDEBAR_FORMULA_WIDTH = 24
+SIDEBAR_FORMULA_WIDTH = 16
 """About how many symbols of a formula fit on one line of the sidebar (KaTeX does not wrap)."""
 
 
