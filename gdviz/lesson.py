@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from gdviz.datasets import Dataset, standardize
+from gdviz.datasets import BUILTIN_DATASETS, Dataset, standardize
 from gdviz.engine import Differentiable, RunResult, View, run
 from gdviz.expression import parse_function
 from gdviz.figures import Landscape
@@ -153,8 +153,9 @@ def _typed_view(start: tuple[float, float] | None) -> View:
 
 
 def _view_holding_runs(view: View, results: tuple[RunResult, ...]) -> View:
-    """A typed function's default view, widened (by 10% of the span on each side, the same on
-    both axes so circles stay round) until it holds every run that did not diverge."""
+    """A default view (a typed function's, a data lesson's) widened by 10% of the span on each
+    side, the same on both axes so circles stay round, until it holds every run that did not
+    diverge."""
     finite = [
         r.path for result in results for r in result if r.status != "diverged" and r.path.size
     ]
@@ -167,7 +168,10 @@ def _view_holding_runs(view: View, results: tuple[RunResult, ...]) -> View:
     if (low >= [view[0][0], view[1][0]]).all() and (high <= [view[0][1], view[1][1]]).all():
         return view
     margin = 0.1 * float((high - low).max())
-    return ((low[0] - margin, high[0] + margin), (low[1] - margin, high[1] + margin))
+    return (
+        (float(low[0] - margin), float(high[0] + margin)),
+        (float(low[1] - margin), float(high[1] + margin)),
+    )
 
 
 def _stability(
@@ -358,13 +362,16 @@ def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
         f"{model.condition_number():.3g} here and {other.condition_number():.3g} with {version} features. "
         f"Batch descent at the same rate {rate:g} on {version} features: {contrast.message(0)}."
     )
-    name = raw.name.replace("_", " ")
+    name = (
+        raw.name.replace("_", " ") if raw.name in BUILTIN_DATASETS else raw.name
+    )  # an upload's as is
     what = (
         "y ≈ w·x + b by mean squared error"
         if kind == "linear"
         else "P(class 1) = σ(w₁x₁ + w₂x₂) by cross-entropy"
     )
     title = f"{name}: fitting {what}" + (" (features standardized)" if settings.scale else "")
+    view = _view_holding_runs(view, results)  # SGD's scatter can leave the suggested window
     stability = _stability(model, minima, np.asarray(results[0].x[0]), start)
     return Lesson(
         settings=settings,

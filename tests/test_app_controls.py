@@ -287,3 +287,67 @@ def test_a_click_on_a_marker_starts_near_it_not_on_it():
     start = clicked_start({"x": 0.0, "y": 0.0, "curve_number": 2}, grid, view)
     assert start != (0.0, 0.0)
     assert max(abs(start[0]), abs(start[1])) <= 6 / (CLICK_GRID - 1)
+
+
+def test_runs_with_a_value_that_is_not_finite_download_as_json():
+    """f at a start outside the domain is NaN: the JSON says null (it raised, so the button did
+    nothing), and the verdict says where the run stopped instead of 'diverged at step 1'."""
+    import json
+
+    from gdviz.figures import verdict_label
+    from gdviz.ui.page import runs_json
+
+    lesson = build_lesson(Settings(function="log(x-4.9999)+y^2"))
+    records = [r for result in lesson.results for r in result]
+    assert json.loads(runs_json(records))["runs"][0]["f"] is None
+    assert verdict_label(records[0]) == "start outside the domain ✗"
+
+
+def test_verdicts_count_like_the_details():
+    """'converged in 1 step', and a data lesson counts updates in the verdict as in the details."""
+    from gdviz.figures import verdict_label
+
+    one = build_lesson(Settings(function="x^2 + y^2", rates=(0.5,))).results[0].run(0)
+    assert verdict_label(one) == "converged in 1 step ✓"
+    app = open_app(data="noisy_line")
+    cards = verdict_cards(app)
+    assert "converged in" in cards[0]
+    assert "updates ✓" in cards[0]
+    assert "steps" not in cards[0]
+
+
+def test_data_lesson_texts():
+    """An upload keeps its name; the link's note; epochs without 1e+03; the update rule as LaTeX;
+    the Data tab's run picker says the verdict, not the raw status."""
+    app = open_app(data="noisy_line", epochs="1000", tab="Data")
+    assert not app.exception
+    picker = app.selectbox(key="data_run")
+    assert picker.options
+    assert all("max_steps" not in option for option in picker.options)
+    app = open_app(data="noisy_line", epochs="1000")
+    table = next(m.value for m in app.markdown if "examples looked at" in m.value)
+    assert "1e+03" not in table
+    assert "| 1,000 |" in table
+    app = open_app(data="noisy_line", tab="The math")
+    assert any(r"\sum_{i \in B}" in latex.value for latex in app.latex)
+    assert not any("Σ_" in m.value for m in app.markdown)
+    app = open_app(data="noisy_line")
+    app.session_state["_upload"] = read_csv(b"x,y\n1,2.1\n2,3.9\n3,6.2\n4,7.8\n", "good_line.csv")
+    app.run()
+    app.selectbox(key="data").select("upload").run()
+    assert app.header[0].value.startswith("good\\_line.csv")
+    assert any("A link cannot carry an upload" in c.value for c in app.sidebar.caption)
+
+
+def test_a_data_lessons_view_holds_the_sgd_path():
+    """two_classes: SGD's path ran off the panel's right edge."""
+    from gdviz.datasets import get_dataset
+
+    lesson = build_lesson(Settings(dataset=get_dataset("two_classes")))
+    (xlow, xhigh), (ylow, yhigh) = lesson.landscape.view
+    for result in lesson.results:
+        path = result.run(0).path
+        assert xlow <= path[:, 0].min()
+        assert path[:, 0].max() <= xhigh
+        assert ylow <= path[:, 1].min()
+        assert path[:, 1].max() <= yhigh

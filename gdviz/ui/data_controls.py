@@ -71,6 +71,11 @@ def data_controls() -> DataChoice:
     )  # fmt: skip
     if name != "upload":
         st.query_params["data"] = name  # its presence opens a link in data mode
+    else:
+        st.caption(
+            "A link cannot carry an upload: this page's link opens "
+            f"{st.query_params.get('data', DEFAULT_DATASET)} instead."
+        )
     st.file_uploader(
         "…or upload a CSV: x,y (linear) or x1,x2,class (logistic)", type=["csv"],
         key="upload_file", on_change=_read_upload,

@@ -6,6 +6,7 @@ import csv
 import html
 import io
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ from gdviz.figures import (
     verdict_label,
 )
 from gdviz.lesson import Lesson, Settings
+from gdviz.links import TABS as TAB_LABELS
 from gdviz.links import format_rates, hyperparameter_text
 from gdviz.ui.state import set_start
 from gdviz.ui.text import plain
@@ -213,6 +215,13 @@ def _budget_text(lesson: Lesson) -> str:
     return f"up to {lesson.steps} {'updates' if lesson.data else 'steps'}"
 
 
+def _epochs_text(epochs: float | None) -> str:
+    """'1,000', '31.3', '0.25': never '1e+03' in a table a class reads."""
+    if epochs is None:
+        return "—"
+    return f"{epochs:,.0f}" if epochs >= 100 else f"{epochs:.3g}"
+
+
 def _cost_table(lesson: Lesson) -> str:
     """What each variant spent: updates, epochs and examples looked at."""
     assert lesson.data is not None
@@ -225,7 +234,7 @@ def _cost_table(lesson: Lesson) -> str:
     ):
         r = result.run(0)
         rows.append(
-            f"| {label} | {r.nit:,} | {r.epochs:.3g} | {r.nit * size:,} | {verdict_label(r)} |"
+            f"| {label} | {r.nit:,} | {_epochs_text(r.epochs)} | {r.nit * size:,} | {verdict_label(r)} |"
         )
     return (
         "**What each variant spent.** One update of batch descent looks at every example; "
@@ -264,8 +273,12 @@ def _data_math(lesson: Lesson) -> None:
         st.latex(r"\nabla \ell_i = (\sigma(z_i) - y_i)\, x_i,\qquad "
                  r"H = \frac{1}{m}\sum_i \sigma(z_i)(1 - \sigma(z_i))\, x_i x_i^\top")  # fmt: skip
     sizes = note.batch_sizes
+    st.markdown("Each update averages ∇ℓᵢ over a batch B:")
+    st.latex(
+        r"\theta \leftarrow \theta - \mathrm{lr}\cdot\frac{1}{|B|}\sum_{i \in B} \nabla \ell_i(\theta)"
+    )
     st.markdown(
-        f"Each update averages ∇ℓᵢ over a batch B: **θ ← θ − lr · (1/|B|) Σ_{{i∈B}} ∇ℓᵢ(θ)**. Batch "
+        f"Batch "
         f"descent uses all m = {sizes[0]} examples (the exact gradient ∇L); mini-batch descent {sizes[1]} "
         "drawn without replacement, a fresh order every epoch; stochastic descent one. The smaller the "
         "batch, the cheaper and noisier each step: its average is ∇L, but it scatters around it, so at "
@@ -324,7 +337,7 @@ def _math_tab(lesson: Lesson, style: Style) -> None:
 def _data_tab(lesson: Lesson, style: Style) -> None:
     records = [r for result in lesson.results for r in result]
     labels = [
-        f"{i}: {lesson.labels[i] if lesson.labels else f'lr = {r.lr:.3g}'} — {r.status}"
+        f"{i + 1}: {lesson.labels[i] if lesson.labels else f'lr = {rate_text(r.lr)}'} — {verdict_label(r)}"
         for i, r in enumerate(records)
     ]
     choice = st.selectbox("Run", range(len(labels)), format_func=labels.__getitem__, key="data_run")
@@ -350,17 +363,30 @@ def _data_tab(lesson: Lesson, style: Style) -> None:
     )
     right.download_button(
         "Download runs (JSON)",
-        lambda: json.dumps({"runs": [r.to_dict() for r in records]}, allow_nan=False),
+        lambda: runs_json(records),
         "gdviz-runs.json",
         "application/json",
         key="json",
     )
 
 
-TABS = {
-    "Landscapes": _landscapes_tab,
-    "3-D": _surface_tab,
-    "Loss curves": _curves_tab,
-    "The math": _math_tab,
-    "Data": _data_tab,
-}
+def runs_json(records: list[Run]) -> str:
+    """The runs as JSON. A value that is not finite (f at a start outside the domain) is null:
+    JSON has no NaN, and json.dumps(allow_nan=False) raised, so the button did nothing."""
+    return json.dumps({"runs": [_finite(r.to_dict()) for r in records]}, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+TABS = dict(
+    zip(TAB_LABELS, (_landscapes_tab, _surface_tab, _curves_tab, _math_tab, _data_tab), strict=True)
+)
+"""Each tab's drawing function, under the labels the ``tab`` link parameter takes."""
