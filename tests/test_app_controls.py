@@ -43,6 +43,8 @@ def test_random_start_moves_the_start_without_an_exception():
         assert x0 is not None
         assert y0 is not None
         assert any(f"Start ({x0:.4g}, {y0:.4g})" in c.value for c in app.caption)
+        assert float(query(app, "x0")) == x0  # in the link, with the rates kept
+        assert query(app, "lr")
 
 
 def test_rate_sliders_keep_their_key_when_the_rate_moves():
