@@ -125,7 +125,7 @@ def main() -> None:
 
         def cold(build: Callable[[], go.Figure]) -> Callable[[], go.Figure]:
             def rebuild() -> go.Figure:
-                figures._cached_grid.cache_clear()
+                figures.grid._cached_grid.cache_clear()
                 return build()
 
             return rebuild

@@ -553,7 +553,7 @@ def test_values_beyond_float32_reach_the_browser_as_large_finite_numbers():
 )
 def test_short_tick_labels_at_the_edges_of_the_exponent_range(value, text):
     """Values that round across 0.001 or 10⁵ get a label (a separable data set's f* hit this)."""
-    from gdviz.figures import _short
+    from gdviz.figures.grid import _short
 
     assert _short(value) == text
 

@@ -1,0 +1,109 @@
+"""Playback: frames that grow each path (or move each fitted line) step by step, with play/pause
+buttons and a step slider."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gdviz.engine import Run
+from gdviz.figures.paths import _DrawnPath
+from gdviz.figures.style import Style, _typed_array
+
+MAX_FRAMES = 60
+"""Most playback frames; the steps shown are sampled, densely at the start."""
+
+
+def _frame_steps(longest: int) -> np.ndarray:
+    """At most MAX_FRAMES steps from 1 to ``longest``: half even, half geometric (the first
+    steps, where a rate shows what it does, are seen one by one)."""
+    half = MAX_FRAMES // 2
+    even = np.linspace(1, longest, half)
+    early = np.geomspace(1, longest, MAX_FRAMES - half)
+    return np.unique(np.concatenate([even, early]).round().astype(np.intp))
+
+
+def _playback(
+    layout: dict,
+    runs: list[Run],
+    drawn: list[_DrawnPath],
+    path_indices: list[int],
+    style: Style,
+    base: float = 0.0,
+) -> list[dict]:
+    """Frames carrying only the path traces, with play/pause buttons and a step slider.
+
+    A frame shows a prefix of each drawn (thinned) path, so the hover data of the full trace
+    still matches every point shown.
+    """
+    longest = max(int(d.indices[-1]) for d in drawn)
+    if longest < 2:
+        return []
+    steps = _frame_steps(longest)
+    frames = []
+    for step in steps:
+        data = []
+        for d in drawn:
+            shown = int(np.searchsorted(d.indices, step, side="right"))
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": _typed_array(d.points[:shown, 0]),
+                    "y": _typed_array(d.points[:shown, 1]),
+                }
+            )
+        frames.append({"data": data, "traces": path_indices, "name": str(int(step))})
+    _playback_controls(layout, steps, style, base)
+    return frames
+
+
+def _playback_controls(layout: dict, steps: np.ndarray, style: Style, base: float = 0.0) -> None:
+    """Play/pause buttons and a step slider under the plot, animating the frames named by step."""
+    still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
+    play = {
+        "frame": {"duration": 90, "redraw": False},
+        "transition": {"duration": 0},
+        "fromcurrent": True,
+        "mode": "immediate",
+    }
+    button_font = {"size": style.font}
+    layout["updatemenus"] = [
+        {
+            "type": "buttons",
+            "direction": "left",
+            "x": 0.0,
+            "y": base,
+            "xanchor": "left",
+            "yanchor": "top",
+            "pad": {"t": round(2.2 * style.font) + 34, "r": 10},
+            "showactive": False,
+            "font": button_font,
+            "buttons": [
+                {"label": "▶ Play", "method": "animate", "args": [None, play]},
+                {"label": "❚❚ Pause", "method": "animate", "args": [[None], still]},
+            ],
+        }
+    ]
+    layout["sliders"] = [
+        {
+            "active": len(steps) - 1,
+            "x": 0.0,
+            "y": base,
+            "len": 1.0,
+            "xanchor": "left",
+            "yanchor": "top",
+            "pad": {"t": round(2.2 * style.font) + 18, "l": round(9.5 * style.font) + 20},
+            "currentvalue": {
+                "prefix": "step ",
+                "font": {"size": style.font, "color": "#2a3f5f"},
+                "xanchor": "right",
+                "offset": 6,
+            },
+            "ticklen": 0,
+            "minorticklen": 0,
+            "font": {"color": "rgba(0,0,0,0)"},  # the current value names the step
+            "steps": [
+                {"label": str(int(step)), "method": "animate", "args": [[str(int(step))], still]}
+                for step in steps
+            ],
+        }
+    ]

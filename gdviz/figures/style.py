@@ -1,0 +1,100 @@
+"""How every figure looks: run colours, the landscape's colour ramp, marker symbols, sizes for a
+laptop or a projector, and the float32 wire format."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+RUN_COLORS = (
+    "#0072B2",  # blue
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#F0E442",  # yellow
+)
+"""Okabe–Ito colours, in the order runs get them (slow blue, good green, diverging vermillion)."""
+
+
+LANDSCAPE_SCALE = [
+    [0.0, "#fcfcfa"],
+    [0.12, "#e4e7eb"],
+    [0.4, "#c3c9d2"],
+    [0.75, "#8d97a6"],
+    [1.0, "#4a5261"],
+]
+"""A light grey-blue ramp, low = light: the coloured paths stay the most visible thing."""
+
+_MARKS = {
+    # kind: (label, 2-D symbol, 3-D symbol, fill)
+    "global": ("global minimum", "star", "diamond", "#F0E442"),
+    "local": ("local minimum", "diamond", "diamond", "#E69F00"),
+    "saddle": ("saddle point", "x-thin", "cross", "#000000"),
+}
+_ENDS = {
+    # status: (2-D symbol, 3-D symbol, glyph written next to the end point)
+    "converged": ("circle", "circle", "✓"),
+    "max_steps": ("square", "square", "…"),
+    "diverged": ("x", "x", "✗"),
+}
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _to_float32(values: Any) -> np.ndarray:
+    """float64 → float32 for the browser, clipped into float32's range: a loss of 1e46 (a
+    steep landscape far from its minimum) must arrive as a large finite number, not inf."""
+    return np.clip(np.asarray(values, dtype=np.float64), -_FLOAT32_MAX, _FLOAT32_MAX).astype(
+        np.float32
+    )
+
+
+def _typed_array(values: Any) -> dict[str, str]:
+    """A 1-D array as plotly.js's typed-array spec {"dtype": "f4", "bdata": base64}, clipped
+    like ``_to_float32``.
+
+    Playback frames hold hundreds of small arrays; Plotly checks and encodes each ndarray it is
+    given one by one (about 0.1 ms each, most of a rerun's figure time), but passes this spec,
+    its own wire format, straight through.
+    """
+    return {"dtype": "f4", "bdata": base64.b64encode(_to_float32(values).tobytes()).decode("ascii")}
+
+
+def run_color(i: int) -> str:
+    """The colour of run i, the same in every figure."""
+    return RUN_COLORS[i % len(RUN_COLORS)]
+
+
+def run_colors(n: int) -> list[str]:
+    """The colours of runs 0 … n − 1."""
+    return [run_color(i) for i in range(n)]
+
+
+@dataclass(frozen=True)
+class Style:
+    """Sizes for a laptop or, with ``projector=True``, for the back row of a classroom."""
+
+    projector: bool = False
+
+    @property
+    def font(self) -> int:
+        return 20 if self.projector else 13
+
+    @property
+    def title_font(self) -> int:
+        return 22 if self.projector else 15
+
+    @property
+    def line(self) -> float:
+        return 4.0 if self.projector else 2.5
+
+    @property
+    def marker(self) -> int:
+        return 16 if self.projector else 11
