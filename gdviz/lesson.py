@@ -50,6 +50,9 @@ DEFAULT_DATASET = "noisy_line"
 DEFAULT_DATA_STEPS = 1000
 """A data lesson's budget: five epochs of SGD over the 200 examples of a built-in data set."""
 
+MAX_DATA_BUDGET = 5000
+"""Most updates a data lesson's default budget grows to, so batch descent can converge."""
+
 DEFAULT_BATCH_SIZE = 32
 """The mini-batch size of the middle panel of a data lesson (the seed documents' "typically 32")."""
 
@@ -301,6 +304,28 @@ def _run_options(settings: Settings, steps: int, view: View) -> dict[str, Any]:
     }
 
 
+def _data_budget(model: Any, rate: float, start: tuple[float, float], gtol: float) -> int:
+    """The default budget of a data lesson: DEFAULT_DATA_STEPS, or more when batch descent at
+    ``rate`` needs more to converge and can within MAX_DATA_BUDGET updates.
+
+    Near the minimum the error along the Hessian's flattest direction shrinks by (1 − lr·λ_min)
+    an update, so the gradient falls from ‖∇L(start)‖ to gtol in about
+    ln(‖∇L(start)‖ / gtol) / (lr·λ_min) updates (an eight-row upload with κ ≈ 130 needs ~4200:
+    at 1000 its fitted line sat on the data, still 'too slow'). Beyond MAX_DATA_BUDGET (an
+    unscaled feature, κ ≈ 3.6e4) the default stays: the lesson there is that it crawls.
+    """
+    if model.minimum is None:
+        return DEFAULT_DATA_STEPS
+    smallest = float(np.linalg.eigvalsh(model.hessian(*model.minimum))[0])
+    gradient = float(np.linalg.norm(model.gradient(*start)))
+    if smallest <= 0 or rate * smallest >= 1 or gradient <= gtol or gtol <= 0:
+        return DEFAULT_DATA_STEPS
+    needed = math.log(gradient / gtol) / (rate * smallest)
+    if needed <= DEFAULT_DATA_STEPS or needed > MAX_DATA_BUDGET:
+        return DEFAULT_DATA_STEPS
+    return int(math.ceil(needed / 500) * 500)
+
+
 def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
     """Batch, mini-batch and stochastic descent side by side on a model's loss over the data."""
     dataset = standardize(raw) if settings.scale else raw
@@ -319,7 +344,7 @@ def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
             )
     else:
         rate, source = suggested_rate(model), "suggested: stable for batch and for single examples"
-    steps = settings.steps or DEFAULT_DATA_STEPS
+    steps = settings.steps or _data_budget(model, rate, start, settings.gtol)
     m = dataset.size
     sizes = (m, min(settings.batch_size, m), 1)
     if settings.batch_size >= m:

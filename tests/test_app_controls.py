@@ -353,3 +353,16 @@ def test_a_data_lessons_view_holds_the_sgd_path():
         assert path[:, 0].max() <= xhigh
         assert ylow <= path[:, 1].min()
         assert path[:, 1].max() <= yhigh
+
+
+def test_a_small_upload_gets_a_budget_in_which_batch_descent_converges():
+    """Eight rows (κ ≈ 130): at 1000 updates batch and mini-batch were 'too slow' though the line
+    sat on the data; the budget grows to what the flattest direction needs (≤ 5000). The
+    unscaled feature (κ ≈ 3.6e4) keeps 1000 updates: its lesson is the crawl."""
+    from gdviz.datasets import get_dataset
+
+    rows = b"x,y\n1,2.1\n2,3.9\n3,6.2\n4,7.8\n5,10.1\n6,12.2\n7,13.8\n8,16.1\n"
+    lesson = build_lesson(Settings(dataset=read_csv(rows, "good_line.csv")))
+    assert 1000 < lesson.steps <= 5000
+    assert [r.run(0).status for r in lesson.results[:2]] == ["converged", "converged"]
+    assert build_lesson(Settings(dataset=get_dataset("unscaled_feature"))).steps == 1000
