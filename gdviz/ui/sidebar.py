@@ -27,7 +27,14 @@ from gdviz.optimizers import OPTIMIZERS, make_optimizer
 from gdviz.schedules import parse_schedule
 from gdviz.surfaces import load_library
 from gdviz.ui.data_controls import DataChoice, data_controls
-from gdviz.ui.state import choice_from_url, choice_to_url, forget_start_and_rates, set_start
+from gdviz.ui.state import (
+    choice_from_url,
+    choice_to_url,
+    forget_start_and_rates,
+    seed_from_url,
+    set_start,
+    value_to_url,
+)
 from gdviz.ui.text import plain
 
 __all__ = ["rate_sliders", "sidebar"]
@@ -294,14 +301,18 @@ def _start_section(landscape: LandscapeChoice) -> tuple[float, float] | None:
     """x₀ and y₀ (empty: the suggested start), a random start, and a hint to click."""
     st.header("Start")
     left, right = st.columns(2)
+    seed_from_url("x0", number=True)
+    seed_from_url("y0", number=True)
     x0 = left.number_input(
-        "x₀", value=None, format="%g", key="x0", bind="query-params", placeholder="suggested",
+        "x₀", value=None, format="%g", key="x0", placeholder="suggested",
         min_value=-MAX_COORDINATE, max_value=MAX_COORDINATE,
     )  # fmt: skip
     y0 = right.number_input(
-        "y₀", value=None, format="%g", key="y0", bind="query-params", placeholder="suggested",
+        "y₀", value=None, format="%g", key="y0", placeholder="suggested",
         min_value=-MAX_COORDINATE, max_value=MAX_COORDINATE,
     )  # fmt: skip
+    value_to_url("x0", x0)
+    value_to_url("y0", y0)
     data = landscape.data
     if data is None and not landscape.function:
         _listed_starts(load_library().surfaces[landscape.surface].starts)
@@ -386,14 +397,15 @@ def _optimizer_section(data: DataChoice | None) -> tuple[OptimizerChoice, Any]:
 
 def _rates_box(data: DataChoice | None) -> tuple[float, ...]:
     """The learning rates typed in the box (empty, or unreadable with a message: automatic)."""
+    seed_from_url("lr")
     rates_text = st.text_input(
         "Learning rates (comma-separated, one panel each)",
         key="lr",
-        bind="query-params",
         placeholder="automatic: one for all three" if data else "automatic: slow, good, diverging",
         help="Leave empty to use the surface's suggested rates (plain GD) or rates proposed by "
         "running a sweep of 61 rates from 1e-7 to 1e3 and reading their verdicts.",
     )
+    value_to_url("lr", rates_text.strip())
     try:
         return parse_rates(rates_text)
     except ValueError as error:
