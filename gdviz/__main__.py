@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 from gdviz.datasets import BUILTIN_DATASETS, Dataset, get_dataset, read_csv, standardize
 from gdviz.engine import MAX_STEPS, Differentiable, RunResult, run
 from gdviz.expression import parse_function
-from gdviz.lesson import DEFAULT_DATA_STEPS, DEFAULT_STEPS, TYPED_START, typed_minima, typed_view
+from gdviz.lesson import DEFAULT_STEPS, TYPED_START, data_budget, typed_minima, typed_view
 from gdviz.optimizers import OPTIMIZERS, make_optimizer
 from gdviz.rates import plan_rates
 from gdviz.regression import MODELS, MiniBatches, make_model, suggested_rate, suggested_view
@@ -265,7 +265,12 @@ def execute(args: argparse.Namespace) -> RunResult:
             raise UsageError("--batch-size must be at least 1")
         batches = MiniBatches(objective, args.batch_size or dataset.size, seed=args.seed)
         starts = args.start or [(0.0, 0.0)]
-        steps = args.steps if args.steps is not None else DEFAULT_DATA_STEPS
+        lrs = args.lr or [suggested_rate(objective)]
+        steps = (
+            args.steps
+            if args.steps is not None
+            else data_budget(objective, lrs[0], starts[0], args.gtol)
+        )
         if args.epochs is not None:
             steps = math.ceil(args.epochs * batches.steps_per_epoch)
             if steps > MAX_STEPS:
@@ -280,7 +285,6 @@ def execute(args: argparse.Namespace) -> RunResult:
             if minimum is None
             else (Point(minimum[0], minimum[1], float(objective.value(*minimum)), "global"),)
         )
-        lrs = args.lr or [suggested_rate(objective)]
     else:
         if args.surface is not None:
             surface = get_surface(args.surface)

@@ -139,23 +139,6 @@ def test_a_typed_function_in_a_link():
     assert len(verdict_cards(app)) == 3
 
 
-@pytest.mark.parametrize(
-    ("query", "message"),
-    [
-        ({"surface": "nope"}, "no such surface"),
-        ({"opt": "sgd9"}, "unknown optimizer"),
-        ({"x0": "abc"}, "not a number"),
-        ({"f": "__import__('os')"}, "unexpected character"),
-        ({"steps": "-4"}, "whole number"),
-    ],
-)
-def test_bad_link_values_get_a_message_and_defaults(query, message):
-    app = open_app(**query)
-    assert not app.exception
-    assert any(message in w.value for w in app.warning)
-    assert len(verdict_cards(app)) >= 1
-
-
 def test_race_mode_runs_one_panel_per_optimizer():
     app = open_app(surface="rosenbrock", mode="race", steps="500")
     assert not app.exception

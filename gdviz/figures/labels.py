@@ -22,12 +22,17 @@ def end_kind(run: Run) -> str:
 
 def verdict_label(run: Run) -> str:
     """A few words for a panel title: 'converged in 42 steps ✓', 'global minimum in 42 steps ✓',
-    'stopped at a saddle point ⚠', 'diverged at step 9 ✗', …"""
+    'stopped at a saddle point ⚠', 'diverged at step 9 ✗', … (a data lesson's runs count
+    updates, as their messages do)."""
+    unit = "step" if run.epochs is None else "update"
+    count = f"{run.nit} {unit}{'' if run.nit == 1 else 's'}"
     if run.status == "converged":
         if run.stop in ("global minimum", "local minimum"):
-            return f"{run.stop} in {run.nit} steps ✓"
-        return _STATIONARY_LABELS.get(run.stop, f"converged in {run.nit} steps ✓")
+            return f"{run.stop} in {count} ✓"
+        return _STATIONARY_LABELS.get(run.stop, f"converged in {count} ✓")
     if run.status == "diverged":
+        if run.rule == "undefined" and run.nit == 0:
+            return "start outside the domain ✗"  # f or ∇f undefined there: no step was taken
         at = run.nit + (1 if run.rule in ("nonfinite", "undefined") else 0)
         return f"diverged at step {at} ✗"
     what = {
@@ -37,7 +42,7 @@ def verdict_label(run: Run) -> str:
         "noisy": "hovering: noisy batches",
         "noise": "hovering: gradient noise",
     }
-    return what.get(run.diagnosis, f"stopped after {run.nit} steps")
+    return what.get(run.diagnosis, f"stopped after {count}")
 
 
 def rate_text(lr: float) -> str:
