@@ -311,11 +311,11 @@ def test_runs_with_a_value_that_is_not_finite_download_as_json():
 
 
 def test_verdicts_count_like_the_details():
-    """'converged in 1 step', and a data lesson counts updates in the verdict as in the details."""
+    """'… in 1 step', and a data lesson counts updates in the verdict as in the details."""
     from gdviz.figures import verdict_label
 
     one = build_lesson(Settings(function="x^2 + y^2", rates=(0.5,))).results[0].run(0)
-    assert verdict_label(one) == "converged in 1 step ✓"
+    assert verdict_label(one) == "global minimum in 1 step ✓"
     app = open_app(data="noisy_line")
     cards = verdict_cards(app)
     assert "converged in" in cards[0]
