@@ -34,7 +34,7 @@ def main() -> None:
             for lesson, query in lessons.items():
                 page = browser.new_page(viewport={"width": width, "height": height})
                 page.goto(base + query)
-                page.wait_for_selector(".js-plotly-plot .contour", timeout=60_000)
+                page.wait_for_selector(".js-plotly-plot .layer-subplot image", timeout=60_000)
                 page.wait_for_timeout(2500)
                 tabs = TABS if lesson == "rosenbrock" else ["Landscapes"]
                 for tab in tabs:
@@ -63,7 +63,7 @@ def main() -> None:
         for name, query, (width, height), scroll in data_shots:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(base + query)
-            page.wait_for_selector(".js-plotly-plot .contour", timeout=60_000)
+            page.wait_for_selector(".js-plotly-plot .layer-subplot image", timeout=60_000)
             page.wait_for_timeout(4000)
             page.get_by_role("tab", name="Landscapes").scroll_into_view_if_needed()
             page.mouse.move(width * 0.97, height / 2)  # over the page, not a chart

@@ -82,7 +82,7 @@ def page(browser):
 
 
 def wait_for_charts(page):
-    page.wait_for_selector(".js-plotly-plot .contour", timeout=60_000)
+    page.wait_for_selector(".js-plotly-plot .layer-subplot image", timeout=60_000)
     page.wait_for_function(
         "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
     )

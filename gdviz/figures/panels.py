@@ -10,10 +10,11 @@ import numpy as np
 import plotly.graph_objects as go
 
 from gdviz.engine import Run, RunResult, View
-from gdviz.figures.grid import Landscape, _contour_levels, contour_grid_points, landscape_grid
+from gdviz.figures.grid import Landscape, contour_grid_points, landscape_grid
 from gdviz.figures.labels import _two_line_verdict, panel_title, verdict_label
 from gdviz.figures.paths import _drawn_path, _DrawnPath, _path_hover, _runs
 from gdviz.figures.playback import _playback
+from gdviz.figures.raster import landscape_picture, picture_layout
 from gdviz.figures.style import _ENDS, _MARKS, LANDSCAPE_SCALE, Style, _to_float32, run_color
 
 
@@ -279,43 +280,50 @@ def _contour_figure(
     gap = 0.035 if n > 1 else 0.0
     panel_width = (1 - gap * (n - 1)) / n  # fraction of the plot area
     tick_values, tick_text = grid.colour_bar_ticks()
-    contour = {
-        "type": "contour",
-        "x": _to_float32(grid.x),
-        "y": _to_float32(grid.y),
-        "z": _to_float32(grid.colour),
-        "coloraxis": "coloraxis",
-        "autocontour": False,
-        "contours": {"coloring": "fill", "showlines": True, **_contour_levels(grid)},
-        "line": {"width": 0.5, "color": "rgba(255,255,255,0.8)"},
-        "hoverinfo": "skip",  # hover belongs to the paths and the marked points
+    picture = landscape_picture(landscape, contour_grid_points(n))
+    # The colour bar needs a trace on its colour axis: one invisible point carries it (the
+    # landscape itself is a layout image, see gdviz.figures.raster).
+    scale = {
+        "type": "scatter",
+        "x": _to_float32([x_low]),
+        "y": _to_float32([y_low]),
+        "mode": "markers",
+        "marker": {
+            "color": _to_float32([grid.colour_range[0]]),
+            "coloraxis": "coloraxis",
+            "opacity": 0,
+            "size": 1,
+        },
+        "hoverinfo": "skip",
+        "showlegend": False,
+        "name": "colour scale",
     }
     drawn = [_drawn_path(run, factors, view) for run, factors in runs]
     legend = False  # titles name the runs; hover names the marked points
     marked = _marked_points(landscape, style, legend)
     if click_grid:
         marked.append(_click_grid(view, click_grid))
-    data: list[dict] = []
-    path_indices: list[int] = []
+    data: list[dict] = [scale]
+    animated: list[list[int]] = []  # per run: its path, end marker and flight trace indices
     annotations: list[dict] = []
-    layout: dict = {}
+    layout: dict = {"images": []}
     for j, members in enumerate(panels):
         suffix = "" if j == 0 else str(j + 1)
         axes = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
-        data.append({**contour, **axes})
+        layout["images"].append(picture_layout(picture, view, suffix))
         data.extend({**trace, **axes} for trace in marked)
         for i in members:
             run = runs[i][0]
             name = panel_title(run) if len(members) > 1 else titles[j]
-            for k, trace in enumerate(
-                _path_traces(run, drawn[i], run_color(i), style, name, legend, landscape.axes)
-            ):
-                data.append({**trace, **axes})
-                if k == 0:
-                    path_indices.append(len(data) - 1)
+            path, start, finish = _path_traces(
+                run, drawn[i], run_color(i), style, name, legend, landscape.axes
+            )
+            data.extend([{**path, **axes}, {**start, **axes}, {**finish, **axes}])
+            animated.append([len(data) - 3, len(data) - 1])
             escape = _escape(run, drawn[i].end, view, run_color(i), style, suffix)
             if escape is not None:
                 data.append({**escape[0], **axes})
+                animated[-1].append(len(data) - 1)
                 annotations.append(escape[1])
         left = j * (panel_width + gap)
         layout[f"xaxis{suffix}"] = {
@@ -429,7 +437,8 @@ def _contour_figure(
             trace["unselected"] = {"marker": {"opacity": 1}, "textfont": {"color": "#444444"}}
     frames: list[dict] = []
     if playback:
-        frames = _playback(layout, [run for run, _ in runs], drawn, path_indices, style, base)
+        far = (x_low - 100 * (x_high - x_low), y_low - 100 * (y_high - y_low))
+        frames = _playback(layout, data, drawn, animated, style, base, far)
     return go.Figure(data=data, layout=layout, frames=frames, _validate=False)
 
 

@@ -1,0 +1,139 @@
+"""What only a browser shows about the landscapes: playback keeps them drawn, end marks appear
+when a run gets there, and (projector mode) how much of the screen they fill.
+
+One app server and one chromium for the whole module; skipped like ``test_browser.py`` where
+chromium or Playwright is missing.
+"""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium")
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"
+    ),
+]
+
+LANDSCAPE_LAYERS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
+    plot => plot.querySelectorAll('g.contour').length
+        + plot.querySelectorAll('.layer-subplot image').length)"""
+"""Per chart, the landscapes drawn: contour traces (the old drawing) or layout pictures."""
+
+END_MARKS_INSIDE = """() => {
+    const plot = document.querySelector('.js-plotly-plot');
+    return plot.data.flatMap((trace, i) => trace.mode === 'markers+text' ? [i] : [])
+        .map(i => {
+            const x = Array.from(plot._fullData[i].x || []);
+            const range = plot._fullLayout[(plot._fullData[i].xaxis || 'x').replace('x', 'xaxis')].range;
+            return x.length > 0 && x.every(v => v >= range[0] && v <= range[1]);
+        });
+}"""
+"""For each run's end marker (✓ ■ ✗) in the first chart: is it inside its panel's x range?"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+            "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+        ],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.terminate()
+        pytest.fail("the app did not start within 60 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        instance = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run",
+            ],
+        )  # fmt: skip
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def open_lesson(page, url):
+    page.goto(url)
+    page.wait_for_selector(".js-plotly-plot .scatterlayer", timeout=60_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+
+
+def click_slider(page, fraction):
+    """Click the first chart's step slider at ``fraction`` of its rail (0 = the first step)."""
+    rail = page.locator(".js-plotly-plot .slider-rail-rect").first.bounding_box()
+    page.mouse.click(rail["x"] + 2 + fraction * (rail["width"] - 4), rail["y"] + rail["height"] / 2)
+    page.wait_for_timeout(400)
+
+
+def test_playback_keeps_the_landscape_and_shows_end_marks_only_when_reached(server, page):
+    """Issue 12 item 2: Play or a slider click erased every contour fill (3 → 0 layers) and the
+    end markers sat at the final positions from the first step."""
+    open_lesson(page, f"{server}/?surface=two_basins")
+    assert page.evaluate(LANDSCAPE_LAYERS) == [3]
+    assert page.evaluate(END_MARKS_INSIDE) == [True, True, True]  # the full runs, before playback
+
+    click_slider(page, 0.0)  # step 1: no run has ended yet
+    assert page.evaluate(LANDSCAPE_LAYERS) == [3]
+    # The slow and good runs have not ended; the diverging one left the view on its first step.
+    assert page.evaluate(END_MARKS_INSIDE) == [False, False, True]
+
+    page.locator(".js-plotly-plot .updatemenu-button").first.click()  # ▶ Play to the end
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('.js-plotly-plot text'))"
+        ".some(text => text.textContent.trim() === 'step 500')",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(300)
+    assert page.evaluate(LANDSCAPE_LAYERS) == [3]
+    assert page.evaluate(END_MARKS_INSIDE) == [True, True, True]
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.errors == []
