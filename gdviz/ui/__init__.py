@@ -1,0 +1,20 @@
+"""The Streamlit interface: sidebar widgets in, a frozen :class:`~gdviz.lesson.Settings` out;
+the page drawn.
+
+The only gdviz package that imports Streamlit. Every widget has a stable ``key``; the public
+ones are bound to the URL under the names of :mod:`gdviz.links`, so a link reproduces the
+view: text and number inputs with Streamlit's ``bind="query-params"``; choices (surface,
+optimizer, mode) by hand, because the binding would write their display labels, not their keys.
+A clicked start goes through session state into the bound number inputs.
+
+- :mod:`gdviz.ui.state`: session state and the URL (link problems, choices, the start).
+- :mod:`gdviz.ui.sidebar`: one function per sidebar section, and the rate sliders.
+- :mod:`gdviz.ui.data_controls`: the data lesson's part of the sidebar.
+- :mod:`gdviz.ui.page`: the main area: title, verdicts and the tabs.
+"""
+
+from gdviz.ui.page import CLICK_GRID, render_lesson
+from gdviz.ui.sidebar import rate_sliders, sidebar
+from gdviz.ui.state import show_link_problems
+
+__all__ = ["CLICK_GRID", "rate_sliders", "render_lesson", "show_link_problems", "sidebar"]

@@ -1,0 +1,288 @@
+"""The main area: the title, the verdicts, the summary line and the tabs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import streamlit as st
+
+from gdviz.expression import Objective
+from gdviz.figures import (
+    Style,
+    comparison_figure,
+    curves_figure,
+    data_figure,
+    run_color,
+    surface_figure,
+    verdict_label,
+)
+from gdviz.lesson import Lesson
+from gdviz.links import format_rates
+from gdviz.ui.state import set_start
+
+__all__ = ["CLICK_GRID", "render_lesson"]
+
+CLICK_GRID = 24
+"""Invisible points per axis laid over each panel, so a click on the landscape can move the start."""
+
+
+def _start_from_click() -> None:
+    """on_select callback: runs before the rerun, so it may still set the start inputs."""
+    state = st.session_state.get("landscape")
+    points = state["selection"]["points"] if state else []
+    if points:
+        set_start(points[0]["x"], points[0]["y"])
+
+
+def _verdict_row(lesson: Lesson) -> None:
+    runs = [r for result in lesson.results for r in result]
+    columns = st.columns(len(runs))
+    icons = {"converged": "✅", "diverged": "💥", "max_steps": "⏳"}
+    for i, (column, r) in enumerate(zip(columns, runs, strict=True)):
+        label = lesson.labels[i] if lesson.labels else f"lr = {r.lr:.3g}"
+        color = run_color(i)
+        column.markdown(
+            f"<div style='border-left:6px solid {color};padding-left:10px'>"
+            f"<b style='color:{color}'>{label}</b> — {icons[r.status]} {verdict_label(r)}<br>"
+            f"<small>{r.message}</small></div>",
+            unsafe_allow_html=True,
+        )
+
+
+def _stability_text(lesson: Lesson) -> str:
+    note = lesson.stability
+    if note is None or note.bound is None:
+        return "No positive curvature where the run heads, so plain gradient descent has no stability bound there."
+    return (
+        f"Stability bound for plain gradient descent near {note.where}: 2/λ_max = 2/{note.largest_eigenvalue:.4g} "
+        f"= **{note.bound:.4g}**. Rates above it make the error along the steepest direction grow each step."
+    )
+
+
+def _iterates_csv(lesson: Lesson) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["run", "optimizer", "lr", "step", "x", "y", "f", "grad_norm"])
+    index = 0
+    for result in lesson.results:
+        for r in result:
+            for k in range(r.nit + 1):
+                writer.writerow(
+                    [
+                        index,
+                        result.optimizer,
+                        r.lr,
+                        k,
+                        r.path[k, 0],
+                        r.path[k, 1],
+                        r.loss[k],
+                        r.grad_norm[k],
+                    ]
+                )
+            index += 1
+    return buffer.getvalue()
+
+
+def render_lesson(lesson: Lesson, projector: bool) -> None:
+    """The main area: the title, the verdicts, and the tabs."""
+    style = Style(projector=projector)
+    st.header(lesson.title)
+    if lesson.teaches:
+        st.markdown(lesson.teaches)
+    for note in lesson.notes:
+        st.info(note)
+    _verdict_row(lesson)
+    st.caption(
+        f"Start ({lesson.start[0]:.4g}, {lesson.start[1]:.4g}) · rates {format_rates(lesson.rates)} "
+        f"({lesson.rates_source}) · {_budget_text(lesson)} · "
+        f"{_stability_text(lesson)}"
+    )
+    # The tabs track which one is open, so the hidden ones cost nothing on a rerun.
+    tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
+    for tab, draw in zip(tabs, TABS.values(), strict=True):
+        if tab.open is not False:  # None where the state is not tracked (then draw them all)
+            with tab:
+                draw(lesson, style)
+
+
+def _landscapes_tab(lesson: Lesson, style: Style) -> None:
+    figure = comparison_figure(
+        lesson.landscape,
+        list(lesson.results),
+        labels=lesson.labels or None,
+        style=style,
+        click_grid=CLICK_GRID,
+    )
+    st.plotly_chart(
+        figure, key="landscape", on_select=_start_from_click,
+        selection_mode="points", width="stretch", config={"displaylogo": False},
+    )  # fmt: skip
+    if lesson.data is not None:
+        left, right = st.columns([1.15, 1])
+        left.plotly_chart(
+            data_figure(lesson.data.model, list(lesson.results), labels=lesson.labels, style=style),
+            key="data_panel", width="stretch", config={"displaylogo": False},
+        )  # fmt: skip
+        right.markdown(_cost_table(lesson))
+
+
+def _budget_text(lesson: Lesson) -> str:
+    if lesson.settings.epochs and lesson.data is not None:
+        return f"{lesson.settings.epochs:g} epochs for each variant"
+    return f"up to {lesson.steps} {'updates' if lesson.data else 'steps'}"
+
+
+def _cost_table(lesson: Lesson) -> str:
+    """What each variant spent: updates, epochs and examples looked at."""
+    assert lesson.data is not None
+    rows = [
+        "| | updates | epochs | examples looked at | verdict |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
+    for label, size, result in zip(
+        lesson.labels, lesson.data.batch_sizes, lesson.results, strict=True
+    ):
+        r = result.run(0)
+        rows.append(
+            f"| {label} | {r.nit:,} | {r.epochs:.3g} | {r.nit * size:,} | {verdict_label(r)} |"
+        )
+    return (
+        "**What each variant spent.** One update of batch descent looks at every example; "
+        "of stochastic descent, at one. Per example looked at, SGD moves much further; per "
+        "update, batch descent moves straight.\n\n" + "\n".join(rows)
+    )
+
+
+def _surface_tab(lesson: Lesson, style: Style) -> None:
+    figure = surface_figure(
+        lesson.landscape, list(lesson.results), labels=lesson.labels or None, style=style
+    )
+    # No scroll-zoom: scrolling the page over the scene must scroll the page, not zoom the camera.
+    st.plotly_chart(
+        figure, key="surface3d", width="stretch", config={"displaylogo": False, "scrollZoom": False}
+    )
+
+
+def _curves_tab(lesson: Lesson, style: Style) -> None:
+    figure = curves_figure(
+        list(lesson.results), f_min=lesson.f_min, labels=lesson.labels or None, style=style
+    )
+    st.plotly_chart(figure, key="curves", width="stretch", config={"displaylogo": False})
+
+
+def _data_math(lesson: Lesson) -> None:
+    """The loss over the data, its gradient per example, and why scaling helps."""
+    note = lesson.data
+    assert note is not None
+    model = note.model
+    st.latex(model.formula)
+    if model.kind == "linear":
+        st.latex(r"\nabla \ell_i = 2\,(w x_i + b - y_i)\begin{pmatrix} x_i \\ 1 \end{pmatrix},"
+                 r"\qquad H = \frac{2}{m}\sum_i \begin{pmatrix} x_i^2 & x_i \\ x_i & 1 \end{pmatrix}")  # fmt: skip
+    else:
+        st.latex(r"\nabla \ell_i = (\sigma(z_i) - y_i)\, x_i,\qquad "
+                 r"H = \frac{1}{m}\sum_i \sigma(z_i)(1 - \sigma(z_i))\, x_i x_i^\top")  # fmt: skip
+    sizes = note.batch_sizes
+    st.markdown(
+        f"Each update averages ∇ℓᵢ over a batch B: **θ ← θ − lr · (1/|B|) Σ_{{i∈B}} ∇ℓᵢ(θ)**. Batch "
+        f"descent uses all m = {sizes[0]} examples (the exact gradient ∇L); mini-batch descent {sizes[1]} "
+        "drawn without replacement, a fresh order every epoch; stochastic descent one. The smaller the "
+        "batch, the cheaper and noisier each step: its average is ∇L, but it scatters around it, so at "
+        "a constant rate the path keeps jittering near the minimum instead of settling."
+    )
+    if note.minimum is not None:
+        st.markdown(
+            f"Minimum θ* = ({note.minimum[0]:.5g}, {note.minimum[1]:.5g})"
+            + (" — the closed-form least-squares solution." if model.kind == "linear" and not (model.l1 or model.l2)
+               else " — solved exactly (closed form for the line, Newton or proximal steps for the classes).")
+        )  # fmt: skip
+    st.markdown(
+        f"Condition number of the Hessian κ = λ_max/λ_min: **{note.condition_raw:.3g}** with raw features, "
+        f"**{note.condition_scaled:.3g}** standardized. At a stable rate gradient descent needs about κ "
+        "steps to cross a ravine's floor. "
+        + (
+            "Standardizing makes E[x] = 0 and E[x²] = 1, so the line's Hessian becomes 2I and its "
+            "contours circles."
+            if model.kind == "linear"
+            else "For the classes the Hessian also depends on the weights through σ(z)(1 − σ(z)); "
+            "standardizing evens out the features' scales, which is what matters when they differ."
+        )
+    )
+
+
+def _math_tab(lesson: Lesson, style: Style) -> None:
+    if lesson.data is not None:
+        _data_math(lesson)
+        st.markdown(_stability_text(lesson))
+        return
+    objective = lesson.objective
+    assert isinstance(objective, Objective)  # a function lesson (data lessons returned above)
+    st.latex(f"f(x, y) = {objective.latex}")
+    st.latex(rf"\nabla f = {objective.gradient_latex} \qquad H = {objective.hessian_latex}")
+    note = lesson.stability
+    if note is not None:
+        condition = (
+            f" (condition number {note.largest_eigenvalue / note.smallest_eigenvalue:.3g})"
+            if note.smallest_eigenvalue > 0
+            else ""
+        )
+        st.markdown(
+            f"At {note.where} the Hessian's eigenvalues are λ_min = {note.smallest_eigenvalue:.4g} and "
+            f"λ_max = {note.largest_eigenvalue:.4g}{condition}."
+        )
+    st.markdown(
+        "Near a minimum x*, f ≈ f(x*) + ½ (x − x*)ᵀ H (x − x*), so one step of gradient descent "
+        "multiplies the error along each eigenvector of H by **(1 − lr·λ)**. The run shrinks towards "
+        "the minimum only if |1 − lr·λ| < 1 for every λ, that is **lr < 2/λ_max**. Just below the bound "
+        "the steep direction flips sign every step (oscillation); above it the flips grow (divergence); "
+        "far below it the flat direction, shrinking by (1 − lr·λ_min), crawls."
+    )
+    st.markdown(_stability_text(lesson))
+
+
+def _data_tab(lesson: Lesson, style: Style) -> None:
+    records = [r for result in lesson.results for r in result]
+    labels = [
+        f"{i}: {lesson.labels[i] if lesson.labels else f'lr = {r.lr:.3g}'} — {r.status}"
+        for i, r in enumerate(records)
+    ]
+    choice = st.selectbox("Run", range(len(labels)), format_func=labels.__getitem__, key="data_run")
+    chosen = records[int(choice)]
+    st.dataframe(
+        {
+            "step": np.arange(chosen.nit + 1),
+            lesson.landscape.axes[0]: chosen.path[:, 0],
+            lesson.landscape.axes[1]: chosen.path[:, 1],
+            "f": chosen.loss,
+            "|∇f|": chosen.grad_norm,
+        },
+        height=320,
+    )
+    left, right = st.columns(2)
+    # Callables: the files are made only when a button is clicked, not on every rerun.
+    left.download_button(
+        "Download iterates (CSV)",
+        lambda: _iterates_csv(lesson),
+        "gdviz-runs.csv",
+        "text/csv",
+        key="csv",
+    )
+    right.download_button(
+        "Download runs (JSON)",
+        lambda: json.dumps({"runs": [r.to_dict() for r in records]}, allow_nan=False),
+        "gdviz-runs.json",
+        "application/json",
+        key="json",
+    )
+
+
+TABS = {
+    "Landscapes": _landscapes_tab,
+    "3-D": _surface_tab,
+    "Loss curves": _curves_tab,
+    "The math": _math_tab,
+    "Data": _data_tab,
+}

@@ -1,0 +1,44 @@
+"""Session state and the URL: what a link asked for, choices synced by key, the start."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gdviz.links import check_link
+from gdviz.surfaces import load_library
+
+
+def show_link_problems() -> None:
+    """Once per session: say what was wrong with the link the page was opened with."""
+    if st.session_state.get("_link_checked"):
+        return
+    st.session_state["_link_checked"] = True
+    problems = check_link(st.query_params.to_dict(), frozenset(load_library().surfaces))
+    st.session_state["_link_problems"] = [problem.message for problem in problems]
+
+
+def choice_from_url(key: str, options: list[str], default: str) -> None:
+    """Seed a choice widget from the link once. Streamlit's own binding would put the displayed
+    label ("Rosenbrock") in the URL; the public parameter is the key ("rosenbrock")."""
+    if key not in st.session_state:
+        value = st.query_params.get(key)
+        st.session_state[key] = value if value in options else default
+
+
+def choice_to_url(key: str, value: str, default: str) -> None:
+    """Write a choice's key to the link, or drop it when it is the default."""
+    if value == default:
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = value
+
+
+def forget_start_and_rates() -> None:
+    """A new landscape: its own suggested start and rates, not the last one's."""
+    st.session_state.update(x0=None, y0=None, lr="")
+
+
+def set_start(x: float, y: float) -> None:
+    """Move the start (in a callback, before the bound number inputs are drawn)."""
+    st.session_state["x0"] = round(float(x), 4)
+    st.session_state["y0"] = round(float(y), 4)
