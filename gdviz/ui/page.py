@@ -21,6 +21,7 @@ from gdviz.figures import (
 )
 from gdviz.lesson import Lesson
 from gdviz.links import format_rates
+from gdviz.ui.screen import BASE_CSS, PROJECTOR_CSS, Screen, measure_screen
 from gdviz.ui.state import set_start
 
 __all__ = ["CLICK_GRID", "render_lesson"]
@@ -87,34 +88,48 @@ def _iterates_csv(lesson: Lesson) -> str:
 
 
 def render_lesson(lesson: Lesson, projector: bool) -> None:
-    """The main area: the title, the verdicts, and the tabs."""
+    """The main area: the title, the tabs with the pictures on the first screen, then the
+    verdicts, what the lesson teaches and the summary line (the panel titles carry each
+    verdict already)."""
     style = Style(projector=projector)
+    st.markdown(BASE_CSS + (PROJECTOR_CSS if projector else ""), unsafe_allow_html=True)
+    screen = measure_screen()
     st.header(lesson.title)
-    if lesson.teaches:
-        st.markdown(lesson.teaches)
     for note in lesson.notes:
         st.info(note)
-    _verdict_row(lesson)
-    st.caption(
-        f"Start ({lesson.start[0]:.4g}, {lesson.start[1]:.4g}) · rates {format_rates(lesson.rates)} "
-        f"({lesson.rates_source}) · {_budget_text(lesson)} · "
-        f"{_stability_text(lesson)}"
-    )
     # The tabs track which one is open, so the hidden ones cost nothing on a rerun.
     tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
     for tab, draw in zip(tabs, TABS.values(), strict=True):
         if tab.open is not False:  # None where the state is not tracked (then draw them all)
             with tab:
-                draw(lesson, style)
+                draw(lesson, style, screen)
+    _verdict_row(lesson)
+    if lesson.teaches:
+        st.markdown(lesson.teaches)
+    st.caption(
+        f"Start ({lesson.start[0]:.4g}, {lesson.start[1]:.4g}) · rates {format_rates(lesson.rates)} "
+        f"({lesson.rates_source}) · {_budget_text(lesson)} · "
+        f"{_stability_text(lesson)}"
+    )
 
 
-def _landscapes_tab(lesson: Lesson, style: Style) -> None:
+def _chart_space(screen: Screen, style: Style) -> tuple[int, int]:
+    """Width and height left for a chart in a tab on the first screen: the window below the
+    tabs' top (measured once the page has drawn; before that, a typical title and tab row)."""
+    top = screen.top or (150 if style.projector else 170)
+    return screen.width, max(screen.height - top - 12, 360)
+
+
+def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
+    width, height = _chart_space(screen, style)
     figure = comparison_figure(
         lesson.landscape,
         list(lesson.results),
         labels=lesson.labels or None,
         style=style,
         click_grid=CLICK_GRID,
+        width=width,
+        height=height,
     )
     st.plotly_chart(
         figure, key="landscape", on_select=_start_from_click,
@@ -156,7 +171,7 @@ def _cost_table(lesson: Lesson) -> str:
     )
 
 
-def _surface_tab(lesson: Lesson, style: Style) -> None:
+def _surface_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     figure = surface_figure(
         lesson.landscape, list(lesson.results), labels=lesson.labels or None, style=style
     )
@@ -166,7 +181,7 @@ def _surface_tab(lesson: Lesson, style: Style) -> None:
     )
 
 
-def _curves_tab(lesson: Lesson, style: Style) -> None:
+def _curves_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     figure = curves_figure(
         list(lesson.results), f_min=lesson.f_min, labels=lesson.labels or None, style=style
     )
@@ -213,7 +228,7 @@ def _data_math(lesson: Lesson) -> None:
     )
 
 
-def _math_tab(lesson: Lesson, style: Style) -> None:
+def _math_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     if lesson.data is not None:
         _data_math(lesson)
         st.markdown(_stability_text(lesson))
@@ -243,7 +258,7 @@ def _math_tab(lesson: Lesson, style: Style) -> None:
     st.markdown(_stability_text(lesson))
 
 
-def _data_tab(lesson: Lesson, style: Style) -> None:
+def _data_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     records = [r for result in lesson.results for r in result]
     labels = [
         f"{i}: {lesson.labels[i] if lesson.labels else f'lr = {r.lr:.3g}'} — {r.status}"
