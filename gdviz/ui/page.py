@@ -95,8 +95,6 @@ def render_lesson(lesson: Lesson, projector: bool) -> None:
     st.markdown(BASE_CSS + (PROJECTOR_CSS if projector else ""), unsafe_allow_html=True)
     screen = measure_screen()
     st.header(lesson.title)
-    for note in lesson.notes:
-        st.info(note)
     # The tabs track which one is open, so the hidden ones cost nothing on a rerun.
     tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
     for tab, draw in zip(tabs, TABS.values(), strict=True):
@@ -104,6 +102,8 @@ def render_lesson(lesson: Lesson, projector: bool) -> None:
             with tab:
                 draw(lesson, style, screen)
     _verdict_row(lesson)
+    for note in lesson.notes:
+        st.info(note)
     if lesson.teaches:
         st.markdown(lesson.teaches)
     st.caption(
@@ -172,12 +172,21 @@ def _cost_table(lesson: Lesson) -> str:
 
 
 def _surface_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
+    _, height = _chart_space(screen, style)
     figure = surface_figure(
-        lesson.landscape, list(lesson.results), labels=lesson.labels or None, style=style
+        lesson.landscape,
+        list(lesson.results),
+        labels=lesson.labels or None,
+        style=style,
+        height=height - 40,  # the note under the scene
     )
     # No scroll-zoom: scrolling the page over the scene must scroll the page, not zoom the camera.
     st.plotly_chart(
         figure, key="surface3d", width="stretch", config={"displaylogo": False, "scrollZoom": False}
+    )
+    st.caption(
+        "Drag to turn the surface. Playback runs on the Landscapes tab: Plotly can animate a 3-D "
+        "scene only by redrawing all of it for every frame, too slow to watch here."
     )
 
 
