@@ -7,7 +7,7 @@ the UI module draws it. No math here.
 import streamlit as st
 
 from gdviz.lesson import Lesson, Settings, build_lesson
-from gdviz.ui import rate_sliders, render_lesson, show_link_problems, sidebar
+from gdviz.ui import plain, rate_sliders, render_lesson, show_link_problems, sidebar
 
 # Projector mode (?big=true) opens with the sidebar collapsed: the landscapes get the width, and
 # the controls open on demand (the › at the top left).
@@ -29,12 +29,14 @@ def cached_lesson(settings: Settings) -> Lesson:
 
 show_link_problems()
 settings, projector, rate_slot = sidebar()
-for message in st.session_state.get("_link_problems", []):
-    st.warning(message, icon="🔗")
+# The link's problems stay on screen until the first change of a setting.
+if st.session_state.setdefault("_link_settings", settings) == settings:
+    for message in st.session_state.get("_link_problems", []):
+        st.warning(plain(message), icon="🔗")
 try:
     lesson = cached_lesson(settings)
 except ValueError as error:  # a bad hyperparameter or schedule: say so, keep the page alive
-    st.error(f"These settings cannot run: {error}")
+    st.error(plain(f"These settings cannot run: {error}"))
     st.stop()
 rate_sliders(rate_slot, lesson)
 render_lesson(lesson, projector)

@@ -184,6 +184,7 @@ def read_csv(content: bytes | str, name: str = "upload") -> Dataset:
     :class:`DataError` for a file too large, not text, ragged, with missing or non-numeric
     values, with a constant column, or with too few rows.
     """
+    name = _label(name, MAX_LABEL) or "upload"
     if isinstance(content, bytes):
         if len(content) > MAX_UPLOAD_BYTES:
             raise DataError(
@@ -200,9 +201,14 @@ def read_csv(content: bytes | str, name: str = "upload") -> Dataset:
             raise DataError(f"the file is too large (at most {MAX_UPLOAD_BYTES / 1e6:.0f} MB)")
     if "\x00" in text:
         raise DataError("the file is not text (it holds NUL bytes): upload a .csv file")
+    # Excel's "CSV (Macintosh)" ends lines with CR alone; the csv module wants them split.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     first = next((line for line in io.StringIO(text) if line.strip()), "")
     delimiter = max((",", ";", "\t"), key=first.count) if first else ","
-    rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(row)]
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(row)]
+    except csv.Error as error:  # e.g. a cell over the csv module's 131,072-character limit
+        raise DataError(f"the file is not a readable CSV ({error})") from None
     if not rows:
         raise DataError("the file is empty")
     width = len(rows[0])
@@ -214,7 +220,7 @@ def read_csv(content: bytes | str, name: str = "upload") -> Dataset:
     try:
         [float(cell) for cell in rows[0]]
     except ValueError:
-        header = [cell.strip() or f"column {j + 1}" for j, cell in enumerate(rows[0])]
+        header = [_label(cell) or f"column {j + 1}" for j, cell in enumerate(rows[0])]
         rows = rows[1:]
     first_data_row = 2 if header else 1
     if len(rows) > MAX_UPLOAD_ROWS:
@@ -260,6 +266,17 @@ def read_csv(content: bytes | str, name: str = "upload") -> Dataset:
         (names[0], names[1]),
         names[2],
     )
+
+
+MAX_LABEL = 60
+"""Longest file name or column header kept from an upload (longer ones end in '…')."""
+
+
+def _label(text: str, limit: int = MAX_LABEL) -> str:
+    """An uploaded name or header fit to show: one line, at most ``limit`` characters, and no
+    angle brackets (Plotly reads ``<a href=…>`` in titles and axis labels as markup)."""
+    text = " ".join(text.split()).replace("<", "‹").replace(">", "›")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def standardize(dataset: Dataset) -> Dataset:

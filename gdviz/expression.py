@@ -793,6 +793,13 @@ class Objective:
         return _latex(self.expression)
 
     @property
+    def latex_terms(self) -> tuple[str, ...]:
+        """The LaTeX of each term of f as a sum, in the printed order, each with its sign
+        ('x^{2}', '- 3 x y'): for breaking a long formula over lines."""
+        terms = self.expression.as_ordered_terms()
+        return tuple(_signed_term(term, first=i == 0) for i, term in enumerate(terms))
+
+    @property
     def gradient_latex(self) -> str:
         """∇f as a LaTeX column vector."""
         return _latex(sp.ImmutableMatrix(self.gradient_expressions))
@@ -801,6 +808,12 @@ class Objective:
     def hessian_latex(self) -> str:
         """H as a LaTeX matrix."""
         return _latex(sp.ImmutableMatrix(self.hessian_expressions))
+
+
+def _signed_term(term: sp.Expr, *, first: bool) -> str:
+    if term.could_extract_minus_sign():
+        return "- " + _latex(-term)
+    return _latex(term) if first else "+ " + _latex(term)
 
 
 @functools.lru_cache(maxsize=256)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from gdviz.datasets import Dataset, standardize
+from gdviz.datasets import BUILTIN_DATASETS, Dataset, standardize
 from gdviz.engine import Differentiable, RunResult, View, run
 from gdviz.expression import parse_function
 from gdviz.figures import Landscape
@@ -50,6 +50,9 @@ DEFAULT_DATASET = "noisy_line"
 DEFAULT_DATA_STEPS = 1000
 """A data lesson's budget: five epochs of SGD over the 200 examples of a built-in data set."""
 
+MAX_DATA_BUDGET = 5000
+"""Most updates a data lesson's default budget grows to, so batch descent can converge."""
+
 DEFAULT_BATCH_SIZE = 32
 """The mini-batch size of the middle panel of a data lesson (the seed documents' "typically 32")."""
 
@@ -82,6 +85,9 @@ class Settings:
     l1: float = 0.0
     l2: float = 0.0
     epochs: float | None = None  # a budget in passes over the data, the same for each variant
+    # The view of a function lesson, axis by axis (None: the surface's, or one holding the runs).
+    xlim: tuple[float, float] | None = None
+    ylim: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,28 @@ def _typed_view(start: tuple[float, float] | None) -> View:
     return ((-half, half), (-half, half))
 
 
+def _view_holding_runs(view: View, results: tuple[RunResult, ...]) -> View:
+    """A default view (a typed function's, a data lesson's) widened by 10% of the span on each
+    side, the same on both axes so circles stay round, until it holds every run that did not
+    diverge."""
+    finite = [
+        r.path for result in results for r in result if r.status != "diverged" and r.path.size
+    ]
+    if not finite:
+        return view
+    points = np.concatenate(finite)
+    points = points[np.isfinite(points).all(axis=1)]
+    low = np.minimum(points.min(axis=0), [view[0][0], view[1][0]])
+    high = np.maximum(points.max(axis=0), [view[0][1], view[1][1]])
+    if (low >= [view[0][0], view[1][0]]).all() and (high <= [view[0][1], view[1][1]]).all():
+        return view
+    margin = 0.1 * float((high - low).max())
+    return (
+        (float(low[0] - margin), float(high[0] + margin)),
+        (float(low[1] - margin), float(high[1] + margin)),
+    )
+
+
 def _stability(
     objective: Differentiable,
     minima: tuple[Point, ...],
@@ -198,6 +226,7 @@ def build_lesson(settings: Settings) -> Lesson:
         title, teaches = surface.name, surface.teaches
         suggested_start, budget = surface.starts[0], surface.steps
         suggested_rates = surface.rates.as_tuple() if settings.optimizer == "gd" else ()
+    view = (settings.xlim or view[0], settings.ylim or view[1])
     start = settings.start or suggested_start
     steps = settings.steps or budget
     hyperparameters = dict(settings.hyperparameters)
@@ -236,6 +265,8 @@ def build_lesson(settings: Settings) -> Lesson:
         results = (run(objective, optimizer, [start], list(rates), **options),)
         labels = ()
 
+    if settings.function and not (settings.xlim or settings.ylim):
+        view = _view_holding_runs(view, results)
     good = results[0].run(len(results[0]) // 2 if settings.mode != "race" else 0)
     stability = _stability(objective, minima, np.asarray(good.x), start)
     global_minimum = min(minima, key=lambda m: m.f, default=None)
@@ -273,6 +304,28 @@ def _run_options(settings: Settings, steps: int, view: View) -> dict[str, Any]:
     }
 
 
+def _data_budget(model: Any, rate: float, start: tuple[float, float], gtol: float) -> int:
+    """The default budget of a data lesson: DEFAULT_DATA_STEPS, or more when batch descent at
+    ``rate`` needs more to converge and can within MAX_DATA_BUDGET updates.
+
+    Near the minimum the error along the Hessian's flattest direction shrinks by (1 − lr·λ_min)
+    an update, so the gradient falls from ‖∇L(start)‖ to gtol in about
+    ln(‖∇L(start)‖ / gtol) / (lr·λ_min) updates (an eight-row upload with κ ≈ 130 needs ~4200:
+    at 1000 its fitted line sat on the data, still 'too slow'). Beyond MAX_DATA_BUDGET (an
+    unscaled feature, κ ≈ 3.6e4) the default stays: the lesson there is that it crawls.
+    """
+    if model.minimum is None:
+        return DEFAULT_DATA_STEPS
+    smallest = float(np.linalg.eigvalsh(model.hessian(*model.minimum))[0])
+    gradient = float(np.linalg.norm(model.gradient(*start)))
+    if smallest <= 0 or rate * smallest >= 1 or gradient <= gtol or gtol <= 0:
+        return DEFAULT_DATA_STEPS
+    needed = math.log(gradient / gtol) / (rate * smallest)
+    if needed <= DEFAULT_DATA_STEPS or needed > MAX_DATA_BUDGET:
+        return DEFAULT_DATA_STEPS
+    return int(math.ceil(needed / 500) * 500)
+
+
 def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
     """Batch, mini-batch and stochastic descent side by side on a model's loss over the data."""
     dataset = standardize(raw) if settings.scale else raw
@@ -291,7 +344,7 @@ def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
             )
     else:
         rate, source = suggested_rate(model), "suggested: stable for batch and for single examples"
-    steps = settings.steps or DEFAULT_DATA_STEPS
+    steps = settings.steps or _data_budget(model, rate, start, settings.gtol)
     m = dataset.size
     sizes = (m, min(settings.batch_size, m), 1)
     if settings.batch_size >= m:
@@ -334,13 +387,16 @@ def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
         f"{model.condition_number():.3g} here and {other.condition_number():.3g} with {version} features. "
         f"Batch descent at the same rate {rate:g} on {version} features: {contrast.message(0)}."
     )
-    name = raw.name.replace("_", " ")
+    name = (
+        raw.name.replace("_", " ") if raw.name in BUILTIN_DATASETS else raw.name
+    )  # an upload's as is
     what = (
         "y ≈ w·x + b by mean squared error"
         if kind == "linear"
         else "P(class 1) = σ(w₁x₁ + w₂x₂) by cross-entropy"
     )
     title = f"{name}: fitting {what}" + (" (features standardized)" if settings.scale else "")
+    view = _view_holding_runs(view, results)  # SGD's scatter can leave the suggested window
     stability = _stability(model, minima, np.asarray(results[0].x[0]), start)
     return Lesson(
         settings=settings,

@@ -123,3 +123,16 @@ def test_hostile_text_is_only_ever_data():
     for cell in ("__import__('os').system('ls')", "=cmd|' /C calc'!A0", "1+1", "0x10"):
         with pytest.raises(DataError, match="is not a number"):
             read_csv(f"x,y\n1,2\n{cell},3\n3,4\n")
+
+
+def test_cr_only_line_endings_are_read():
+    """Excel's "CSV (Macintosh)" ends lines with CR alone."""
+    data = read_csv(b"x,y\r1,2\r2,3\r3,5\r4,4\r")
+    assert data.size == 4
+    np.testing.assert_array_equal(data.features[:, 0], [1, 2, 3, 4])
+
+
+def test_a_cell_too_long_for_the_csv_module_is_the_readers_own_error():
+    """Over csv's 131,072-character field limit: a DataError, not _csv.Error."""
+    with pytest.raises(DataError, match="not a readable CSV"):
+        read_csv(b'x,y\n1,2\n2,"' + b"9" * 140_000 + b'"\n3,4\n')

@@ -7,6 +7,7 @@ them from here, so that they are written once.
 import builtins
 import math
 import os
+import pathlib
 import sys
 import warnings
 
@@ -621,3 +622,23 @@ def test_latex_of_f_gradient_and_hessian():
             isinstance(s, str) and s
             for s in (objective.latex, objective.gradient_latex, objective.hessian_latex)
         )
+
+
+@pytest.mark.parametrize(
+    ("text", "same_as"),
+    [("x2y", "2*x*y"), ("-x^2", "-(x**2)"), ("2^3^2 + x", "512 + x"), ("x/2y", "x*y/2"),
+     ("2x^2", "2*(x**2)")],
+)  # fmt: skip
+def test_the_parser_conventions_the_readme_states(text, same_as):
+    """README, 'Typed functions': each row of the conventions table."""
+    points = (np.array([0.7, -1.3, 2.0]), np.array([1.1, 0.4, -2.5]))
+    np.testing.assert_allclose(
+        parse_function(text).value(*points), parse_function(same_as).value(*points)
+    )
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert f"| `{text.split(' +')[0]}` |" in readme
+
+
+def test_functions_need_brackets_as_the_readme_says():
+    with pytest.raises(ExpressionError, match="needs brackets"):
+        parse_function("sin x")

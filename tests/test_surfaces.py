@@ -241,3 +241,39 @@ def test_one_bad_file_does_not_stop_the_rest_of_the_library(tmp_path):
     assert list(library.surfaces) == ["bowl", "other"]
     assert len(library.errors) == 1
     assert "broken.toml" in str(library.errors[0])
+
+
+def test_the_saddles_good_run_escapes_the_way_its_text_says():
+    """'escapes along y on the side it started (up, from y₀ = 0.05)': y grows, upwards."""
+    from gdviz.lesson import Settings, build_lesson
+
+    surface = get_surface("saddle")
+    assert "(up, from y₀ = 0.05)" in surface.teaches
+    assert surface.starts[0][1] == 0.05
+    good = build_lesson(Settings(surface="saddle")).results[0].run(1)
+    assert good.path[-1, 1] > 10 * good.path[0, 1] > 0
+
+
+def test_rastrigins_minima_sit_near_integer_points_and_the_text_says_only_some_are_marked():
+    surface = get_surface("rastrigin")
+    for minimum in surface.minima:
+        assert abs(minimum.x - round(minimum.x)) < 0.02
+        assert abs(minimum.y - round(minimum.y)) < 0.02
+    assert "the markers show the global one and a few" in surface.teaches
+
+
+def test_ackleys_text_states_how_much_the_rounding_lowers_the_window():
+    """Against the standard Ackley function the rounded tip lowers f by up to 0.33 on the view."""
+    surface = get_surface("ackley")
+    (x_low, x_high), (y_low, y_high) = surface.view
+    x, y = np.meshgrid(np.linspace(x_low, x_high, 601), np.linspace(y_low, y_high, 601))
+    standard = (
+        -20 * np.exp(-0.2 * np.sqrt(0.5 * (x**2 + y**2)))
+        - np.exp(0.5 * (np.cos(2 * np.pi * x) + np.cos(2 * np.pi * y)))
+        + np.e
+        + 20
+    )
+    lowered = standard - surface.objective.value(x, y)
+    assert lowered.max() == pytest.approx(0.33, abs=0.005)
+    assert lowered.min() > -1e-9
+    assert "lowers the rest of the window by up to 0.33" in surface.teaches

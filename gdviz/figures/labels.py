@@ -6,10 +6,15 @@ from gdviz.engine import Run
 
 
 def verdict_label(run: Run) -> str:
-    """A few words for a panel title: 'converged in 42 steps ✓', 'diverged at step 9 ✗', …"""
+    """A few words for a panel title: 'converged in 42 steps ✓', 'diverged at step 9 ✗', …
+    (a data lesson's runs count updates, as their messages do)."""
+    unit = "step" if run.epochs is None else "update"
+    count = f"{run.nit} {unit}{'' if run.nit == 1 else 's'}"
     if run.status == "converged":
-        return f"converged in {run.nit} steps ✓"
+        return f"converged in {count} ✓"
     if run.status == "diverged":
+        if run.rule == "undefined" and run.nit == 0:
+            return "start outside the domain ✗"  # f or ∇f undefined there: no step was taken
         at = run.nit + (1 if run.rule in ("nonfinite", "undefined") else 0)
         return f"diverged at step {at} ✗"
     what = {
@@ -18,7 +23,7 @@ def verdict_label(run: Run) -> str:
         "stalled": "stalled",
         "noisy": "hovering: noisy batches",
     }
-    return what.get(run.diagnosis, f"stopped after {run.nit} steps")
+    return what.get(run.diagnosis, f"stopped after {count}")
 
 
 def rate_text(lr: float) -> str:

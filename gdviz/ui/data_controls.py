@@ -20,6 +20,7 @@ from gdviz.engine import View
 from gdviz.lesson import DEFAULT_BATCH_SIZE, DEFAULT_DATASET
 from gdviz.regression import make_model, suggested_view
 from gdviz.ui.state import choice_from_url, forget_start_and_rates
+from gdviz.ui.text import plain
 
 __all__ = ["DataChoice", "data_controls"]
 
@@ -70,12 +71,17 @@ def data_controls() -> DataChoice:
     )  # fmt: skip
     if name != "upload":
         st.query_params["data"] = name  # its presence opens a link in data mode
+    else:
+        st.caption(
+            "A link cannot carry an upload: this page's link opens "
+            f"{st.query_params.get('data', DEFAULT_DATASET)} instead."
+        )
     st.file_uploader(
         "…or upload a CSV: x,y (linear) or x1,x2,class (logistic)", type=["csv"],
         key="upload_file", on_change=_read_upload,
     )  # fmt: skip
     if "_upload_error" in st.session_state:
-        st.error(st.session_state["_upload_error"], icon="⚠️")
+        st.error(plain(st.session_state["_upload_error"]), icon="⚠️")
     dataset = upload if name == "upload" and upload is not None else get_dataset(name)
     model_text = (
         "linear regression, y ≈ w·x + b, mean squared error"

@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import math
+from typing import Any
 
 import numpy as np
 import streamlit as st
 
+from gdviz.engine import Run, View
 from gdviz.expression import Objective
 from gdviz.figures import (
     Style,
     comparison_figure,
     curves_figure,
     data_figure,
+    rate_text,
     run_color,
     surface_figure,
     verdict_label,
 )
-from gdviz.lesson import Lesson
-from gdviz.links import format_rates
+from gdviz.lesson import Lesson, Settings
+from gdviz.links import TABS as TAB_LABELS
+from gdviz.links import format_rates, hyperparameter_text
 from gdviz.ui.screen import BASE_CSS, PROJECTOR_CSS, Screen, measure_screen
 from gdviz.ui.state import set_start
+from gdviz.ui.text import plain
 
 __all__ = ["CLICK_GRID", "render_lesson"]
 
@@ -34,23 +41,90 @@ def _start_from_click() -> None:
     """on_select callback: runs before the rerun, so it may still set the start inputs."""
     state = st.session_state.get("landscape")
     points = state["selection"]["points"] if state else []
-    if points:
-        set_start(points[0]["x"], points[0]["y"])
+    grid = st.session_state.get("_click_grid")
+    if points and grid:
+        set_start(*clicked_start(points[0], *grid))
+
+
+def clicked_start(
+    point: dict[str, Any], grid_curves: frozenset[int], view: View, n: int = CLICK_GRID
+) -> tuple[float, float]:
+    """Where a click on a landscape panel starts the runs.
+
+    A click on the invisible grid starts at that grid point. A click that lands on a marker
+    or a path instead (a ★ minimum, a run's end) starts at the grid point nearest to it, which
+    is near where the user clicked, never on the minimum itself, where nothing would move.
+    """
+    x, y = float(point["x"]), float(point["y"])
+    if point.get("curve_number") in grid_curves:
+        return x, y
+    (x_low, x_high), (y_low, y_high) = view
+    xs, ys = np.linspace(x_low, x_high, n), np.linspace(y_low, y_high, n)
+    return float(xs[np.abs(xs - x).argmin()]), float(ys[np.abs(ys - y).argmin()])
 
 
 def _verdict_row(lesson: Lesson) -> None:
-    runs = [r for result in lesson.results for r in result]
+    """One card per panel: its label, verdict, the engine's message, the settings that change
+    it, and why a rate above 2/λ_max did not diverge when clipping or a schedule held it."""
+    runs = [(result.optimizer, r) for result in lesson.results for r in result]
     columns = st.columns(len(runs))
     icons = {"converged": "✅", "diverged": "💥", "max_steps": "⏳"}
-    for i, (column, r) in enumerate(zip(columns, runs, strict=True)):
-        label = lesson.labels[i] if lesson.labels else f"lr = {r.lr:.3g}"
+    settings = lesson.settings
+    for i, (column, (optimizer, r)) in enumerate(zip(columns, runs, strict=True)):
+        label = lesson.labels[i] if lesson.labels else f"lr = {rate_text(r.lr)}"
         color = run_color(i)
+        notes = [r.message]
+        changed = changed_settings(settings, optimizer)
+        if changed:
+            notes.append("with " + ", ".join(changed))
+        held = _held_back(lesson, optimizer, r)
+        if held:
+            notes.append(held)
         column.markdown(
             f"<div style='border-left:6px solid {color};padding-left:10px'>"
             f"<b style='color:{color}'>{label}</b> — {icons[r.status]} {verdict_label(r)}<br>"
-            f"<small>{r.message}</small></div>",
+            + "<br>".join(f"<small>{html.escape(note)}</small>" for note in notes)
+            + "</div>",
             unsafe_allow_html=True,
         )
+
+
+def changed_settings(settings: Settings, optimizer: str | None = None) -> list[str]:
+    """The settings that differ from the defaults, in the link's names: 'schedule
+    cosine(t_max=500)', 'clip_norm = 1', 'momentum = 0.5'. Hyperparameters belong to
+    ``settings.optimizer``: they are listed only for its panels (all when ``optimizer`` is None)."""
+    default = Settings()
+    parts = [f"schedule {settings.schedule}"] if settings.schedule else []
+    for name in ("clip_norm", "clip_value", "noise", "gtol", "xtol", "ftol"):
+        value = getattr(settings, name)
+        if value != getattr(default, name):
+            parts.append(f"{name} = {value:g}")
+    if settings.seed != default.seed and (settings.noise or settings.dataset is not None):
+        parts.append(f"seed = {settings.seed}")  # the seed changes nothing without noise or batches
+    if optimizer in (None, settings.optimizer):
+        parts += [f"{k} = {hyperparameter_text(v)}" for k, v in settings.hyperparameters]
+    return parts
+
+
+def _held_back(lesson: Lesson, optimizer: str, r: Run) -> str | None:
+    """Why plain gradient descent above 2/λ_max did not diverge, when clipping or a schedule
+    is on (without them it would: the error along the steepest direction grows each step)."""
+    settings, note = lesson.settings, lesson.stability
+    if optimizer != "gd" or note is None or note.bound is None:
+        return None
+    if r.lr <= note.bound or r.status == "diverged":
+        return None
+    if settings.clip_norm or settings.clip_value:
+        return (
+            f"lr › 2/λ_max = {note.bound:.3g}, yet it did not diverge: clipping caps each step "
+            "at lr × the clip, so the steps cannot grow geometrically as they do without it."
+        )
+    if settings.schedule:
+        return (
+            f"lr › 2/λ_max = {note.bound:.3g} at first, yet it did not diverge: the schedule "
+            f"{settings.schedule} brings the rate below the bound."
+        )
+    return None
 
 
 def _stability_text(lesson: Lesson) -> str:
@@ -94,22 +168,24 @@ def render_lesson(lesson: Lesson, projector: bool) -> None:
     style = Style(projector=projector)
     st.markdown(BASE_CSS + (PROJECTOR_CSS if projector else ""), unsafe_allow_html=True)
     screen = measure_screen()
-    st.header(lesson.title)
+    st.header(plain(lesson.title))  # a typed function or an upload's name: shown as typed
     # The tabs track which one is open, so the hidden ones cost nothing on a rerun.
-    tabs = st.tabs(list(TABS), key="tab", on_change="rerun")
+    # Bound to the link as ?tab=The%20math.
+    tabs = st.tabs(list(TABS), key="tab", on_change="rerun", bind="query-params")
     for tab, draw in zip(tabs, TABS.values(), strict=True):
         if tab.open is not False:  # None where the state is not tracked (then draw them all)
             with tab:
                 draw(lesson, style, screen)
     _verdict_row(lesson)
     for note in lesson.notes:
-        st.info(note)
-    if lesson.teaches:
-        st.markdown(lesson.teaches)
+        st.info(note)  # our own sentences, with numbers in them
+    if lesson.teaches:  # a surface's text is Markdown; a data set's may name an upload's columns
+        st.markdown(plain(lesson.teaches) if lesson.data else lesson.teaches)
     st.caption(
         f"Start ({lesson.start[0]:.4g}, {lesson.start[1]:.4g}) · rates {format_rates(lesson.rates)} "
         f"({lesson.rates_source}) · {_budget_text(lesson)} · "
-        f"{_stability_text(lesson)}"
+        + "".join(f"{part} · " for part in changed_settings(lesson.settings))
+        + _stability_text(lesson)
     )
 
 
@@ -131,6 +207,11 @@ def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         width=width,
         height=height,
     )
+    st.session_state["_click_grid"] = (
+        frozenset(i for i, trace in enumerate(figure.data) if trace.name == "click grid"),
+        # The view as drawn: padded to the panels' shape, the click grid spans it.
+        (tuple(figure.layout.xaxis.range), tuple(figure.layout.yaxis.range)),
+    )
     st.plotly_chart(
         figure, key="landscape", on_select=_start_from_click,
         selection_mode="points", width="stretch", config={"displaylogo": False},
@@ -150,6 +231,13 @@ def _budget_text(lesson: Lesson) -> str:
     return f"up to {lesson.steps} {'updates' if lesson.data else 'steps'}"
 
 
+def _epochs_text(epochs: float | None) -> str:
+    """'1,000', '31.3', '0.25': never '1e+03' in a table a class reads."""
+    if epochs is None:
+        return "—"
+    return f"{epochs:,.0f}" if epochs >= 100 else f"{epochs:.3g}"
+
+
 def _cost_table(lesson: Lesson) -> str:
     """What each variant spent: updates, epochs and examples looked at."""
     assert lesson.data is not None
@@ -162,7 +250,7 @@ def _cost_table(lesson: Lesson) -> str:
     ):
         r = result.run(0)
         rows.append(
-            f"| {label} | {r.nit:,} | {r.epochs:.3g} | {r.nit * size:,} | {verdict_label(r)} |"
+            f"| {label} | {r.nit:,} | {_epochs_text(r.epochs)} | {r.nit * size:,} | {verdict_label(r)} |"
         )
     return (
         "**What each variant spent.** One update of batch descent looks at every example; "
@@ -210,8 +298,12 @@ def _data_math(lesson: Lesson) -> None:
         st.latex(r"\nabla \ell_i = (\sigma(z_i) - y_i)\, x_i,\qquad "
                  r"H = \frac{1}{m}\sum_i \sigma(z_i)(1 - \sigma(z_i))\, x_i x_i^\top")  # fmt: skip
     sizes = note.batch_sizes
+    st.markdown("Each update averages ∇ℓᵢ over a batch B:")
+    st.latex(
+        r"\theta \leftarrow \theta - \mathrm{lr}\cdot\frac{1}{|B|}\sum_{i \in B} \nabla \ell_i(\theta)"
+    )
     st.markdown(
-        f"Each update averages ∇ℓᵢ over a batch B: **θ ← θ − lr · (1/|B|) Σ_{{i∈B}} ∇ℓᵢ(θ)**. Batch "
+        f"Batch "
         f"descent uses all m = {sizes[0]} examples (the exact gradient ∇L); mini-batch descent {sizes[1]} "
         "drawn without replacement, a fresh order every epoch; stochastic descent one. The smaller the "
         "batch, the cheaper and noisier each step: its average is ∇L, but it scatters around it, so at "
@@ -270,7 +362,7 @@ def _math_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
 def _data_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     records = [r for result in lesson.results for r in result]
     labels = [
-        f"{i}: {lesson.labels[i] if lesson.labels else f'lr = {r.lr:.3g}'} — {r.status}"
+        f"{i + 1}: {lesson.labels[i] if lesson.labels else f'lr = {rate_text(r.lr)}'} — {verdict_label(r)}"
         for i, r in enumerate(records)
     ]
     choice = st.selectbox("Run", range(len(labels)), format_func=labels.__getitem__, key="data_run")
@@ -296,17 +388,30 @@ def _data_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     )
     right.download_button(
         "Download runs (JSON)",
-        lambda: json.dumps({"runs": [r.to_dict() for r in records]}, allow_nan=False),
+        lambda: runs_json(records),
         "gdviz-runs.json",
         "application/json",
         key="json",
     )
 
 
-TABS = {
-    "Landscapes": _landscapes_tab,
-    "3-D": _surface_tab,
-    "Loss curves": _curves_tab,
-    "The math": _math_tab,
-    "Data": _data_tab,
-}
+def runs_json(records: list[Run]) -> str:
+    """The runs as JSON. A value that is not finite (f at a start outside the domain) is null:
+    JSON has no NaN, and json.dumps(allow_nan=False) raised, so the button did nothing."""
+    return json.dumps({"runs": [_finite(r.to_dict()) for r in records]}, allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+TABS = dict(
+    zip(TAB_LABELS, (_landscapes_tab, _surface_tab, _curves_tab, _math_tab, _data_tab), strict=True)
+)
+"""Each tab's drawing function, under the labels the ``tab`` link parameter takes."""

@@ -3,21 +3,32 @@ returning plain inputs, gathered into a frozen :class:`Settings`; and the rate s
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import streamlit as st
 
-from gdviz.expression import ExpressionError, parse_function
+from gdviz.expression import ExpressionError, Objective, parse_function
 from gdviz.figures import rate_text
-from gdviz.lesson import DEFAULT_BATCH_SIZE, DEFAULT_SURFACE, Lesson, Settings
-from gdviz.links import MAX_STEPS, format_rates, parse_rates
+from gdviz.lesson import DEFAULT_BATCH_SIZE, DEFAULT_SURFACE, DEFAULT_VIEW, Lesson, Settings
+from gdviz.links import (
+    HYPERPARAMETERS,
+    MAX_COORDINATE,
+    NUMBERS,
+    format_rates,
+    hyperparameter_text,
+    parse_hyperparameter,
+    parse_limits,
+    parse_rates,
+)
 from gdviz.optimizers import OPTIMIZERS, make_optimizer
 from gdviz.schedules import parse_schedule
 from gdviz.surfaces import load_library
 from gdviz.ui.data_controls import DataChoice, data_controls
 from gdviz.ui.state import choice_from_url, choice_to_url, forget_start_and_rates, set_start
+from gdviz.ui.text import plain
 
 __all__ = ["rate_sliders", "sidebar"]
 
@@ -43,11 +54,13 @@ OPTIMIZER_NAMES = {
 
 
 def _hyperparameter_inputs(name: str) -> tuple[tuple[str, Any], ...]:
-    """Number inputs and toggles for the optimizer's torch hyperparameters, with its defaults."""
+    """Number inputs and toggles for the optimizer's torch hyperparameters, starting from the
+    link's values (under torch's names) or the defaults; the changed ones go back to the link."""
     defaults = dict(make_optimizer(name).hyperparameters)
     chosen: dict[str, Any] = {}
-    for key, default in defaults.items():
+    for key, default_value in defaults.items():
         widget_key = f"hp_{name}_{key}"
+        default = _hyperparameter_from_url(name, key, default_value)
         if isinstance(default, bool):
             chosen[key] = st.toggle(key, value=default, key=widget_key)
         elif isinstance(default, tuple):
@@ -75,7 +88,23 @@ def _hyperparameter_inputs(name: str) -> tuple[tuple[str, Any], ...]:
                 key, min_value=0.0, value=float(default), format="%g", key=widget_key
             )
     changed = {k: v for k, v in chosen.items() if v != defaults[k]}
+    for key in HYPERPARAMETERS:
+        if key in changed:
+            st.query_params[key] = hyperparameter_text(changed[key])
+        else:
+            st.query_params.pop(key, None)
     return tuple(sorted(changed.items()))
+
+
+def _hyperparameter_from_url(optimizer: str, name: str, default: Any) -> Any:
+    """The link's value of a hyperparameter (checked by :func:`check_link`), else the default."""
+    text = st.query_params.get(name)
+    if text is None:
+        return default
+    try:
+        return parse_hyperparameter(optimizer, name, text)
+    except ValueError:
+        return default
 
 
 @dataclass(frozen=True)
@@ -85,6 +114,8 @@ class LandscapeChoice:
     surface: str
     function: str | None
     data: DataChoice | None
+    xlim: tuple[float, float] | None = None
+    ylim: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +156,8 @@ def sidebar() -> tuple[Settings, bool, Any]:
             l1=data.l1 if data else 0.0,
             l2=data.l2 if data else 0.0,
             epochs=data.epochs if data else None,
+            xlim=landscape.xlim,
+            ylim=landscape.ylim,
             **advanced,
         ),
         choice.projector,
@@ -148,16 +181,62 @@ def _landscape_section() -> LandscapeChoice:
     st.query_params.pop("data", None)
     library = load_library()
     keys = list(library.surfaces)
-    choice_from_url("surface", keys, DEFAULT_SURFACE)
+    if "surface" not in st.session_state and st.query_params.get("f"):
+        st.session_state["surface"] = TYPED  # a link's function wins over its surface
+    choice_from_url("surface", [*keys, TYPED], DEFAULT_SURFACE)
     surface_key = st.selectbox(
         "Surface",
-        keys,
-        format_func=lambda k: library.surfaces[k].name,
+        [*keys, TYPED],
+        format_func=lambda k: "✎ your function (typed below)" if k == TYPED else library.surfaces[k].name,
         key="surface",
-        on_change=forget_start_and_rates,
-    )
-    choice_to_url("surface", surface_key, DEFAULT_SURFACE)
-    return LandscapeChoice(surface_key, _typed_function(), None)
+        on_change=_surface_picked,
+    )  # fmt: skip
+    if surface_key != TYPED:
+        st.session_state["_library_surface"] = surface_key
+        choice_to_url("surface", surface_key, DEFAULT_SURFACE)
+    function = _typed_function()
+    library_surface = st.session_state.get("_library_surface", DEFAULT_SURFACE)
+    return LandscapeChoice(library_surface, function, None, *_view_inputs())
+
+
+TYPED = "typed"
+"""The Surface box's entry while a typed function is shown (never written to the link)."""
+
+
+def _surface_picked() -> None:
+    """on_change of the Surface box: a library surface replaces a typed function."""
+    forget_start_and_rates()
+    if st.session_state["surface"] != TYPED:
+        st.session_state["f"] = ""
+        st.session_state.pop("_last_good_function", None)
+
+
+def _function_typed() -> None:
+    """on_change of the function box: the Surface box says a typed function is shown."""
+    if st.session_state["f"].strip():
+        st.session_state["surface"] = TYPED
+    else:
+        st.session_state["surface"] = st.session_state.get("_library_surface", DEFAULT_SURFACE)
+        st.session_state.pop("_last_good_function", None)
+
+
+def _view_inputs() -> tuple[tuple[float, float] | None, tuple[float, float] | None]:
+    """The x and y ranges of the panels as 'low, high' (empty: the landscape's own view)."""
+    left, right = st.columns(2)
+    limits = []
+    for column, axis in ((left, "x"), (right, "y")):
+        text = column.text_input(
+            f"{axis} range", key=f"{axis}lim", bind="query-params", max_chars=60,
+            placeholder="auto", help="The panels' range on this axis as low, high — e.g. -4, 4.",
+        ).strip()  # fmt: skip
+        limit = None
+        if text:
+            try:
+                limit = parse_limits(text)
+            except ValueError as error:
+                st.error(plain(f"The {axis} range {text}: {error}."), icon="⚠️")
+        limits.append(limit)
+    return limits[0], limits[1]
 
 
 def _typed_function() -> str | None:
@@ -168,23 +247,47 @@ def _typed_function() -> str | None:
         bind="query-params",
         placeholder="e.g. x^2 + 10y^2, (1-x)^2 + 100(y-x^2)^2",
         max_chars=400,
+        on_change=_function_typed,
     ).strip()
     if not typed:
         return None
     try:
         objective = parse_function(typed)
     except ExpressionError as error:
-        st.error(f"Cannot use this function: {error}", icon="⚠️")
+        st.error(plain(f"Cannot use this function: {error}"), icon="⚠️")
         last: str | None = st.session_state.get("_last_good_function")
         if last:
-            st.caption(f"Still showing the last good function: {last}")
+            st.caption(plain(f"Still showing the last good function: {last}"))
         return last
     st.session_state["_last_good_function"] = typed
-    st.latex(f"f = {objective.latex}")
+    st.latex(formula_lines(objective))
     with st.expander("∇f and H"):
         st.latex(rf"\nabla f = {objective.gradient_latex}")
         st.latex(rf"H = {objective.hessian_latex}")
     return typed
+
+
+SIDEBAR_FORMULA_WIDTH = 16
+"""About how many symbols of a formula fit on one line of the sidebar (KaTeX does not wrap)."""
+
+
+def formula_lines(objective: Objective, width: int = SIDEBAR_FORMULA_WIDTH) -> str:
+    """'f = …' as LaTeX, its sum broken over aligned lines of about ``width`` symbols, so a
+    long formula is shown whole in the narrow sidebar instead of cut off at its edge."""
+    if _symbols(objective.latex) <= width:
+        return f"f = {objective.latex}"
+    lines: list[str] = []
+    for term in objective.latex_terms:
+        if lines and _symbols(lines[-1] + term) <= width:
+            lines[-1] += " " + term
+        else:
+            lines.append(term)
+    return r"\begin{aligned} f = {} & " + r" \\ & ".join(lines) + r" \end{aligned}"
+
+
+def _symbols(latex: str) -> int:
+    """Roughly how many symbols LaTeX draws: commands, braces and spaces drawn as nothing."""
+    return len(re.sub(r"\\[a-zA-Z]+|[{}\s]", "", latex))
 
 
 def _start_section(landscape: LandscapeChoice) -> tuple[float, float] | None:
@@ -192,27 +295,55 @@ def _start_section(landscape: LandscapeChoice) -> tuple[float, float] | None:
     st.header("Start")
     left, right = st.columns(2)
     x0 = left.number_input(
-        "x₀", value=None, format="%g", key="x0", bind="query-params", placeholder="suggested"
-    )
+        "x₀", value=None, format="%g", key="x0", bind="query-params", placeholder="suggested",
+        min_value=-MAX_COORDINATE, max_value=MAX_COORDINATE,
+    )  # fmt: skip
     y0 = right.number_input(
-        "y₀", value=None, format="%g", key="y0", bind="query-params", placeholder="suggested"
-    )
+        "y₀", value=None, format="%g", key="y0", bind="query-params", placeholder="suggested",
+        min_value=-MAX_COORDINATE, max_value=MAX_COORDINATE,
+    )  # fmt: skip
     data = landscape.data
-    if st.button("🎲 Random start", key="random_start", width="stretch"):
-        if data is not None:
-            view = data.view()
-        elif landscape.function:
-            view = ((-3.0, 3.0), (-3.0, 3.0))
-        else:
-            view = load_library().surfaces[landscape.surface].view
-        rng = np.random.default_rng()
-        set_start(rng.uniform(*view[0]), rng.uniform(*view[1]))
-        st.rerun()
+    if data is None and not landscape.function:
+        _listed_starts(load_library().surfaces[landscape.surface].starts)
+    st.button(
+        "🎲 Random start", key="random_start", width="stretch",
+        on_click=_random_start, args=(landscape,),
+    )  # fmt: skip
     st.caption(
         "Or click on a landscape panel to start there."
         + (" Here (x₀, y₀) are the model's starting parameters." if data else "")
     )
     return (float(x0), float(y0)) if x0 is not None and y0 is not None else None
+
+
+def _listed_starts(starts: tuple[tuple[float, float], ...]) -> None:
+    """One button per start the surface lists: its text speaks of them (the second start
+    finds the deep basin), so the class can see each, at the same rates."""
+    if len(starts) < 2:
+        return
+    st.caption("The surface's listed starts:")
+    columns: list[Any] = []
+    for i, (x, y) in enumerate(starts):
+        if not columns:
+            columns = list(st.columns(2))  # two a row: '2: (-1.5, 2)' fits the sidebar
+        columns.pop(0).button(
+            f"{i + 1}: ({x:g}, {y:g})", key=f"listed_start_{i}", width="stretch",
+            on_click=set_start, args=(x, y),
+        )  # fmt: skip
+
+
+def _random_start(landscape: LandscapeChoice) -> None:
+    """on_click of 🎲: a start drawn uniformly from the view. A callback, because it runs before
+    the rerun draws the start inputs (writing their state after that raises)."""
+    if landscape.data is not None:
+        view = landscape.data.view()
+    else:
+        own = (
+            DEFAULT_VIEW if landscape.function else load_library().surfaces[landscape.surface].view
+        )
+        view = (landscape.xlim or own[0], landscape.ylim or own[1])
+    rng = np.random.default_rng()
+    set_start(rng.uniform(*view[0]), rng.uniform(*view[1]))
 
 
 def _optimizer_section(data: DataChoice | None) -> tuple[OptimizerChoice, Any]:
@@ -243,7 +374,7 @@ def _optimizer_section(data: DataChoice | None) -> tuple[OptimizerChoice, Any]:
     rates = _rates_box(data)
     rate_slot = st.container()  # the rate sliders, drawn once the lesson knows its rates
     steps = st.number_input(
-        "Step budget", min_value=1, max_value=MAX_STEPS, value=None, step=100, key="steps",
+        "Step budget", min_value=1, max_value=int(NUMBERS["steps"].high), value=None, step=100, key="steps",
         bind="query-params", placeholder="the surface's",
     )  # fmt: skip
     projector = st.toggle("Projector mode (large text)", key="big", bind="query-params")
@@ -266,8 +397,19 @@ def _rates_box(data: DataChoice | None) -> tuple[float, ...]:
     try:
         return parse_rates(rates_text)
     except ValueError as error:
-        st.error(f"{error} — using automatic rates instead.", icon="⚠️")
+        st.error(plain(f"{error} — using automatic rates instead."), icon="⚠️")
         return ()
+
+
+def _bound_number(
+    label: str, key: str, value: float | None, placeholder: str | None = None
+) -> float | None:
+    """A number input in the link under ``key``, with the link's range for it."""
+    rule = NUMBERS[key]
+    return st.number_input(
+        label, min_value=float(rule.low), max_value=float(rule.high), value=value, format="%g",
+        key=key, bind="query-params", placeholder=placeholder,
+    )  # fmt: skip
 
 
 def _advanced_section(optimizer: str) -> dict[str, Any]:
@@ -277,6 +419,8 @@ def _advanced_section(optimizer: str) -> dict[str, Any]:
     schedule_text = st.text_input(
         "Schedule",
         key="schedule",
+        bind="query-params",
+        max_chars=200,
         placeholder="constant — e.g. cosine(t_max=500), exp(gamma=0.99)",
     ).strip()
     schedule = None
@@ -284,38 +428,27 @@ def _advanced_section(optimizer: str) -> dict[str, Any]:
         try:
             schedule = parse_schedule(schedule_text).describe()
         except ValueError as error:
-            st.error(str(error), icon="⚠️")
-    clip_norm = st.number_input(
-        "Clip gradient norm at", min_value=0.0, value=None, key="clip_norm", placeholder="off"
-    )
-    clip_value = st.number_input(
-        "Clip gradient values at", min_value=0.0, value=None, key="clip_value", placeholder="off"
-    )
-    noise = st.number_input(
-        "Gradient noise (std, imitates SGD)", min_value=0.0, value=0.0, format="%g", key="noise"
-    )
+            st.error(plain(str(error)), icon="⚠️")
+    clip_norm = _bound_number("Clip gradient norm at", "clip_norm", None, placeholder="off")
+    clip_value = _bound_number("Clip gradient values at", "clip_value", None, placeholder="off")
+    noise = _bound_number("Gradient noise (std, imitates SGD)", "noise", 0.0)
     seed = st.number_input(
-        "Seed (gradient noise, mini-batch order)", min_value=0, value=0, step=1, key="seed"
-    )
-    gtol = st.number_input(
-        "gtol: stop when |∇f| <", min_value=0.0, value=1e-6, format="%g", key="gtol"
-    )
-    xtol = st.number_input(
-        "xtol: stop when the step <", min_value=0.0, value=1e-12, format="%g", key="xtol"
-    )
-    ftol = st.number_input(
-        "ftol: stop when f changes by < ftol·|f|", min_value=0.0, value=0.0, format="%g", key="ftol"
-    )
+        "Seed (gradient noise, mini-batch order)", min_value=0, max_value=int(NUMBERS["seed"].high),
+        value=0, step=1, key="seed", bind="query-params",
+    )  # fmt: skip
+    gtol = _bound_number("gtol: stop when |∇f| <", "gtol", 1e-6)
+    xtol = _bound_number("xtol: stop when the step <", "xtol", 1e-12)
+    ftol = _bound_number("ftol: stop when f changes by < ftol·|f|", "ftol", 0.0)
     return {
         "hyperparameters": hyperparameters,
         "schedule": schedule,
         "clip_norm": clip_norm or None,
         "clip_value": clip_value or None,
-        "noise": float(noise),
+        "noise": float(noise or 0.0),
         "seed": int(seed),
-        "gtol": float(gtol),
-        "xtol": float(xtol),
-        "ftol": float(ftol),
+        "gtol": float(gtol if gtol is not None else 1e-6),
+        "xtol": float(xtol if xtol is not None else 1e-12),
+        "ftol": float(ftol or 0.0),
     }
 
 
@@ -327,6 +460,7 @@ def rate_sliders(slot: Any, lesson: Lesson) -> None:
     the ``lr`` link parameter). For plain gradient descent the stops above the stability bound
     2/λ_max are marked, so the slider itself shows where divergence starts.
     """
+    st.session_state["_rates_in_force"] = format_rates(lesson.rates, digits=8)
     bound = None
     if lesson.settings.optimizer == "gd" and lesson.stability is not None:
         bound = lesson.stability.bound
@@ -345,15 +479,20 @@ def rate_sliders(slot: Any, lesson: Lesson) -> None:
     )
     with slot:
         for i, (label, rate) in enumerate(zip(labels, lesson.rates, strict=True)):
-            # Keyed by the rate: a new rate is a new slider, starting where the box says.
-            key = f"lr_slider_{i}_{rate!r}"
+            # One key per panel, not per rate: a rate moved with the arrow keys keeps the focus.
+            key = f"lr_slider_{i}"
+            if st.session_state.get(key) != rate:
+                st.session_state[key] = rate  # the box changed it: start where the box says
             st.select_slider(
-                label, options=sorted({*RATE_SCALE, rate}), value=rate,
+                label, options=sorted({*RATE_SCALE, rate}),
                 format_func=shown, key=key, on_change=_rate_moved, args=(i, key, lesson.rates),
             )  # fmt: skip
         if bound is not None:
+            settings = lesson.settings
+            held = settings.clip_norm or settings.clip_value or settings.schedule
             st.caption(
-                f"› marks rates above 2/λ_max = {bound:.3g}: there plain gradient descent diverges."
+                f"› marks rates above 2/λ_max = {bound:.3g}: there plain gradient descent diverges"
+                + (", unless clipping or the schedule holds it back." if held else ".")
             )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.state.session_state_proxy import get_session_state
 
 from gdviz.links import check_link
 from gdviz.surfaces import load_library
@@ -15,6 +16,19 @@ def show_link_problems() -> None:
     st.session_state["_link_checked"] = True
     problems = check_link(st.query_params.to_dict(), frozenset(load_library().surfaces))
     st.session_state["_link_problems"] = [problem.message for problem in problems]
+    if problems:
+        _drop_from_link({problem.parameter for problem in problems})
+
+
+def _drop_from_link(parameters: set[str]) -> None:
+    """Take bad values out of the link before any bound input reads them: one message and
+    one default per value, and no exception (Streamlit's own reading of ``steps=inf`` raises
+    OverflowError, and clamps ``steps=1e9`` without a word)."""
+    for parameter in parameters:
+        st.query_params.pop(parameter, None)
+    # Bound inputs are seeded from Streamlit's copy of the URL as first loaded: update it too.
+    with get_session_state().query_params() as params:
+        params.set_initial_query_params_from_current()
 
 
 def choice_from_url(key: str, options: list[str], default: str) -> None:
@@ -39,6 +53,10 @@ def forget_start_and_rates() -> None:
 
 
 def set_start(x: float, y: float) -> None:
-    """Move the start (in a callback, before the bound number inputs are drawn)."""
+    """Move the start (in a callback, before the bound number inputs are drawn), keeping the
+    rates in force: "same rates, another start" is the lesson, so a proposed or suggested set
+    is written into the rates box (else a new start would bring a new sweep's rates)."""
     st.session_state["x0"] = round(float(x), 4)
     st.session_state["y0"] = round(float(y), 4)
+    if not st.session_state.get("lr") and st.session_state.get("_rates_in_force"):
+        st.session_state["lr"] = st.session_state["_rates_in_force"]
