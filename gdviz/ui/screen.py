@@ -6,7 +6,8 @@ where the tabs' content starts, and sends them back as its state; Streamlit reru
 and the landscapes are laid out for that space (one row, a grid or a column; see
 :mod:`gdviz.figures.arrangement`). The first draw of a session, before any measurement, assumes
 a 1280 × 720 window. The component reports again when the window or the sidebar changes the
-main column's size, rounded to 16 px so a scroll bar coming and going cannot loop.
+main column's size, rounded to 16 px so a scroll bar coming and going cannot loop, and only
+once a script run has finished (a report during a run would restart it).
 """
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ export default function (component) {
     let last = "";
     let timer = 0;
     const report = () => {
+        // Wait until the script run has finished and drawn: a report during a run would
+        // make Streamlit stop it and start again, doubling the first page's time.
+        if (document.querySelector('[data-testid="stStatusWidget"]')) {
+            later();
+            return;
+        }
         const size = measure();
         const text = JSON.stringify(size);
         if (text !== last) {
@@ -47,7 +54,7 @@ export default function (component) {
             setStateValue("size", size);
         }
     };
-    const later = () => { clearTimeout(timer); timer = setTimeout(report, 200); };
+    const later = () => { clearTimeout(timer); timer = setTimeout(report, 250); };
     later();
     const observer = new ResizeObserver(later);
     if (main()) observer.observe(main());
