@@ -19,8 +19,8 @@ from gdviz.figures.playback import _playback
 from gdviz.figures.raster import landscape_picture, picture_layout
 from gdviz.figures.style import _ENDS, _MARKS, LANDSCAPE_SCALE, Style, _to_float32, run_color
 
-PANEL_STRETCH = 1.5
-"""Given the page's size, a panel may be up to 1.5 times as tall (or wide) as the view's shape: the
+PANEL_STRETCH = 2.0
+"""Given the page's size, a panel may be up to twice as tall (or wide) as the view's shape: the
 view is then padded in y (or x) to fill it, showing more of the landscape around the runs."""
 
 

@@ -7,7 +7,8 @@ and the landscapes are laid out for that space (one row, a grid or a column; see
 :mod:`gdviz.figures.arrangement`). The first draw of a session, before any measurement, assumes
 a 1280 × 720 window. The component reports again when the window or the sidebar changes the
 main column's size, rounded to 16 px so a scroll bar coming and going cannot loop, and only
-once a script run has finished (a report during a run would restart it).
+once a script run has finished (a report during a run would restart it) and no text box has
+the focus (a report racing a typed function's Enter lost the function).
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ export default function (component) {
     const report = () => {
         // Wait until the script run has finished and drawn: a report during a run would
         // make Streamlit stop it and start again, doubling the first page's time.
-        if (document.querySelector('[data-testid="stStatusWidget"]')) {
+        // Nor while the user types: a rerun from here could drop a half-submitted input.
+        const typing = ["INPUT", "TEXTAREA"].includes(document.activeElement?.tagName);
+        if (typing || document.querySelector('[data-testid="stStatusWidget"]')) {
             later();
             return;
         }
