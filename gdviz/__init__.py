@@ -7,19 +7,21 @@ The public API, usable from a notebook::
     f = parse_function("x^2 + 10y^2")
     result = run(f, make_optimizer("gd"), starts=[(-1.5, 2.0)], lrs=[0.01, 0.09, 0.11])
     for r in result:
-        print(r.lr, r.status, r.message)
+        print(r.lr, r.status, r.stop, r.message)  # stop: where a converged run stopped
 """
 
 from gdviz.datasets import DataError, Dataset, get_dataset, read_csv, standardize
 from gdviz.engine import Run, RunResult, run
 from gdviz.expression import ExpressionError, Objective, parse_function
 from gdviz.optimizers import OPTIMIZERS, Optimizer, make_optimizer
-from gdviz.rates import propose_rates, stability_bound
+from gdviz.rates import plan_rates, propose_rates, stability_bound
 from gdviz.regression import MiniBatches, make_model
 from gdviz.schedules import Schedule, parse_schedule
+from gdviz.stationary import KINDS, Scale, classify, find_minima
 from gdviz.surfaces import Surface, SurfaceError, get_surface, load_library
 
 __all__ = [
+    "KINDS",
     "OPTIMIZERS",
     "DataError",
     "Dataset",
@@ -29,9 +31,12 @@ __all__ = [
     "Optimizer",
     "Run",
     "RunResult",
+    "Scale",
     "Schedule",
     "Surface",
     "SurfaceError",
+    "classify",
+    "find_minima",
     "get_dataset",
     "get_surface",
     "load_library",
@@ -39,6 +44,7 @@ __all__ = [
     "make_optimizer",
     "parse_function",
     "parse_schedule",
+    "plan_rates",
     "propose_rates",
     "read_csv",
     "run",

@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from gdviz.datasets import BUILTIN_DATASETS, Dataset, get_dataset, read_csv, standardize
-from gdviz.engine import Differentiable, RunResult, run
+from gdviz.engine import MAX_STEPS, Differentiable, RunResult, run
 from gdviz.expression import parse_function
+from gdviz.lesson import DEFAULT_STEPS, TYPED_START, data_budget, typed_minima, typed_view
 from gdviz.optimizers import OPTIMIZERS, make_optimizer
+from gdviz.rates import plan_rates
 from gdviz.regression import MODELS, MiniBatches, make_model, suggested_rate, suggested_view
 from gdviz.schedules import parse_schedule
-from gdviz.surfaces import get_surface, load_library
+from gdviz.surfaces import Point, get_surface, load_library
 
 CSV_COLUMNS = ("start_x", "start_y", "lr", "status", "nit", "x", "y", "f")
 
@@ -96,6 +98,14 @@ def _count(text: str) -> int:
     return value
 
 
+def _budget(text: str) -> int:
+    """A step budget: a whole number from 0 to the engine's MAX_STEPS."""
+    value = _count(text)
+    if value > MAX_STEPS:
+        raise argparse.ArgumentTypeError(f"at most {MAX_STEPS:,} steps, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m gdviz", description="Gradient descent on 2-D functions.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -124,7 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     runner.add_argument("--optimizer", choices=list(OPTIMIZERS), default="gd")
     runner.add_argument("--lr", type=_positive, action="append", metavar="RATE")
     runner.add_argument("--start", type=_point, action="append", metavar="X,Y")
-    runner.add_argument("--steps", type=_count, metavar="N", help="largest number of updates")
+    runner.add_argument(
+        "--steps", type=_budget, metavar="N", help=f"largest number of updates (≤ {MAX_STEPS:,})"
+    )
     hyper = runner.add_argument_group("hyperparameters (torch.optim names)")
     hyper.add_argument("--momentum", type=_non_negative)
     hyper.add_argument("--dampening", type=_non_negative)
@@ -232,10 +244,16 @@ def _data_only_flags(args: argparse.Namespace) -> None:
 
 
 def execute(args: argparse.Namespace) -> RunResult:
-    """Run what the parsed command line asks for."""
-    view = None
+    """Run what the parsed command line asks for.
+
+    Without ``--lr`` the rates come from :func:`gdviz.rates.plan_rates`, the app's own door:
+    a surface's suggestion for plain GD from its first start, else a sweep from the first start
+    (slow, good and diverging, for any optimizer); a data set's suggested rate.
+    """
     batches = None
     objective: Differentiable
+    minima: tuple[Point, ...]
+    optimizer = _optimizer_from(args)
     if args.dataset is None:
         _data_only_flags(args)
     if args.dataset is not None:
@@ -248,39 +266,80 @@ def execute(args: argparse.Namespace) -> RunResult:
         batches = MiniBatches(objective, args.batch_size or dataset.size, seed=args.seed)
         starts = args.start or [(0.0, 0.0)]
         lrs = args.lr or [suggested_rate(objective)]
-        steps = args.steps if args.steps is not None else 500
+        steps = (
+            args.steps
+            if args.steps is not None
+            else data_budget(objective, lrs[0], starts[0], args.gtol)
+        )
         if args.epochs is not None:
             steps = math.ceil(args.epochs * batches.steps_per_epoch)
+            if steps > MAX_STEPS:
+                raise UsageError(
+                    f"--epochs {args.epochs:g} means {float(steps):.3g} updates of {batches.size} "
+                    f"examples: at most {MAX_STEPS:,} updates"
+                )
         view = suggested_view(objective, starts[0])
-    elif args.surface is not None:
-        surface = get_surface(args.surface)
-        objective = surface.objective
-        starts = args.start or [surface.starts[0]]
-        lrs = args.lr or [surface.rates.slow, surface.rates.good, surface.rates.diverging]
-        steps = args.steps if args.steps is not None else surface.steps
-        view = surface.view
+        minimum = objective.minimum
+        minima = (
+            ()
+            if minimum is None
+            else (Point(minimum[0], minimum[1], float(objective.value(*minimum)), "global"),)
+        )
     else:
-        objective = parse_function(args.function)
-        starts = args.start or [(1.0, 1.0)]
-        lrs = args.lr or [0.01]
-        steps = args.steps if args.steps is not None else 500
+        if args.surface is not None:
+            surface = get_surface(args.surface)
+            objective, view, minima = surface.objective, surface.view, surface.minima
+            starts = args.start or [surface.starts[0]]
+            budget = surface.steps
+            suggested = surface.rates.as_tuple() if optimizer.name == "gd" else ()
+        else:
+            function = parse_function(args.function)
+            starts = args.start or [TYPED_START]
+            view = typed_view(starts[0])
+            objective, minima = function, typed_minima(function, view)
+            budget, suggested = DEFAULT_STEPS, ()
+        steps = args.steps if args.steps is not None else budget
+        options = _run_options(args)
+        plan = plan_rates(
+            objective,
+            optimizer,
+            starts[0],
+            given=args.lr or (),
+            suggested=suggested if args.start is None and args.steps is None else (),
+            steps=steps,
+            steps_fixed=args.steps is not None,
+            minima=minima,
+            view=view,
+            **options,
+        )
+        lrs, steps = list(plan.rates), plan.steps
+        if plan.note:
+            print(f"gdviz: {plan.note}", file=sys.stderr)
     return run(
         objective,
-        _optimizer_from(args),
+        optimizer,
         starts,
         lrs,
         steps=steps,
-        gtol=args.gtol,
-        xtol=args.xtol,
-        ftol=args.ftol,
-        schedule=parse_schedule(args.schedule) if args.schedule else None,
-        clip_norm=args.clip_norm,
-        clip_value=args.clip_value,
-        noise=args.noise,
-        seed=args.seed,
         view=view,
         batches=batches,
+        minima=minima,
+        **_run_options(args),
     )
+
+
+def _run_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The engine's keyword arguments that come straight from the flags."""
+    return {
+        "gtol": args.gtol,
+        "xtol": args.xtol,
+        "ftol": args.ftol,
+        "schedule": parse_schedule(args.schedule) if args.schedule else None,
+        "clip_norm": args.clip_norm,
+        "clip_value": args.clip_value,
+        "noise": args.noise,
+        "seed": args.seed,
+    }
 
 
 def format_result(result: RunResult, output_format: str) -> str:
@@ -308,6 +367,7 @@ def format_result(result: RunResult, output_format: str) -> str:
     for r in result:
         lines.append(
             f"start ({r.start[0]:g}, {r.start[1]:g})  lr {r.lr:g}  {r.status:<9}  "
+            f"{'at ' + r.stop if r.stop else '':<17}  "
             f"x = ({r.x[0]:.6g}, {r.x[1]:.6g})  f = {r.fun:.6g}  — {r.message}"
         )
     return "\n".join(lines)

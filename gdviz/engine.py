@@ -20,6 +20,10 @@ A tolerance of 0 turns its rule off. Divergence is a verdict, never a warning, a
 or a NaN in the output: recorded paths hold finite values only, and a diverged run's path
 ends at its last finite point. For runs that did not converge, ``diagnosis`` tells a teacher
 whether the run was still descending (too slow), oscillating, or stalled.
+
+A vanishing gradient (or a tiny step) marks a stationary point, not a minimum: every converged
+run's end point is classified by :func:`gdviz.stationary.classify` (``stop``: global / local
+minimum, minimum, saddle, maximum, flat or slope), and only a minimum counts as ``success``.
 """
 
 from __future__ import annotations
@@ -31,9 +35,12 @@ from typing import Any, Protocol
 import numpy as np
 
 from gdviz.optimizers import Optimizer
+from gdviz.stationary import MINIMUM_KINDS, KnownPoint, Scale, classify, stop_phrase
 
 __all__ = [
     "LOSS_GROWTH_FACTOR",
+    "MAX_HISTORY",
+    "MAX_STEPS",
     "VIEW_ESCAPE_FACTOR",
     "BatchGradients",
     "Differentiable",
@@ -47,6 +54,12 @@ LOSS_GROWTH_FACTOR = 1e6
 
 VIEW_ESCAPE_FACTOR = 10.0
 """A run diverges once x is this many view half-widths away from the view's centre."""
+
+MAX_STEPS = 100_000
+"""The largest step budget :func:`run` accepts (the command line's too; the app stops at 20,000)."""
+
+MAX_HISTORY = 20_000_000
+"""The largest (steps + 1) × runs recorded at once: about 640 MB of paths, losses and norms."""
 
 DIAGNOSIS_WINDOW = 50
 """How many of the last steps the diagnosis of an unfinished run looks at."""
@@ -82,10 +95,15 @@ class BatchGradients(Protocol):
     def epochs(self, updates: int) -> float: ...
 
 
+_REASONS: dict[str, str] = {
+    "gtol": "the gradient norm fell below gtol = {gtol:g}",
+    "xtol": "the step length fell below xtol = {xtol:g}",
+    "ftol": "the loss changed by less than ftol = {ftol:g}",
+}
+"""Why a run stopped by a convergence rule; the message leads with where it stopped."""
+
 _MESSAGES: dict[str, str] = {
-    "gtol": "converged in {count}: the gradient norm fell below gtol = {gtol:g}",
-    "xtol": "converged in {count}: the step length fell below xtol = {xtol:g}",
-    "ftol": "converged in {count}: the loss changed by less than ftol = {ftol:g}",
+    **{rule: "converged in {count}: " + reason for rule, reason in _REASONS.items()},
     "nonfinite": "diverged at step {at}: the loss or position overflowed to infinity or NaN",
     "undefined": "stopped at step {at}: the step left the function's domain (f or ∇f undefined there)",
     "loss_growth": "diverged at step {at}: the loss grew past {growth:g} × its start",
@@ -96,6 +114,7 @@ _DIAGNOSES: dict[str, str] = {
     "descending": "still descending — the rate is too slow, or it needs more steps",
     "oscillating": "oscillating — the rate is too large for the curvature here, or the minimum is a kink",
     "noisy": "bouncing around — each update sees a different mini-batch, so the path jitters; a smaller or decaying rate lets it settle",
+    "noise": "bouncing around — the gradient noise makes the path jitter, not the rate alone; a smaller or decaying rate lets it settle",
     "stalled": "stalled — the loss no longer changes though the gradient is not small (a plateau, or a rate decayed to zero?)",
 }
 
@@ -117,29 +136,41 @@ class Run:
     loss: np.ndarray  # (nit + 1,)
     grad_norm: np.ndarray  # (nit + 1,)
     epochs: float | None = None  # passes over the data (data-backed runs only)
+    stop: str = ""  # where a converged run stopped (gdviz.stationary.KINDS); "" otherwise
 
     @property
     def success(self) -> bool:
-        return self.status == "converged"
+        """Converged *at a minimum* (a saddle, a flat region or a maximum is not success)."""
+        return self.status == "converged" and self.stop in MINIMUM_KINDS
 
     def to_dict(self, *, include_path: bool = True) -> dict[str, Any]:
-        """A JSON-ready record (plain floats and lists, no NaN)."""
+        """A JSON-ready record: plain floats and lists; non-finite numbers become ``None``."""
         record: dict[str, Any] = {
-            "start": list(self.start),
-            "lr": self.lr,
+            "start": _json_numbers(self.start),
+            "lr": _json_number(self.lr),
             "status": self.status,
             "rule": self.rule,
+            "stop": self.stop or None,
             "message": self.message,
             "nit": self.nit,
-            "x": list(self.x),
-            "f": self.fun,
+            "x": _json_numbers(self.x),
+            "f": _json_number(self.fun),
         }
         if self.epochs is not None:
-            record["epochs"] = self.epochs
+            record["epochs"] = _json_number(self.epochs)
         if include_path:
-            record["path"] = self.path.tolist()
-            record["loss"] = self.loss.tolist()
+            record["path"] = [_json_numbers(point) for point in self.path.tolist()]
+            record["loss"] = _json_numbers(self.loss.tolist())
         return record
+
+
+def _json_number(value: float) -> float | None:
+    """``value``, or ``None`` where it is NaN or infinite (JSON has no such numbers)."""
+    return float(value) if np.isfinite(value) else None
+
+
+def _json_numbers(values: Sequence[float]) -> list[float | None]:
+    return [_json_number(value) for value in values]
 
 
 @dataclass(frozen=True)
@@ -169,13 +200,18 @@ class RunResult:
     lr_factors: np.ndarray  # (T,)
     settings: dict[str, Any] = field(default_factory=dict)
     epochs: np.ndarray | None = None  # (R,) passes over the data, for data-backed runs
+    stop: np.ndarray | None = None  # (R,) str: where each converged run stopped, "" otherwise
+    where: tuple[str, ...] = ()  # (R,) what the message says about that place
 
     def __len__(self) -> int:
         return len(self.lrs)
 
     @property
     def success(self) -> np.ndarray:
-        return self.status == "converged"
+        """Converged at a minimum, per run."""
+        if self.stop is None:
+            return self.status == "converged"
+        return (self.status == "converged") & np.isin(self.stop, list(MINIMUM_KINDS))
 
     @property
     def messages(self) -> tuple[str, ...]:
@@ -184,11 +220,17 @@ class RunResult:
     def message(self, i: int) -> str:
         """One line for a student on how run i ended."""
         nit = int(self.nit[i])
-        count = f"{nit} steps"
+        count = f"{nit} step{'' if nit == 1 else 's'}"
         if self.epochs is not None:
             epochs = float(self.epochs[i])
             count = f"{nit} updates = {epochs:.4g} epoch{'' if epochs == 1 else 's'}"
-        return _MESSAGES[str(self.rule[i])].format(
+        rule = str(self.rule[i])
+        where = self.where[i] if self.where else ""
+        if where and self.stop is not None and str(self.stop[i]) not in MINIMUM_KINDS:
+            # Converged by the rule, but not at a minimum: lead with where it stopped.
+            reason = _REASONS[rule].format(**self.settings)
+            return f"{where} ({reason} after {count})"
+        message = _MESSAGES[rule].format(
             count=count,
             at=int(self.diverged_at[i]),
             growth=LOSS_GROWTH_FACTOR,
@@ -196,6 +238,7 @@ class RunResult:
             diagnosis=_DIAGNOSES.get(str(self.diagnosis[i]), ""),
             **self.settings,
         )
+        return f"{message}; {where}" if where else message
 
     def run(self, i: int) -> Run:
         end = int(self.nit[i]) + 1
@@ -213,6 +256,7 @@ class RunResult:
             loss=self.losses[i, :end],
             grad_norm=self.grad_norms[i, :end],
             epochs=None if self.epochs is None else float(self.epochs[i]),
+            stop="" if self.stop is None else str(self.stop[i]),
         )
 
     def __iter__(self):  # type: ignore[no-untyped-def]
@@ -302,6 +346,7 @@ def run(
     seed: int = 0,
     view: View | None = None,
     batches: BatchGradients | None = None,
+    minima: Sequence[KnownPoint] = (),
 ) -> RunResult:
     """Run ``optimizer`` from every start at every learning rate, all at once.
 
@@ -313,11 +358,17 @@ def run(
     With ``batches`` (a data-backed objective's mini-batches), g is the mini-batch gradient
     of update k instead of ∇f; the recorded loss and gradient norm, and so the stopping
     rules, stay those of the full objective; xtol and ftol are not applied (a tiny step on one
-    batch says nothing about the next), only gtol on the full gradient. Runs that spend the budget while the path only
-    jitters are diagnosed "noisy" rather than "oscillating".
+    batch says nothing about the next), only gtol on the full gradient. Runs that spend the
+    budget while the path only jitters are diagnosed "noisy" rather than "oscillating" (and
+    "noise" with gradient ``noise``: the jitter is the noise's, not the rate's alone).
+
+    Every converged run's end is classified (``stop``) against the view's scale and the
+    listed ``minima`` (objects with x, y, f and kind "global"/"local", such as a surface's).
     """
     if steps < 0 or int(steps) != steps:
         raise ValueError(f"steps must be a whole number ≥ 0, got {steps}")
+    if steps > MAX_STEPS:
+        raise ValueError(f"steps must be at most {MAX_STEPS:,}, got {steps:,}")
     for name, value in (("gtol", gtol), ("xtol", xtol), ("ftol", ftol), ("noise", noise)):
         if not (np.isfinite(value) and value >= 0):
             raise ValueError(f"{name} must be ≥ 0 (0 turns it off), got {value}")
@@ -327,6 +378,11 @@ def run(
     steps = int(steps)
     start_points, rates = _grid_of_runs(starts, lrs)
     n_runs = len(rates)
+    if (steps + 1) * n_runs > MAX_HISTORY:
+        raise ValueError(
+            f"{n_runs:,} runs × {steps:,} steps is too much to record: (steps + 1) × runs must "
+            f"stay within {MAX_HISTORY:,}"
+        )
     lr_factors = (
         np.ones(steps)
         if schedule is None
@@ -451,6 +507,11 @@ def run(
         )
         if step_gradient is not None:
             diagnosis[diagnosis == "oscillating"] = "noisy"
+        elif noise > 0:
+            diagnosis[diagnosis == "oscillating"] = "noise"
+    stop, where = _where_stopped(
+        objective, paths_by_run[final], status == "converged", view, start_points, minima
+    )
     return RunResult(
         optimizer=optimizer.name,
         hyperparameters=dict(optimizer.hyperparameters),
@@ -469,7 +530,40 @@ def run(
         lr_factors=lr_factors,
         settings={"gtol": gtol, "xtol": xtol, "ftol": ftol, "steps": steps},
         epochs=None if batches is None else np.array([batches.epochs(int(n)) for n in nit]),
+        stop=stop,
+        where=where,
     )
+
+
+def _where_stopped(
+    objective: Differentiable,
+    ends: np.ndarray,
+    converged: np.ndarray,
+    view: View | None,
+    starts: np.ndarray,
+    minima: Sequence[KnownPoint],
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Classify the end of every converged run (``stop``) and phrase it (``where``)."""
+    stop = np.full(len(ends), "", dtype=object)
+    where = [""] * len(ends)
+    if converged.any():
+        centre, escape = _escape_box(view, starts)
+        half = escape / VIEW_ESCAPE_FACTOR
+        box = (
+            (centre[0] - half[0], centre[0] + half[0]),
+            (centre[1] - half[1], centre[1] + half[1]),
+        )
+        stops = classify(objective, ends[converged], Scale.of(objective, box), minima)
+        best = min(minima, key=lambda m: m.f, default=None)
+        for j, i in enumerate(np.flatnonzero(converged)):
+            stop[i] = stops.kind[j]
+            where[i] = stop_phrase(
+                str(stops.kind[j]),
+                float(stops.f[j]),
+                float(stops.grad_norm[j]),
+                global_minimum=best,
+            )
+    return stop.astype(str), tuple(where)
 
 
 def _take(part: Any, keep: np.ndarray) -> Any:

@@ -15,13 +15,14 @@ import numpy as np
 
 from gdviz.datasets import BUILTIN_DATASETS, Dataset, standardize
 from gdviz.engine import Differentiable, RunResult, View, run
-from gdviz.expression import parse_function
+from gdviz.expression import Objective, parse_function
 from gdviz.figures import Landscape
 from gdviz.links import MAX_STEPS
 from gdviz.optimizers import make_optimizer
-from gdviz.rates import propose_rates, stability_bound
+from gdviz.rates import RatePlan, plan_rates, stability_bound
 from gdviz.regression import MiniBatches, make_model, suggested_rate, suggested_view
 from gdviz.schedules import parse_schedule
+from gdviz.stationary import find_minima
 from gdviz.surfaces import Point, get_surface
 
 __all__ = [
@@ -29,11 +30,15 @@ __all__ = [
     "DEFAULT_DATASET",
     "DEFAULT_SURFACE",
     "DEFAULT_VIEW",
+    "TYPED_START",
     "DataNote",
     "Lesson",
     "Settings",
     "StabilityNote",
     "build_lesson",
+    "data_budget",
+    "typed_minima",
+    "typed_view",
 ]
 
 DEFAULT_SURFACE = "ravine"
@@ -43,6 +48,9 @@ DEFAULT_VIEW: View = ((-3.0, 3.0), (-3.0, 3.0))
 """The window for a typed function (its start is kept inside it)."""
 
 DEFAULT_STEPS = 500
+
+TYPED_START = (1.5, 1.5)
+"""Where a typed function's runs start unless told (the app's and the command line's)."""
 
 DEFAULT_DATASET = "noisy_line"
 """The data set a data lesson opens with: noisy, so SGD visibly bounces while batch settles."""
@@ -70,6 +78,7 @@ class Settings:
     steps: int | None = None  # None: the surface's budget
     mode: str = "rates"  # "rates": one panel per rate; "race": one panel per optimizer
     race: tuple[str, ...] = ("gd", "momentum", "rmsprop", "adam")
+    shared_rate: bool = False  # race: every racer at one rate (else each at its own good rate)
     schedule: str | None = None
     clip_norm: float | None = None
     clip_value: float | None = None
@@ -148,11 +157,17 @@ class Lesson:
     data: DataNote | None = None
 
 
-def _typed_view(start: tuple[float, float] | None) -> View:
+def typed_view(start: tuple[float, float] | None) -> View:
+    """A typed function's window: ±3, widened to keep the start inside."""
     if start is None:
         return DEFAULT_VIEW
     half = max(3.0, 1.25 * max(abs(start[0]), abs(start[1])))
     return ((-half, half), (-half, half))
+
+
+def typed_minima(objective: Objective, view: View) -> tuple[Point, ...]:
+    """A typed function's minima in its view, found numerically (★ global, ◆ local)."""
+    return tuple(Point(m.x, m.y, m.f, m.kind) for m in find_minima(objective, view))
 
 
 def _view_holding_runs(view: View, results: tuple[RunResult, ...]) -> View:
@@ -184,16 +199,16 @@ def _stability(
     start: tuple[float, float],
 ) -> StabilityNote | None:
     """Curvature at the listed minimum nearest to where the good run ended (else that end point)."""
+    # A converged run stops within about gtol of the minimum, and a minimum found numerically
+    # is as close: (4.9e-07, 1.7e-45) is (0, 0). (+ 0.0 turns -0 into 0.)
     if minima:
         nearest = min(minima, key=lambda m: np.hypot(m.x - heading_for[0], m.y - heading_for[1]))
-        point, where = (
-            (nearest.x, nearest.y),
-            f"the {nearest.kind} minimum ({nearest.x:.4g}, {nearest.y:.4g})",
-        )
+        point = (nearest.x, nearest.y)
+        shown = np.round(point, 6) + 0.0
+        where = f"the {nearest.kind} minimum ({shown[0]:.4g}, {shown[1]:.4g})"
     else:
         point = (float(heading_for[0]), float(heading_for[1]))
-        # A converged run stops within about gtol of the minimum: (4.9e-07, 1.7e-45) is (0, 0).
-        shown = np.round(point, 6) + 0.0  # + 0.0 turns -0 into 0
+        shown = np.round(point, 6) + 0.0
         where = f"({shown[0]:.4g}, {shown[1]:.4g})"
         if np.allclose(point, start):
             where = "the start"
@@ -213,12 +228,12 @@ def build_lesson(settings: Settings) -> Lesson:
     notes: list[str] = []
     if settings.function:
         objective = parse_function(settings.function)
-        view = _typed_view(settings.start)
-        minima: tuple[Point, ...] = ()
+        view = typed_view(settings.start)
+        minima: tuple[Point, ...] = ()  # found below, on the view in force
         saddles: tuple[Point, ...] = ()
         title, teaches = f"f(x, y) = {settings.function}", ""
         suggested_rates: tuple[float, ...] = ()
-        suggested_start, budget = (1.5, 1.5), DEFAULT_STEPS
+        suggested_start, budget = TYPED_START, DEFAULT_STEPS
     else:
         surface = get_surface(settings.surface)
         objective, view = surface.objective, surface.view
@@ -227,47 +242,56 @@ def build_lesson(settings: Settings) -> Lesson:
         suggested_start, budget = surface.starts[0], surface.steps
         suggested_rates = surface.rates.as_tuple() if settings.optimizer == "gd" else ()
     view = (settings.xlim or view[0], settings.ylim or view[1])
+    if settings.function:
+        minima = typed_minima(objective, view)
     start = settings.start or suggested_start
     steps = settings.steps or budget
     hyperparameters = dict(settings.hyperparameters)
     optimizer = make_optimizer(settings.optimizer, **hyperparameters)
-    options = _run_options(settings, steps, view)
-    if settings.rates:
-        rates, source = settings.rates, "yours"
-    elif suggested_rates and settings.start is None and settings.steps is None:
-        rates, source = suggested_rates, "the surface's suggestion"
-    else:
-        proposal = propose_rates(objective, optimizer, start, **options)
-        rates, source = tuple(proposal.as_list()), "proposed by a sweep"
-        if len(rates) < 3:
-            notes.append(
-                "No rate in the sweep behaved as too slow, good and diverging all three; showing those found."
-            )
-        if not rates:
-            rates = (1e-3,)
+    options = {**_run_options(settings, steps, view), "minima": minima}
+    plan_options = {
+        **options,
+        "steps_fixed": settings.steps is not None,
+        # A surface's own rates are plain GD's from its first start, within its budget.
+        "suggested": suggested_rates if settings.start is None and settings.steps is None else (),
+    }
 
-    if settings.mode == "race":
-        racers = settings.race or ("gd",)
-        rate = rates[len(rates) // 2] if len(rates) > 1 else rates[0]
-        rates = (rate,)  # every racer runs at this one rate
-        results = tuple(
-            run(
-                objective,
-                make_optimizer(name, **(hyperparameters if name == settings.optimizer else {})),
-                [start],
-                [rate],
-                **options,
-            )
-            for name in racers
-        )
-        labels = tuple(racers)  # the shared rate is in the caption; panels stay narrow
+    good_index = 0  # the run whose end the stability note is about: the good one
+    if settings.mode == "race" and not settings.shared_rate and len(settings.rates) != 1:
+        racers, results, steps = _race(settings, objective, start, plan_options)
+        rates = tuple(_good_rate(racer.plan) for racer in racers)
+        source = _race_source([racer.plan for racer in racers])
+        labels = tuple(racer.label for racer in racers)
+        notes.extend(f"{racer.label}: {racer.plan.note}" for racer in racers if racer.plan.note)
     else:
-        results = (run(objective, optimizer, [start], list(rates), **options),)
-        labels = ()
+        plan = plan_rates(objective, optimizer, start, given=settings.rates, **plan_options)
+        rates, source, steps = plan.rates, plan.source, plan.steps
+        options["steps"] = steps
+        if plan.note:
+            notes.append(plan.note)
+        if settings.mode == "race":
+            names = settings.race or ("gd",)
+            rate = _good_rate(plan)
+            rates = (rate,)  # every racer runs at this one rate
+            results = tuple(
+                run(
+                    objective,
+                    make_optimizer(name, **(hyperparameters if name == settings.optimizer else {})),
+                    [start],
+                    [rate],
+                    **options,
+                )
+                for name in names
+            )
+            labels = tuple(names)  # the shared rate is in the caption; panels stay narrow
+        else:
+            results = (run(objective, optimizer, [start], list(rates), **options),)
+            labels = ()
+            good_index = rates.index(_good_rate(plan)) if _good_rate(plan) in rates else good_index
 
     if settings.function and not (settings.xlim or settings.ylim):
         view = _view_holding_runs(view, results)
-    good = results[0].run(len(results[0]) // 2 if settings.mode != "race" else 0)
+    good = results[0].run(good_index)
     stability = _stability(objective, minima, np.asarray(good.x), start)
     global_minimum = min(minima, key=lambda m: m.f, default=None)
     return Lesson(
@@ -288,6 +312,112 @@ def build_lesson(settings: Settings) -> Lesson:
     )
 
 
+MOMENTUM_CHOICES = (0.9, 0.7, 0.5)
+"""A racer with momentum whose β the teacher did not set races with the one of these that
+reaches a minimum in the fewest steps at its own good rate: on the ravine (κ = 25) torch's
+β = 0.9 cannot beat plain descent (its error shrinks by at most √β ≈ 0.95 a step), β = 0.5 can."""
+
+
+@dataclass(frozen=True)
+class _Racer:
+    """One racer of a race: its optimizer's name, hyperparameters, label and rate plan."""
+
+    name: str
+    hyperparameters: dict[str, Any]
+    label: str
+    plan: RatePlan
+
+
+def _race(
+    settings: Settings,
+    objective: Differentiable,
+    start: tuple[float, float],
+    plan_options: dict[str, Any],
+) -> tuple[tuple[_Racer, ...], tuple[RunResult, ...], int]:
+    """Each racer at its own rate: the ``i``-th of the user's rates, else the surface's good
+    rate for plain GD, else a sweep's good rate; racers with momentum the teacher did not set
+    get the β of MOMENTUM_CHOICES that is fastest. One common budget (the longest plan's)."""
+    engine_options = {
+        key: value for key, value in plan_options.items() if key not in ("steps_fixed", "suggested")
+    }
+    racers = []
+    for i, name in enumerate(settings.race or ("gd",)):
+        options = {
+            **plan_options,
+            "given": settings.rates[i : i + 1],
+            "good_only": True,
+            "suggested": plan_options["suggested"][1:2] if name == "gd" else (),
+        }
+        choices: list[dict[str, Any]] = [{}]
+        if name == settings.optimizer:
+            choices = [dict(settings.hyperparameters)]
+        elif name in ("momentum", "nesterov"):
+            choices = [{"momentum": beta} for beta in MOMENTUM_CHOICES]
+        best: tuple[float, dict[str, Any], RatePlan] | None = None
+        for hyper in choices:
+            optimizer = make_optimizer(name, **hyper)
+            if best is not None and best[0] < math.inf:
+                # Only a faster β matters: no longer budget than the fastest so far.
+                options = {**options, "steps": int(best[0]), "steps_fixed": True}
+            plan = plan_rates(objective, optimizer, start, **options)
+            fastest = _steps_to_minimum(objective, optimizer, start, plan, engine_options)
+            if best is None or fastest < best[0]:
+                best = (fastest, hyper, plan)
+        assert best is not None
+        _, hyper, plan = best
+        label = f"{name} (β = {hyper['momentum']:g})" if len(choices) > 1 else name
+        racers.append(_Racer(name, hyper, label, plan))
+    steps = max(racer.plan.steps for racer in racers)
+    results = tuple(
+        run(
+            objective,
+            make_optimizer(racer.name, **racer.hyperparameters),
+            [start],
+            [_good_rate(racer.plan)],
+            **{**engine_options, "steps": steps},
+        )
+        for racer in racers
+    )
+    return tuple(racers), results, steps
+
+
+def _steps_to_minimum(
+    objective: Differentiable,
+    optimizer: Any,
+    start: tuple[float, float],
+    plan: RatePlan,
+    engine_options: dict[str, Any],
+) -> float:
+    """Steps the plan's good rate takes to a minimum (inf if it does not get there)."""
+    proposal = plan.proposal
+    if proposal is not None and proposal.good is not None:
+        i = int(np.flatnonzero(proposal.sweep.lrs == proposal.good)[0])
+        return float(proposal.sweep.nit[i])
+    if proposal is not None:
+        return math.inf
+    trial = run(
+        objective, optimizer, [start], [_good_rate(plan)], **{**engine_options, "steps": plan.steps}
+    )
+    return float(trial.nit[0]) if trial.success[0] else math.inf
+
+
+def _good_rate(plan: RatePlan) -> float:
+    """The one rate of a race panel: the good (middle) one of a plan, or the user's first."""
+    if plan.proposal is not None:
+        good = plan.proposal.good if plan.proposal.good is not None else plan.proposal.closest
+        if good is not None:
+            return good
+    return plan.rates[len(plan.rates) // 2]
+
+
+def _race_source(plans: list[RatePlan]) -> str:
+    """Where the racers' rates came from, in a few words for the caption."""
+    sources = sorted({plan.source for plan in plans})
+    if sources == ["proposed by a sweep"]:
+        return "each racer's good rate, proposed by a sweep"
+    return "each racer's own: " + ", ".join(sources)
+
+
 def _run_options(settings: Settings, steps: int, view: View) -> dict[str, Any]:
     """The engine's keyword arguments that come straight from the settings."""
     return {
@@ -304,7 +434,7 @@ def _run_options(settings: Settings, steps: int, view: View) -> dict[str, Any]:
     }
 
 
-def _data_budget(model: Any, rate: float, start: tuple[float, float], gtol: float) -> int:
+def data_budget(model: Any, rate: float, start: tuple[float, float], gtol: float) -> int:
     """The default budget of a data lesson: DEFAULT_DATA_STEPS, or more when batch descent at
     ``rate`` needs more to converge and can within MAX_DATA_BUDGET updates.
 
@@ -344,7 +474,7 @@ def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
             )
     else:
         rate, source = suggested_rate(model), "suggested: stable for batch and for single examples"
-    steps = settings.steps or _data_budget(model, rate, start, settings.gtol)
+    steps = settings.steps or data_budget(model, rate, start, settings.gtol)
     m = dataset.size
     sizes = (m, min(settings.batch_size, m), 1)
     if settings.batch_size >= m:
@@ -352,7 +482,11 @@ def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
             f"The mini-batch size {settings.batch_size} is at least m = {m}: the middle panel is batch descent too."
         )
     view = suggested_view(model, start)
-    options = _run_options(settings, steps, view)
+    minimum = model.minimum
+    minima: tuple[Point, ...] = ()
+    if minimum is not None:
+        minima = (Point(minimum[0], minimum[1], float(model.value(*minimum)), "global"),)
+    options = {**_run_options(settings, steps, view), "minima": minima}
     optimizer = make_optimizer(settings.optimizer, **dict(settings.hyperparameters))
     samplers = [MiniBatches(model, size, settings.seed) for size in sizes]
     budgets = [steps] * len(sizes)
@@ -368,18 +502,25 @@ def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
         for sampler, budget in zip(samplers, budgets, strict=True)
     )
     labels = (f"batch (all {m})", f"mini-batch (b = {sizes[1]})", "stochastic (b = 1)")
-    minimum = model.minimum
-    minima: tuple[Point, ...] = ()
-    if minimum is not None:
-        minima = (Point(minimum[0], minimum[1], float(model.value(*minimum)), "global"),)
-    else:
+    if minimum is None:
         notes.append(
             "The classes are split cleanly by a line through the origin, so the loss keeps "
             "falling as the weights grow: there is no minimum. An L2 penalty gives one."
         )
     # The scaling lesson: the same rate, batch descent, on the other version of the features.
+    other_minimum = other.minimum
     contrast = run(
-        other, optimizer, [start], [rate], **{**options, "view": suggested_view(other, start)}
+        other,
+        optimizer,
+        [start],
+        [rate],
+        **{
+            **options,
+            "view": suggested_view(other, start),
+            "minima": ()
+            if other_minimum is None
+            else (Point(*other_minimum, float(other.value(*other_minimum)), "global"),),
+        },
     )
     version = "raw" if settings.scale else "standardized"
     notes.append(

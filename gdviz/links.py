@@ -8,7 +8,9 @@ Teachers paste links into slides, so these names are a public promise and stay s
 ``x0``       start x
 ``y0``       start y
 ``opt``      optimizer: gd, momentum, nesterov, adagrad, rmsprop, adam, adamw, newton
-``lr``       comma-separated learning rates, one panel each, e.g. ``0.001,0.09,0.11``
+``lr``       comma-separated learning rates, one panel each, e.g. ``0.001,0.09,0.11`` (in a race:
+             one per racer, in racer order)
+``shared``   a race at one shared rate: true or false (default: each racer at its own rate)
 ``steps``    the step budget
 ``data``     a built-in data set (opens the data lesson): clean_line, noisy_line, …
 ``scale``    standardize the features: true or false
@@ -265,6 +267,7 @@ def check_link(
         "mode": (("rates", "race"), "must be", "comparing learning rates"),
         "tab": (TABS, "no such tab — use one of", "opening Landscapes"),
         "scale": (("true", "false"), "must be", "not scaling"),
+        "shared": (("true", "false"), "must be", "each racer at its own rate"),
         "big": (("true", "false"), "must be", "projector mode off"),
     }
     for parameter, (options, what, instead) in choices.items():

@@ -122,6 +122,11 @@ def test_typed_text_and_upload_names_and_headers_are_shown_as_text():
 @pytest.mark.parametrize(
     ("query", "message"),
     [
+        ({"surface": "nope"}, "no such surface"),
+        ({"opt": "sgd9"}, "unknown optimizer"),
+        ({"x0": "abc", "y0": "1"}, "not a number"),
+        ({"f": "__import__('os')"}, "unexpected character"),
+        ({"steps": "-4"}, "whole number"),
         ({"steps": "inf"}, "not a number"),
         ({"steps": "1e309"}, "not a number"),
         ({"steps": "-inf"}, "not a number"),

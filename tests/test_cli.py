@@ -201,3 +201,65 @@ def test_datasets_command_lists_the_builtin_data_sets(capsys):
     assert code == 0
     for name in ("clean_line", "noisy_line", "unscaled_feature", "two_classes"):
         assert name in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--steps", "100000000000"], "at most 100,000 steps"),
+        (["--steps", "99999999999999999999"], "at most 100,000 steps"),
+    ],
+)
+def test_step_budgets_are_bounded_with_one_line(capsys, args, message):
+    code, out, err = run_cli(capsys, "run", "--surface", "rosenbrock", *args)
+    assert code == 2
+    assert out == ""
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_an_epoch_budget_is_bounded_with_one_line(capsys):
+    code, _, err = run_cli(capsys, "run", "--dataset", "noisy_line", "--epochs", "1e300")
+    assert code == 2
+    assert "means 1e+300 updates of 200 examples: at most 100,000 updates" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_json_is_strict_when_a_start_is_outside_the_domain(capsys):
+    """log(x) from (1, 1) and (−1, 1): the good run survives, the undefined one has f = null."""
+    code, out, _ = run_cli(
+        capsys, "run", "--function", "log(x)", "--start=1,1", "--start=-1,1", "--lr", "0.1",
+        "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    runs = json.loads(out)["runs"]
+    assert runs[0]["f"] is not None
+    assert (runs[1]["rule"], runs[1]["f"], runs[1]["loss"]) == ("undefined", None, [None])
+
+
+def test_data_lessons_share_the_app_budget_of_1000_updates(capsys):
+    """noisy_line converges at update 702: within the app's budget, which the CLI now uses."""
+    code, out, _ = run_cli(capsys, "run", "--dataset", "noisy_line")
+    assert code == 0
+    assert "converged  at global minimum" in out
+    assert "converged in 702 updates" in out
+
+
+def test_without_lr_every_optimizer_gets_the_app_s_proposed_rates(capsys):
+    """Adam on the plateau: the same slow, good and diverging rates as the app's page."""
+    from gdviz.lesson import Settings, build_lesson
+
+    code, out, _ = run_cli(
+        capsys, "run", "--surface", "plateau", "--optimizer", "adam", "--format", "json"
+    )
+    assert code == 0
+    rates = [r["lr"] for r in json.loads(out)["runs"]]
+    assert rates == list(build_lesson(Settings(surface="plateau", optimizer="adam")).rates)
+    assert json.loads(out)["runs"][1]["stop"] == "global minimum"
+
+
+def test_text_lines_say_where_each_converged_run_stopped(capsys):
+    code, out, _ = run_cli(capsys, "run", "--function", "x^2 - y^2", "--start=1.5,0", "--lr", "0.1")
+    assert code == 0
+    assert "converged  at saddle" in out
+    assert "— stopped at a saddle point" in out

@@ -53,9 +53,9 @@ def test_starts_are_outer_and_rates_inner():
 def test_gradient_rule_message():
     result = run(BOWL, GD, [(1.0, 1.0)], [0.05], steps=1000)
     assert (result.status[0], result.rule[0]) == ("converged", "gtol")
-    assert (
-        result.message(0)
-        == f"converged in {result.nit[0]} steps: the gradient norm fell below gtol = 1e-06"
+    assert result.message(0) == (
+        f"converged in {result.nit[0]} steps: the gradient norm fell below gtol = 1e-06; "
+        f"reached a minimum (f = {result.fun[0]:.4g})"
     )
     assert result.grad_norms[0, result.nit[0]] < 1e-6 <= result.grad_norms[0, result.nit[0] - 1]
 
@@ -235,3 +235,42 @@ def test_a_rate_decayed_to_zero_is_not_convergence():
     result = run(BOWL, GD, [(1.0, 1.0)], [0.001], steps=200, schedule=schedule)
     assert result.status[0] == "max_steps"
     assert result.diagnosis[0] == "stalled"
+
+
+def test_json_turns_non_finite_numbers_into_null():
+    """A start where f is undefined has f = NaN: to_dict says null, and the good run survives."""
+    result = run(parse_function("log(x)"), GD, [(1, 1), (-1, 1)], [0.01], steps=20)
+    document = json.loads(json.dumps(result.to_dict(), allow_nan=False))
+    good, undefined = document["runs"]
+    assert undefined["f"] is None
+    assert undefined["loss"] == [None]
+    assert undefined["status"] == "diverged"
+    assert undefined["rule"] == "undefined"
+    assert good["f"] == pytest.approx(float(result.fun[0]))
+    assert good["stop"] is None
+    assert "stop" in undefined
+
+
+def test_json_has_the_stop_of_each_converged_run():
+    result = run(parse_function("x^2 - y^2"), GD, [(1.5, 0.0)], [0.1], steps=500)
+    record = result.run(0).to_dict(include_path=False)
+    assert (record["status"], record["rule"], record["stop"]) == ("converged", "gtol", "saddle")
+
+
+def test_step_budget_and_history_are_bounded():
+    from gdviz.engine import MAX_HISTORY, MAX_STEPS
+
+    with pytest.raises(ValueError, match=f"steps must be at most {MAX_STEPS:,}"):
+        run(BOWL, GD, [(1, 1)], [0.01], steps=MAX_STEPS + 1)
+    starts = [(1.0, 1.0)] * (MAX_HISTORY // MAX_STEPS + 1)
+    with pytest.raises(ValueError, match="too much to record"):
+        run(BOWL, GD, starts, [0.01], steps=MAX_STEPS)
+
+
+def test_gradient_noise_is_diagnosed_as_noise_not_as_a_too_large_rate():
+    """A small, stable rate with noisy gradients jitters around the minimum: that is the noise."""
+    result = run(BOWL, GD, [(1.0, 1.0)], [0.01], steps=2000, noise=1.0, seed=1)
+    assert (result.status[0], result.diagnosis[0]) == ("max_steps", "noise")
+    assert "the gradient noise makes the path jitter" in result.message(0)
+    quiet = run(BOWL, GD, [(1.0, 1.0)], [0.01], steps=2000)
+    assert quiet.status[0] == "converged"

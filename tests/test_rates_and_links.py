@@ -3,11 +3,14 @@
 import numpy as np
 import pytest
 
+from gdviz.engine import run
 from gdviz.expression import parse_function
+from gdviz.lesson import Settings, build_lesson
 from gdviz.links import check_link, format_rates, parse_rates
-from gdviz.optimizers import make_optimizer
-from gdviz.rates import propose_rates, stability_bound
-from gdviz.surfaces import load_library
+from gdviz.optimizers import OPTIMIZERS, make_optimizer
+from gdviz.rates import plan_rates, propose_rates, stability_bound
+from gdviz.stationary import MINIMUM_KINDS
+from gdviz.surfaces import get_surface, load_library
 
 SURFACE_KEYS = frozenset(load_library().surfaces)
 
@@ -21,27 +24,62 @@ def test_stability_bound_is_two_over_the_largest_eigenvalue():
 @pytest.mark.parametrize("optimizer", ["gd", "momentum", "rmsprop", "adam", "newton"])
 @pytest.mark.parametrize("text", ["x^2 + 10y^2", "(1-x)^2 + 100(y-x^2)^2", "x^4 - 4x^2 + x + y^2"])
 def test_proposed_rates_really_behave_as_labelled(text, optimizer):
-    proposal = propose_rates(
-        parse_function(text), make_optimizer(optimizer), (-1.5, 1.5), steps=300
-    )
-    verdicts = {}
-    for label in ("slow", "good", "diverging"):
-        rate = getattr(proposal, label)
-        if rate is None:
-            continue
-        i = int(np.flatnonzero(proposal.sweep.lrs == rate)[0])
-        verdicts[label] = (proposal.sweep.status[i], proposal.sweep.diagnosis[i])
+    """Good converges at a minimum (never a saddle or a plateau); with none, no rate is good."""
+    objective = parse_function(text)
+    proposal = propose_rates(objective, make_optimizer(optimizer), (-1.5, 1.5), steps=300)
     sweep = proposal.sweep
-    if (sweep.status == "converged").any():
+    verdicts = {}
+    for label in ("slow", "good", "diverging", "closest"):
+        rate = getattr(proposal, label)
+        if rate is not None:
+            i = int(np.flatnonzero(sweep.lrs == rate)[0])
+            verdicts[label] = (sweep.status[i], sweep.diagnosis[i], sweep.stop[i])
+    if sweep.at_minimum.any():
         assert verdicts["good"][0] == "converged"
-    else:  # nothing converges within the budget (Rosenbrock in 300 steps): the best of the rest
+        assert verdicts["good"][2] in MINIMUM_KINDS
+        assert proposal.closest is None
+    else:  # nothing reaches a minimum within 300 steps (Rosenbrock): no rate is called good
+        assert proposal.good is None
         finite = sweep.status != "diverged"
-        assert verdicts["good"][0] == "max_steps"
-        assert proposal.good == sweep.lrs[finite][np.argmin(sweep.fun[finite])]
+        assert proposal.closest == sweep.lrs[finite][np.argmin(sweep.fun[finite])]
     assert verdicts["diverging"][0] == "diverged"
     if "slow" in verdicts:
-        assert verdicts["slow"] == ("max_steps", "descending")
+        assert verdicts["slow"][:2] == ("max_steps", "descending")
     assert proposal.as_list() == sorted(proposal.as_list())
+
+
+def test_a_rate_that_parks_the_run_on_a_saddle_is_never_good():
+    """From (1.5, 0) every converging rate on x² − y² ends at the saddle: none is good."""
+    proposal = propose_rates(parse_function("x^2 - y^2"), make_optimizer("gd"), (1.5, 0.0))
+    assert (proposal.sweep.stop == "saddle").any()
+    assert proposal.good is None
+    assert proposal.closest is not None
+
+
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+@pytest.mark.parametrize("key", sorted(SURFACE_KEYS))
+def test_the_proposer_on_every_surface_and_optimizer_finds_a_minimum_or_says_none(key, optimizer):
+    """The app's own door (plan_rates, as a lesson calls it): the good rate's run ends at a
+    minimum (the global one where any rate got there); a surface without minima gets none."""
+    surface = get_surface(key)
+    chosen = make_optimizer(optimizer)
+    options = {"view": surface.view, "minima": surface.minima}
+    plan = plan_rates(surface.objective, chosen, surface.starts[0], steps=surface.steps, **options)
+    proposal = plan.proposal
+    assert proposal is not None
+    if proposal.good is None:
+        assert not proposal.sweep.at_minimum.any()
+        assert "reached a minimum" in plan.note
+        return
+    assert surface.minima, "a surface without minima cannot have a good rate"
+    again = run(
+        surface.objective, chosen, [surface.starts[0]], [proposal.good], steps=plan.steps,
+        **options,
+    )  # fmt: skip
+    assert again.success[0]
+    assert again.stop[0] in MINIMUM_KINDS
+    if (proposal.sweep.stop == "global minimum").any():
+        assert again.stop[0] == "global minimum"
 
 
 def test_rates_text_round_trip_and_refusals():
@@ -92,3 +130,24 @@ def test_each_bad_value_in_a_link_gets_a_message(parameter, value, message):
     assert len(problems) == 1
     assert problems[0].parameter == parameter
     assert message in problems[0].message
+
+
+def test_the_placeholder_rosenbrock_typed_in_gets_a_converging_good_panel():
+    """`(1-x)^2 + 100(y-x^2)^2` from the typed start: GD needs ~12,000 steps at a rate just
+    under the stability edge, so the sweep grows its budget and refines between grid rates."""
+    lesson = build_lesson(Settings(function="(1-x)^2 + 100(y-x^2)^2"))
+    slow, good, diverging = lesson.results[0]
+    assert good.success
+    assert good.stop == "global minimum"
+    assert lesson.steps > 500
+    assert (slow.status, slow.diagnosis) == ("max_steps", "descending")
+    assert diverging.status == "diverged"
+    assert lesson.landscape.minima[0].kind == "global"  # ★ found numerically at (1, 1)
+
+
+def test_the_plateau_with_adam_proposes_a_good_rate_that_reaches_the_well():
+    """?surface=plateau&opt=adam used to call 6.81 good (flung onto the plateau in 1 step)."""
+    lesson = build_lesson(Settings(surface="plateau", optimizer="adam"))
+    good = lesson.results[0].run(1)
+    assert good.stop == "global minimum"
+    assert good.success

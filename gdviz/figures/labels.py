@@ -4,14 +4,32 @@ from __future__ import annotations
 
 from gdviz.engine import Run
 
+_STATIONARY_LABELS = {
+    "saddle": "stopped at a saddle point ⚠",
+    "maximum": "stopped at a maximum ⚠",
+    "flat": "stalled on a flat region ⚠",
+    "slope": "stuck on a slope: steps too short ⚠",
+}
+"""Converged by a rule, but not at a minimum: never a tick."""
+
+
+def end_kind(run: Run) -> str:
+    """The key of style._ENDS: a converged run that did not reach a minimum is "stationary"."""
+    if run.status == "converged" and not run.success:
+        return "stationary"
+    return run.status
+
 
 def verdict_label(run: Run) -> str:
-    """A few words for a panel title: 'converged in 42 steps ✓', 'diverged at step 9 ✗', …
-    (a data lesson's runs count updates, as their messages do)."""
+    """A few words for a panel title: 'converged in 42 steps ✓', 'global minimum in 42 steps ✓',
+    'stopped at a saddle point ⚠', 'diverged at step 9 ✗', … (a data lesson's runs count
+    updates, as their messages do)."""
     unit = "step" if run.epochs is None else "update"
     count = f"{run.nit} {unit}{'' if run.nit == 1 else 's'}"
     if run.status == "converged":
-        return f"converged in {count} ✓"
+        if run.stop in ("global minimum", "local minimum"):
+            return f"{run.stop} in {count} ✓"
+        return _STATIONARY_LABELS.get(run.stop, f"converged in {count} ✓")
     if run.status == "diverged":
         if run.rule == "undefined" and run.nit == 0:
             return "start outside the domain ✗"  # f or ∇f undefined there: no step was taken
@@ -22,6 +40,7 @@ def verdict_label(run: Run) -> str:
         "oscillating": "oscillating, not settling",
         "stalled": "stalled",
         "noisy": "hovering: noisy batches",
+        "noise": "hovering: gradient noise",
     }
     return what.get(run.diagnosis, f"stopped after {count}")
 

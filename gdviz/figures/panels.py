@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from gdviz.engine import Run, RunResult, View
 from gdviz.figures.arrangement import Arrangement, Chrome, arrange, cell_domains, padded_view
 from gdviz.figures.grid import Landscape, contour_grid_points, landscape_grid
-from gdviz.figures.labels import _two_line_verdict, panel_title, verdict_label
+from gdviz.figures.labels import _two_line_verdict, end_kind, panel_title, verdict_label
 from gdviz.figures.paths import _drawn_path, _DrawnPath, _path_hover, _runs
 from gdviz.figures.playback import _playback
 from gdviz.figures.raster import landscape_picture, picture_layout
@@ -64,7 +64,7 @@ def _path_traces(
         "legendgroup": name,
         "showlegend": False,
     }
-    symbol, _, glyph = _ENDS.get(run.status, _ENDS["max_steps"])
+    symbol, _, glyph = _ENDS.get(end_kind(run), _ENDS["max_steps"])
     last = run.path[drawn.end]
     finish = {
         "type": "scatter",

@@ -40,6 +40,7 @@ _MARKS = {
 _ENDS = {
     # status: (2-D symbol, 3-D symbol, glyph written next to the end point)
     "converged": ("circle", "circle", "✓"),
+    "stationary": ("triangle-up", "diamond-open", "⚠"),  # converged, but not at a minimum
     "max_steps": ("square", "square", "…"),
     "diverged": ("x", "x", "✗"),
 }

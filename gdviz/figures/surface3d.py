@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from gdviz.engine import RunResult, View
 from gdviz.figures.grid import SURFACE_GRID, Grid, Landscape, _contour_levels, landscape_grid
-from gdviz.figures.labels import panel_title, verdict_label
+from gdviz.figures.labels import end_kind, panel_title, verdict_label
 from gdviz.figures.paths import _drawn_path, _path_hover, _runs
 from gdviz.figures.style import _ENDS, _MARKS, LANDSCAPE_SCALE, Style, _to_float32, run_color
 
@@ -111,7 +111,7 @@ def surface_figure(
                 "showlegend": False,
             }
         )
-        _, end_symbol, _ = _ENDS.get(run.status, _ENDS["max_steps"])
+        _, end_symbol, _ = _ENDS.get(end_kind(run), _ENDS["max_steps"])
         ends = run.path[[0, drawn.end]]
         data.append(
             {

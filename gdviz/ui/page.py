@@ -80,9 +80,10 @@ def _verdict_row(lesson: Lesson) -> None:
         held = _held_back(lesson, optimizer, r)
         if held:
             notes.append(held)
+        icon = "⚠️" if r.status == "converged" and not r.success else icons[r.status]
         column.markdown(
             f"<div style='border-left:6px solid {color};padding-left:10px'>"
-            f"<b style='color:{color}'>{label}</b> — {icons[r.status]} {verdict_label(r)}<br>"
+            f"<b style='color:{color}'>{label}</b> — {icon} {verdict_label(r)}<br>"
             + "<br>".join(f"<small>{html.escape(note)}</small>" for note in notes)
             + "</div>",
             unsafe_allow_html=True,

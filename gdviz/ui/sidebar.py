@@ -27,7 +27,14 @@ from gdviz.optimizers import OPTIMIZERS, make_optimizer
 from gdviz.schedules import parse_schedule
 from gdviz.surfaces import load_library
 from gdviz.ui.data_controls import DataChoice, data_controls
-from gdviz.ui.state import choice_from_url, choice_to_url, forget_start_and_rates, set_start
+from gdviz.ui.state import (
+    choice_from_url,
+    choice_to_url,
+    forget_start_and_rates,
+    seed_from_url,
+    set_start,
+    value_to_url,
+)
 from gdviz.ui.text import plain
 
 __all__ = ["rate_sliders", "sidebar"]
@@ -128,6 +135,7 @@ class OptimizerChoice:
     rates: tuple[float, ...]
     steps: int | None
     projector: bool
+    shared_rate: bool = False  # race: every racer at one rate
 
 
 def sidebar() -> tuple[Settings, bool, Any]:
@@ -150,6 +158,7 @@ def sidebar() -> tuple[Settings, bool, Any]:
             steps=choice.steps,
             mode=choice.mode,
             race=choice.race or ("gd",),
+            shared_rate=choice.shared_rate,
             dataset=data.dataset if data else None,
             batch_size=data.batch_size if data else DEFAULT_BATCH_SIZE,
             scale=data.scale if data else False,
@@ -294,14 +303,18 @@ def _start_section(landscape: LandscapeChoice) -> tuple[float, float] | None:
     """x₀ and y₀ (empty: the suggested start), a random start, and a hint to click."""
     st.header("Start")
     left, right = st.columns(2)
+    seed_from_url("x0", number=True)
+    seed_from_url("y0", number=True)
     x0 = left.number_input(
-        "x₀", value=None, format="%g", key="x0", bind="query-params", placeholder="suggested",
+        "x₀", value=None, format="%g", key="x0", placeholder="suggested",
         min_value=-MAX_COORDINATE, max_value=MAX_COORDINATE,
     )  # fmt: skip
     y0 = right.number_input(
-        "y₀", value=None, format="%g", key="y0", bind="query-params", placeholder="suggested",
+        "y₀", value=None, format="%g", key="y0", placeholder="suggested",
         min_value=-MAX_COORDINATE, max_value=MAX_COORDINATE,
     )  # fmt: skip
+    value_to_url("x0", x0)
+    value_to_url("y0", y0)
     data = landscape.data
     if data is None and not landscape.function:
         _listed_starts(load_library().surfaces[landscape.surface].starts)
@@ -364,12 +377,18 @@ def _optimizer_section(data: DataChoice | None) -> tuple[OptimizerChoice, Any]:
     )
     choice_to_url("opt", optimizer, "gd")
     race: tuple[str, ...] = ()
+    shared_rate = False
     if mode == "race":
         race = tuple(
             st.multiselect(
-                "Racers (same start and rate)", list(OPTIMIZERS), default=["gd", "momentum", "rmsprop", "adam"],
+                "Racers (same start)", list(OPTIMIZERS), default=["gd", "momentum", "rmsprop", "adam"],
                 key="race", format_func=OPTIMIZER_NAMES.__getitem__, max_selections=4,
             )
+        )  # fmt: skip
+        shared_rate = st.toggle(
+            "One shared rate for every racer", key="shared", bind="query-params",
+            help="Off: each racer runs at its own good rate (the rates box then holds one rate "
+            "per racer, in order). On: all run at one rate.",
         )  # fmt: skip
     rates = _rates_box(data)
     rate_slot = st.container()  # the rate sliders, drawn once the lesson knows its rates
@@ -379,21 +398,23 @@ def _optimizer_section(data: DataChoice | None) -> tuple[OptimizerChoice, Any]:
     )  # fmt: skip
     projector = st.toggle("Projector mode (large text)", key="big", bind="query-params")
     choice = OptimizerChoice(
-        mode, optimizer, race, rates, int(steps) if steps else None, bool(projector)
-    )
+        mode, optimizer, race, rates, int(steps) if steps else None, bool(projector),
+        bool(shared_rate),
+    )  # fmt: skip
     return choice, rate_slot
 
 
 def _rates_box(data: DataChoice | None) -> tuple[float, ...]:
     """The learning rates typed in the box (empty, or unreadable with a message: automatic)."""
+    seed_from_url("lr")
     rates_text = st.text_input(
         "Learning rates (comma-separated, one panel each)",
         key="lr",
-        bind="query-params",
         placeholder="automatic: one for all three" if data else "automatic: slow, good, diverging",
         help="Leave empty to use the surface's suggested rates (plain GD) or rates proposed by "
         "running a sweep of 61 rates from 1e-7 to 1e3 and reading their verdicts.",
     )
+    value_to_url("lr", rates_text.strip())
     try:
         return parse_rates(rates_text)
     except ValueError as error:

@@ -47,6 +47,27 @@ def choice_to_url(key: str, value: str, default: str) -> None:
         st.query_params[key] = value
 
 
+def seed_from_url(key: str, number: bool = False) -> None:
+    """Seed an input that callbacks write (the start, the rates) from the link, once.
+
+    These are synced by hand, not with ``bind="query-params"``: Streamlit 1.67 brings a bound
+    input's value set in a callback (a start button, a click, a rate slider) to the browser's
+    URL one rerun late, so a link copied right after would carry the previous start."""
+    if key not in st.session_state:
+        text = st.query_params.get(key)
+        st.session_state[key] = (
+            (float(text) if number else text) if text is not None else (None if number else "")
+        )
+
+
+def value_to_url(key: str, value: float | str | None) -> None:
+    """Write a hand-synced input's value to the link, or drop it when empty."""
+    if value is None or value == "":
+        st.query_params.pop(key, None)
+    else:
+        st.query_params[key] = f"{value:.10g}" if isinstance(value, float) else value
+
+
 def forget_start_and_rates() -> None:
     """A new landscape: its own suggested start and rates, not the last one's."""
     st.session_state.update(x0=None, y0=None, lr="")
