@@ -65,6 +65,7 @@ def test_playback_keeps_the_landscape_and_shows_end_marks_only_when_reached(serv
     """Issue 12 item 2: Play or a slider click erased every contour fill (3 → 0 layers) and the
     end markers sat at the final positions from the first step."""
     open_lesson(page, f"{server}/?surface=two_basins")
+    settle(page)  # the redraw for the measured page size, which resets the slider
     assert page.evaluate(LANDSCAPE_LAYERS) == [3]
     assert page.evaluate(END_MARKS_INSIDE) == [True, True, True]  # the full runs, before playback
 
