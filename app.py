@@ -9,8 +9,15 @@ import streamlit as st
 from gdviz.lesson import Lesson, Settings, build_lesson
 from gdviz.ui import plain, rate_sliders, render_lesson, show_link_problems, sidebar
 
+# Projector mode (?big=true) opens with the sidebar collapsed: the landscapes get the width, and
+# the controls open on demand (the › at the top left).
 st.set_page_config(
-    page_title="gdviz — gradient descent you can watch", page_icon="⛰️", layout="wide"
+    page_title="gdviz — gradient descent you can watch",
+    page_icon="⛰️",
+    layout="wide",
+    initial_sidebar_state=(
+        "collapsed" if st.query_params.get("big", "").lower() in ("true", "1") else "auto"
+    ),
 )
 
 

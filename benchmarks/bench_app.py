@@ -138,7 +138,7 @@ def rerun_parts() -> tuple[float, float, float]:
 RECORD_ENTER = """document.addEventListener('keydown', (event) => {
     if (event.key === 'Enter') window.__enter = performance.now();
 }, true);"""
-FIRST_PAGE_COMPLETE = """() => document.querySelector('.js-plotly-plot .contour')
+FIRST_PAGE_COMPLETE = """() => document.querySelector('.js-plotly-plot .layer-subplot image')
     && document.body.innerText.includes('converged in 213 steps')"""
 PANEL_TITLED = """() => [...document.querySelectorAll('.js-plotly-plot text.annotation-text')]
     .some((title) => title.textContent.includes('lr = %s'))"""
@@ -188,7 +188,7 @@ def in_the_browser() -> None:
             )
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
             page.goto(url)  # warm the server's caches once, as a teacher's rehearsal would
-            page.wait_for_selector(".js-plotly-plot .contour", timeout=60_000)
+            page.wait_for_selector(".js-plotly-plot .layer-subplot image", timeout=60_000)
             first_loads = []
             for _ in range(3):
                 page = browser.new_page(viewport={"width": 1600, "height": 1000})

@@ -13,7 +13,21 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 TABS = ["Landscapes", "3-D", "Loss curves", "The math", "Data"]
-SIZES = {"1600x1000": (1600, 1000), "1280x720": (1280, 720)}
+SIZES = {  # name: window, extra query (projector mode at a projector's resolution)
+    "1600x1000": ((1600, 1000), ""),
+    "1280x720-projector": ((1280, 720), "big=true"),
+}
+ARGS = [  # software WebGL, so the 3-D tab draws in headless chromium
+    "--no-sandbox", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--use-gl=angle", "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
+]  # fmt: skip
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(".js-plotly-plot .layer-subplot image", timeout=90_000)
+    page.wait_for_timeout(4000)  # the page measures itself and redraws for its size
 
 
 def main() -> None:
@@ -21,53 +35,46 @@ def main() -> None:
     out = Path(sys.argv[2] if len(sys.argv) > 2 else "docs/images")
     out.mkdir(parents=True, exist_ok=True)
     lessons = {
-        "ravine": "",
-        "rosenbrock": "?surface=rosenbrock",
-        "race": "?surface=rosenbrock&mode=race&steps=3000",
+        "ravine": "surface=ravine",
+        "rosenbrock": "surface=rosenbrock",
+        "himmelblau": "surface=himmelblau",
+        "race": "surface=rosenbrock&mode=race&steps=3000",
     }
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        for size_name, (width, height) in SIZES.items():
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+        for size_name, ((width, height), extra) in SIZES.items():
             for lesson, query in lessons.items():
                 page = browser.new_page(viewport={"width": width, "height": height})
-                page.goto(base + query)
-                page.wait_for_selector(".js-plotly-plot .contour", timeout=60_000)
-                page.wait_for_timeout(2500)
-                tabs = TABS if lesson == "rosenbrock" else ["Landscapes"]
+                _open(page, f"{base}/?{'&'.join(q for q in (query, extra) if q)}")
+                tabs = ["Landscapes"]
+                if size_name == "1600x1000" and lesson != "race":
+                    tabs = TABS if lesson == "rosenbrock" else ["Landscapes", "3-D"]
                 for tab in tabs:
                     page.get_by_role("tab", name=tab).click()
                     page.wait_for_timeout(6000)  # the tab reruns the script and draws its chart
-                    # Scroll so the picture shows the tab's content, not the page header.
-                    page.get_by_role("tab", name=tab).scroll_into_view_if_needed()
-                    page.mouse.wheel(0, 420 if height >= 1000 else 520)
-                    page.wait_for_timeout(600)
+                    # The first screen, as a class sees it: no scrolling.
                     name = f"{lesson}-{tab.lower().replace(' ', '-').replace('3-d', '3d')}-{size_name}.png"
                     page.screenshot(path=str(out / name))
                     print(out / name)
                 page.close()
         # The data lessons: the three variants, the data panel below them, and the scaling toggle.
         data_shots = [
-            ("data-landscapes-1600x1000.png", "?data=noisy_line", (1600, 1000), 420),
+            ("data-landscapes-1600x1000.png", "?data=noisy_line", (1600, 1000), 0),
             ("data-panel-1600x1000.png", "?data=noisy_line", (1600, 1000), 1000),
-            ("data-unscaled-1280x720.png", "?data=unscaled_feature&lr=0.0001", (1280, 720), 520),
+            ("data-unscaled-1280x720.png", "?data=unscaled_feature&lr=0.0001", (1280, 720), 0),
             (
                 "data-scaled-1280x720.png",
                 "?data=unscaled_feature&scale=true&lr=0.1",
                 (1280, 720),
-                520,
+                0,
             ),
         ]
         for name, query, (width, height), scroll in data_shots:
             page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(base + query)
-            page.wait_for_selector(".js-plotly-plot .contour", timeout=60_000)
-            page.wait_for_timeout(4000)
-            page.get_by_role("tab", name="Landscapes").scroll_into_view_if_needed()
+            _open(page, f"{base}/{query}")
             page.mouse.move(width * 0.97, height / 2)  # over the page, not a chart
-            page.mouse.wheel(0, scroll)
+            if scroll:
+                page.mouse.wheel(0, scroll)
             page.wait_for_timeout(800)
             page.screenshot(path=str(out / name))
             print(out / name)

@@ -68,9 +68,11 @@ def inside(x, y, view):
 def test_one_panel_per_run_sharing_axes_and_one_colour_scale(ravine):
     surface, landscape, result = ravine
     figure = comparison_figure(landscape, result)
-    contours = [t for t in figure.data if t.type == "contour"]
-    assert len(contours) == 3
-    assert {t.coloraxis for t in contours} == {"coloraxis"}  # one scale, one colour bar
+    pictures = [image for image in figure.layout.images if image.name == "landscape"]
+    assert [(p.xref, p.yref) for p in pictures] == [("x", "y"), ("x2", "y2"), ("x3", "y3")]
+    assert all(p.source.startswith("data:image/png;base64,") for p in pictures)
+    scales = [t for t in figure.data if t.marker.coloraxis == "coloraxis"]
+    assert len(scales) == 1  # one scale, one colour bar
     assert figure.layout.coloraxis.colorbar.tickvals
     assert len(path_traces(figure)) == 3
     for suffix in ("", "2", "3"):
@@ -239,20 +241,18 @@ def test_figures_are_valid_plotly(ravine):
 def test_arrays_go_out_as_compact_typed_arrays(rosenbrock):
     _, landscape, result = rosenbrock
     spec = json.loads(comparison_figure(landscape, result).to_json())
-    contour = spec["data"][0]
-    assert contour["z"]["dtype"] == "f4"
-    assert contour["z"]["shape"] in ("133, 133", [133, 133])  # three panels: 400 / 3 points a side
     path = next(t for t in spec["data"] if t.get("mode") == "lines+markers")
     assert path["x"]["dtype"] == "f4"
 
 
 def test_side_by_side_panels_get_grids_no_finer_than_their_pixels(rosenbrock):
     from gdviz.figures import CONTOUR_GRID, contour_grid_points
+    from gdviz.figures.raster import landscape_picture
 
     assert [contour_grid_points(n) for n in (1, 2, 3, 4, 8)] == [CONTOUR_GRID, 200, 133, 120, 120]
     _, landscape, result = rosenbrock
     one_panel = landscape_figure(landscape, result, playback=False)
-    assert np.shape(one_panel.data[0].z) == (CONTOUR_GRID, CONTOUR_GRID)
+    assert one_panel.layout.images[0].source == landscape_picture(landscape, CONTOUR_GRID)
 
 
 def test_thinning_keeps_ends_and_turns_and_bounds_the_length():
@@ -297,27 +297,68 @@ def test_long_paths_are_thinned_for_drawing(rosenbrock):
         assert len(trace.x) <= 400
 
 
-def test_playback_frames_carry_only_the_paths_and_move_every_panel(rosenbrock):
+def end_marks(figure):
+    """The verdict markers (✓ ■ ✗ at each run's end) and a diverged run's dotted flight."""
+    return [
+        t for t in figure.data
+        if t.mode == "markers+text" or (t.line and t.line.dash == "dot")
+    ]  # fmt: skip
+
+
+def test_playback_frames_carry_only_the_paths_and_end_marks_and_move_every_panel(rosenbrock):
     _, landscape, result = rosenbrock
     figure = comparison_figure(landscape, result)
     paths = path_traces(figure)
-    path_indices = [i for i, t in enumerate(figure.data) if t in paths]
+    moving = [i for i, t in enumerate(figure.data) if t in paths or t in end_marks(figure)]
     assert 2 <= len(figure.frames) <= MAX_FRAMES
     for frame in figure.frames:
-        assert list(frame.traces) == path_indices  # every panel moves; contours are not re-sent
+        assert sorted(frame.traces) == moving  # every panel moves; the landscape is not re-sent
         assert all(t.type == "scatter" for t in frame.data)
-        for shown, full in zip(frame.data, paths, strict=True):
+        shown_paths = [
+            t for i, t in zip(frame.traces, frame.data, strict=True) if figure.data[i] in paths
+        ]
+        for shown, full in zip(shown_paths, paths, strict=True):
             # A prefix of the drawn path, so the hover data of each point still matches it.
             shown_x = decoded(shown.x)
             assert shown_x.dtype == np.float32
             np.testing.assert_array_equal(shown_x, full.x[: len(shown_x)])
-    last = figure.frames[-1].data
-    assert [len(decoded(t.x)) for t in last] == [len(t.x) for t in paths]
+    last = dict(zip(figure.frames[-1].traces, figure.frames[-1].data, strict=True))
+    assert [len(decoded(last[i].x)) for i in moving if figure.data[i] in paths] == [
+        len(t.x) for t in paths
+    ]
     steps = [int(frame.name) for frame in figure.frames]
     assert steps[:4] == [1, 2, 3, 4]  # the first steps one by one, where a rate shows itself
     assert len(figure.layout.sliders[0].steps) == len(figure.frames)
     assert [b.label for b in figure.layout.updatemenus[0].buttons] == ["▶ Play", "❚❚ Pause"]
     assert not comparison_figure(landscape, result, playback=False).frames
+
+
+def test_playback_shows_a_run_s_end_marks_only_from_the_step_it_ends_on():
+    """Issue 12: at an early step ✓ ■ ✗ already sat at the runs' final positions."""
+    surface, landscape, result = lesson("two_basins")
+    figure = comparison_figure(landscape, result)
+    marks = {i: t for i, t in enumerate(figure.data) if t in end_marks(figure)}
+    assert len(marks) == 4  # slow ■, good ✓, diverged ✗ and its flight
+    slow, good, _ = result
+    ends = {"x": slow.nit, "x2": good.nit}  # the diverged run's ✗ is where it left the view
+    for frame in figure.frames:
+        for i, shown in zip(frame.traces, frame.data, strict=True):
+            if i not in marks:
+                continue
+            visible = inside(decoded(shown.x), decoded(shown.y), surface.view)
+            axis = figure.data[i].xaxis
+            if axis in ends:
+                assert visible == (int(frame.name) >= ends[axis]), (frame.name, axis)
+            if visible:  # whole, where the full figure draws it
+                np.testing.assert_array_equal(decoded(shown.x), marks[i].x)
+    first, last = (
+        dict(zip(f.traces, f.data, strict=True)) for f in (figure.frames[0], figure.frames[-1])
+    )
+    slow_and_good = [i for i in marks if figure.data[i].xaxis in ends]
+    assert not any(
+        inside(decoded(first[i].x), decoded(first[i].y), surface.view) for i in slow_and_good
+    )
+    assert all(inside(decoded(last[i].x), decoded(last[i].y), surface.view) for i in marks)
 
 
 def test_hover_shows_step_position_loss_gradient_and_rate_in_force():
@@ -356,7 +397,7 @@ def test_a_run_has_the_same_colour_in_every_figure(ravine):
 def test_landscape_figure_draws_every_run_on_one_panel(ravine):
     _, landscape, result = ravine
     figure = landscape_figure(landscape, result)
-    assert len([t for t in figure.data if t.type == "contour"]) == 1
+    assert len(figure.layout.images) == 1
     assert {t.xaxis for t in path_traces(figure)} == {"x"}
     (title,) = [a.text for a in figure.layout.annotations if a.text]
     for i in range(3):

@@ -2,7 +2,8 @@
 
 Modules: :mod:`~gdviz.figures.style` (colours, sizes, the float32 wire format),
 :mod:`~gdviz.figures.labels` (verdicts, rates, titles), :mod:`~gdviz.figures.grid` (the
-landscape, f on a grid, the colour scale), :mod:`~gdviz.figures.paths` (paths as drawn),
+landscape, f on a grid, the colour scale), :mod:`~gdviz.figures.raster` (the 2-D landscape as a
+picture), :mod:`~gdviz.figures.paths` (paths as drawn),
 :mod:`~gdviz.figures.playback`, and one module per figure kind: :mod:`~gdviz.figures.panels`,
 :mod:`~gdviz.figures.surface3d`, :mod:`~gdviz.figures.curves`, :mod:`~gdviz.figures.data`.
 

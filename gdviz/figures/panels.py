@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import plotly.graph_objects as go
 
 from gdviz.engine import Run, RunResult, View
-from gdviz.figures.grid import Landscape, _contour_levels, contour_grid_points, landscape_grid
+from gdviz.figures.arrangement import Arrangement, Chrome, arrange, cell_domains, padded_view
+from gdviz.figures.grid import Landscape, contour_grid_points, landscape_grid
 from gdviz.figures.labels import _two_line_verdict, end_kind, panel_title, verdict_label
 from gdviz.figures.paths import _drawn_path, _DrawnPath, _path_hover, _runs
 from gdviz.figures.playback import _playback
+from gdviz.figures.raster import landscape_picture, picture_layout
 from gdviz.figures.style import _ENDS, _MARKS, LANDSCAPE_SCALE, Style, _to_float32, run_color
+
+PANEL_STRETCH = 2.0
+"""Given the page's size, a panel may be up to twice as tall (or wide) as the view's shape: the
+view is then padded in y (or x) to fill it, showing more of the landscape around the runs."""
 
 
 def _path_traces(
@@ -202,11 +209,18 @@ def comparison_figure(
     """
     runs = _runs(result)
     titles = [panel_title(run, labels[i] if labels else None) for i, (run, _) in enumerate(runs)]
-    if ((style or Style()).projector and len(runs) >= 3) or len(runs) >= 4:
+    style = style or Style()
+    if width is not None:  # about the panels' width in one row: is there room for a verdict?
+        room = (width - 8 * style.font) / len(runs) * 0.95
+        longest = max(len(title.partition("<br>")[2]) for title in titles)
+        narrow = longest * 0.55 * style.title_font > room
+    else:
+        narrow = (style.projector and len(runs) >= 3) or len(runs) >= 4
+    if narrow:
         # Narrow panels and large type: a verdict on one line runs into its neighbour's title.
         titles = [_two_line_verdict(title) for title in titles]
     return _contour_figure(
-        landscape, runs, [[i] for i in range(len(runs))], titles, style or Style(), playback,
+        landscape, runs, [[i] for i in range(len(runs))], titles, style, playback,
         height, width, click_grid,
     )  # fmt: skip
 
@@ -272,56 +286,85 @@ def _contour_figure(
     """Contour panels side by side; panel j draws the runs ``panels[j]``."""
     n = len(panels)
     grid = landscape_grid(landscape, contour_grid_points(n))
-    view = landscape.view
-    (x_low, x_high), (y_low, y_high) = view
+    (x_low, x_high), (y_low, y_high) = landscape.view
     aspect = (y_high - y_low) / (x_high - x_low)
     equal_aspect = 1 / 3 <= aspect <= 3
-    gap = 0.035 if n > 1 else 0.0
-    panel_width = (1 - gap * (n - 1)) / n  # fraction of the plot area
+    bar_title = "f (log scale)" if grid.log else "f"
+    bar = max(1.1 * style.font + 24 + 0.62 * style.font * max(map(len, grid.colour_bar_ticks()[1])),
+              0.6 * style.font * len(bar_title)) + 10  # fmt: skip
+    title_lines = max(title.count("<br>") + 1 for title in titles) if any(titles) else 0
+    chrome = Chrome.of(style, title_lines, playback, bar)
+    if width is not None and height is not None:
+        arrangement = arrange(
+            n, aspect if equal_aspect else None, width, height, chrome, PANEL_STRETCH
+        )
+        shape = arrangement.panel_height / max(arrangement.panel_width, 1e-9)
+        if equal_aspect and abs(shape / aspect - 1) > 0.01:  # pad the view to the panel
+            landscape = replace(landscape, view=padded_view(landscape.view, shape))
+            grid = landscape_grid(landscape, contour_grid_points(n))
+            (x_low, x_high), (y_low, y_high) = landscape.view
+            aspect = shape
+    else:
+        fixed = height or _panel_height(
+            aspect if equal_aspect else 1.0, n, style, playback, chrome.top
+        )
+        arrangement = Arrangement(n, 1, fixed, 0.0, 0.0)
+    height = arrangement.height
+    view = landscape.view
     tick_values, tick_text = grid.colour_bar_ticks()
-    contour = {
-        "type": "contour",
-        "x": _to_float32(grid.x),
-        "y": _to_float32(grid.y),
-        "z": _to_float32(grid.colour),
-        "coloraxis": "coloraxis",
-        "autocontour": False,
-        "contours": {"coloring": "fill", "showlines": True, **_contour_levels(grid)},
-        "line": {"width": 0.5, "color": "rgba(255,255,255,0.8)"},
-        "hoverinfo": "skip",  # hover belongs to the paths and the marked points
+    bar_title = "f (log scale)" if grid.log else "f"
+    picture = landscape_picture(landscape, contour_grid_points(n))
+    # The colour bar needs a trace on its colour axis: one invisible point carries it (the
+    # landscape itself is a layout image, see gdviz.figures.raster).
+    scale = {
+        "type": "scatter",
+        "x": _to_float32([x_low]),
+        "y": _to_float32([y_low]),
+        "mode": "markers",
+        "marker": {
+            "color": _to_float32([grid.colour_range[0]]),
+            "coloraxis": "coloraxis",
+            "opacity": 0,
+            "size": 1,
+        },
+        "hoverinfo": "skip",
+        "showlegend": False,
+        "name": "colour scale",
     }
     drawn = [_drawn_path(run, factors, view) for run, factors in runs]
     legend = False  # titles name the runs; hover names the marked points
     marked = _marked_points(landscape, style, legend)
     if click_grid:
         marked.append(_click_grid(view, click_grid))
-    data: list[dict] = []
-    path_indices: list[int] = []
+    data: list[dict] = [scale]
+    animated: list[list[int]] = []  # per run: its path, end marker and flight trace indices
     annotations: list[dict] = []
-    layout: dict = {}
+    layout: dict = {"images": []}
     for j, members in enumerate(panels):
         suffix = "" if j == 0 else str(j + 1)
         axes = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
-        data.append({**contour, **axes})
+        layout["images"].append(picture_layout(picture, view, suffix))
         data.extend({**trace, **axes} for trace in marked)
         for i in members:
             run = runs[i][0]
             name = panel_title(run) if len(members) > 1 else titles[j]
-            for k, trace in enumerate(
-                _path_traces(run, drawn[i], run_color(i), style, name, legend, landscape.axes)
-            ):
-                data.append({**trace, **axes})
-                if k == 0:
-                    path_indices.append(len(data) - 1)
+            path, start, finish = _path_traces(
+                run, drawn[i], run_color(i), style, name, legend, landscape.axes
+            )
+            data.extend([{**path, **axes}, {**start, **axes}, {**finish, **axes}])
+            animated.append([len(data) - 3, len(data) - 1])
             escape = _escape(run, drawn[i].end, view, run_color(i), style, suffix)
             if escape is not None:
                 data.append({**escape[0], **axes})
+                animated[-1].append(len(data) - 1)
                 annotations.append(escape[1])
-        left = j * (panel_width + gap)
+        x_domain, y_domain = cell_domains(j, arrangement, chrome)
+        first_column = j % arrangement.columns == 0
         layout[f"xaxis{suffix}"] = {
-            "domain": [left, left + panel_width],
+            "domain": x_domain,
             "range": [x_low, x_high],
-            "title": {"text": landscape.axes[0], "standoff": 4},
+            "title": {"text": landscape.axes[0], "standoff": 4, "font": {"size": style.font}},
+            "tickfont": {"size": style.font},
             "constrain": "domain",
             "anchor": f"y{suffix}",
             "showgrid": False,
@@ -330,15 +373,21 @@ def _contour_figure(
             **({"matches": "x"} if j else {}),
         }
         layout[f"yaxis{suffix}"] = {
+            "domain": y_domain,
             "range": [y_low, y_high],
             "constrain": "domain",
-            "constraintoward": "bottom",
+            "constraintoward": "top" if arrangement.rows > 1 else "bottom",
             "anchor": f"x{suffix}",
-            "title": {"text": landscape.axes[1] if j == 0 else "", "standoff": 4},
-            "showticklabels": j == 0,
+            "title": {
+                "text": landscape.axes[1] if first_column else "",
+                "standoff": 4,
+                "font": {"size": style.font},
+            },
+            "tickfont": {"size": style.font},
+            "showticklabels": first_column,
             "showgrid": False,
             "zeroline": False,
-            "ticks": "outside" if j == 0 else "",
+            "ticks": "outside" if first_column else "",
             # Panel 1 keeps x and y to scale; the others match its axes (plotly ignores a
             # scaleanchor on a matched axis), so they share its range and its shape.
             **({"scaleanchor": "x", "scaleratio": 1} if equal_aspect and j == 0 else {}),
@@ -358,31 +407,32 @@ def _contour_figure(
                     "yshift": 4,
                     "showarrow": False,
                     "font": {
-                        "size": style.title_font if n <= 3 else round(style.title_font * 0.85)
+                        "size": style.title_font
+                        if n <= 3 or style.projector
+                        else round(style.title_font * 0.85)
                     },
                 }
             )
-    title_lines = max(title.count("<br>") + 1 for title in titles) if any(titles) else 0
-    top = round(1.3 * style.title_font * title_lines) + 16
-    bottom = 50 + (round(2.2 * style.font) + 40 if playback else 0)
-    margin = {"l": 8 + round(4.2 * style.font), "r": 10, "t": top, "b": bottom}
-    height = height or _panel_height(aspect if equal_aspect else 1.0, n, style, playback, top)
-    bar_title = "f (log scale)" if grid.log else "f"
-    bar_length, bar_x = 1.0, None
+    margin = {"l": chrome.left, "r": 10, "t": chrome.top, "b": chrome.bottom}
+    bar_length, bar_x, base, bar_y = 1.0, None, 0.0, 0.0
     if width is not None and equal_aspect:
-        bar = max(1.1 * style.font + 24 + 0.62 * style.font * max(map(len, tick_text)),
-                  0.6 * style.font * len(bar_title)) + 10  # fmt: skip
         plot_width = width - margin["l"] - margin["r"] - bar
-        plot_height = max(height - top - bottom, 1)
-        bar_length = float(np.clip(plot_width * panel_width * aspect / plot_height, 0.2, 1.0))
-        if bar_length == 1.0:  # the height binds: panels narrower than their columns
+        plot_height = max(height - chrome.top - chrome.bottom, 1)
+        top_row = cell_domains(min(arrangement.columns, n) - 1, arrangement, chrome)
+        row_height = top_row[1][1] - top_row[1][0]
+        cell_width = top_row[0][1] - top_row[0][0]
+        bar_length = float(np.clip(plot_width * cell_width * aspect / plot_height, 0.2, row_height))
+        if arrangement.rows > 1:
+            bar_y = 1.0 - bar_length  # beside the first row
+        else:
+            base = bar_y = (1.0 - bar_length) / 2
+        if bar_length == row_height:  # the height binds: panels narrower than their columns
             paper = width - margin["l"] - margin["r"]  # a colour bar inside adds no margin
-            half = plot_height / aspect / 2 / paper
-            bar_x = (n - 1) * (panel_width + gap) + panel_width / 2 + half + 0.015
+            half = plot_height * row_height / aspect / 2 / paper
+            bar_x = sum(top_row[0]) / 2 + half + 0.015
             bar_x = bar_x if bar_x < 0.97 else None
     # Equal-aspect panels narrower than the page leave height over: centre the block (titles,
     # panels, colour bar, slider) vertically instead of leaving a gap at the top.
-    base = (1.0 - bar_length) / 2
     if base > 0:
         for j in range(n):
             layout[f"yaxis{'' if j == 0 else j + 1}"]["domain"] = [base, 1.0 - base]
@@ -393,13 +443,14 @@ def _contour_figure(
             "cmin": grid.colour_range[0],
             "cmax": grid.colour_range[1],
             "colorbar": {
-                "title": {"text": bar_title, "side": "top"},
+                "title": {"text": bar_title, "side": "top", "font": {"size": style.font}},
+                "tickfont": {"size": style.font},
                 "tickvals": tick_values,
                 "ticktext": tick_text,
                 "ticks": "outside",
                 "thickness": round(style.font * 1.1),
                 "len": bar_length,
-                "y": base,
+                "y": bar_y,
                 "yanchor": "bottom",
                 **({"x": bar_x, "xanchor": "left"} if bar_x is not None else {}),
                 "outlinewidth": 0,
@@ -429,7 +480,8 @@ def _contour_figure(
             trace["unselected"] = {"marker": {"opacity": 1}, "textfont": {"color": "#444444"}}
     frames: list[dict] = []
     if playback:
-        frames = _playback(layout, [run for run, _ in runs], drawn, path_indices, style, base)
+        far = (x_low - 100 * (x_high - x_low), y_low - 100 * (y_high - y_low))
+        frames = _playback(layout, data, drawn, animated, style, base, far)
     return go.Figure(data=data, layout=layout, frames=frames, _validate=False)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from gdviz.engine import Run
 from gdviz.figures.paths import _DrawnPath
 from gdviz.figures.style import Style, _typed_array
 
@@ -24,25 +23,32 @@ def _frame_steps(longest: int) -> np.ndarray:
 
 def _playback(
     layout: dict,
-    runs: list[Run],
+    traces: list[dict],
     drawn: list[_DrawnPath],
-    path_indices: list[int],
+    animated: list[list[int]],
     style: Style,
     base: float = 0.0,
+    parked: tuple[float, float] = (0.0, 0.0),
 ) -> list[dict]:
-    """Frames carrying only the path traces, with play/pause buttons and a step slider.
+    """Frames carrying only each run's moving traces, with play/pause buttons and a step slider.
 
-    A frame shows a prefix of each drawn (thinned) path, so the hover data of the full trace
-    still matches every point shown.
+    ``animated[i]`` lists run i's trace indices in ``traces``: its path first, then the traces
+    that mark its end (the verdict marker, a diverged run's flight to the border). A frame
+    shows a prefix of each drawn (thinned) path, so the hover data of the full trace still
+    matches every point shown; the end marks appear, whole, from the step the run ends on.
+    Before that they are parked at ``parked``, a point far outside the axes' range: a trace
+    emptied by a frame is not removed by plotly.js's frame-by-frame redraw (plotly.js#3931),
+    a point outside the axes is clipped.
     """
     longest = max(int(d.indices[-1]) for d in drawn)
     if longest < 2:
         return []
     steps = _frame_steps(longest)
+    indices = [index for run_traces in animated for index in run_traces]
     frames = []
     for step in steps:
         data = []
-        for d in drawn:
+        for d, (_, *ends) in zip(drawn, animated, strict=True):
             shown = int(np.searchsorted(d.indices, step, side="right"))
             data.append(
                 {
@@ -51,7 +57,13 @@ def _playback(
                     "y": _typed_array(d.points[:shown, 1]),
                 }
             )
-        frames.append({"data": data, "traces": path_indices, "name": str(int(step))})
+            reached = step >= d.indices[-1]
+            for index in ends:
+                x, y = traces[index]["x"], traces[index]["y"]
+                if not reached:
+                    x, y = [parked[0]] * len(x), [parked[1]] * len(y)
+                data.append({"type": "scatter", "x": _typed_array(x), "y": _typed_array(y)})
+        frames.append({"data": data, "traces": indices, "name": str(int(step))})
     _playback_controls(layout, steps, style, base)
     return frames
 

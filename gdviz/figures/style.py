@@ -86,11 +86,11 @@ class Style:
 
     @property
     def font(self) -> int:
-        return 20 if self.projector else 13
+        return 22 if self.projector else 13
 
     @property
     def title_font(self) -> int:
-        return 22 if self.projector else 15
+        return 24 if self.projector else 15
 
     @property
     def line(self) -> float:

@@ -21,8 +21,14 @@ def surface_figure(
     *,
     labels: Sequence[str] | None = None,
     style: Style | None = None,
+    height: int | None = None,
 ) -> go.Figure:
     """The landscape in 3-D with every run's path draped on it (one figure for all runs).
+
+    ``height`` (pixels) lets the scene fill the space a page gives it. The camera looks from
+    the south, 50° up and a little west, close enough for the surface to fill the width: a zig-zag across
+    a valley reads as a zig-zag, not as bars seen end-on. The camera is kept when the figure
+    is rebuilt (``uirevision``), so a changed rate does not reset the view.
 
     Height is f, or log₁₀(f − f_min + ε) for steep surfaces, with ticks in real f values; the
     z range is f over the view, so a diverged run (cut at the view) cannot flatten it. Paths
@@ -39,7 +45,7 @@ def surface_figure(
         # lowest 2 % (paths there sit on the flat floor).
         floor = float(np.percentile(grid.colour, 2))
     span = max(ceiling - floor, 1e-12)
-    lift = 0.02 * span
+    lift = 0.03 * span
     data: list[dict] = [
         {
             "type": "surface",
@@ -58,6 +64,8 @@ def surface_figure(
                     **_contour_levels(grid),
                 }
             },
+            # See-through enough for a path on the far side of a wall to show.
+            "opacity": 0.8,
             "lighting": {"ambient": 0.75, "diffuse": 0.5, "specular": 0.05, "roughness": 0.9},
             "name": "f",
         }
@@ -79,7 +87,7 @@ def surface_figure(
                 "y": _to_float32(line_y),
                 "z": _to_float32(line_z),
                 "mode": "lines",
-                "line": {"color": color, "width": style.line * 2.5},
+                "line": {"color": color, "width": style.line * 3.5},
                 "hoverinfo": "skip",
                 "name": name,
                 "legendgroup": name,
@@ -94,7 +102,7 @@ def surface_figure(
                 "y": points[:, 1],
                 "z": _to_float32(marker_z),
                 "mode": "markers",
-                "marker": {"size": style.marker * 0.25, "color": color},
+                "marker": {"size": style.marker * 0.35, "color": color},
                 "customdata": drawn.customdata,
                 "meta": name,
                 "hovertemplate": _path_hover(landscape.axes),
@@ -185,13 +193,13 @@ def surface_figure(
             },
             # From the south, 50° up: valleys stay in sight behind their walls.
             "camera": {
-                "eye": {"x": -0.27, "y": -1.2, "z": 1.3},
-                "center": {"x": 0, "y": 0, "z": -0.12},
+                "eye": {"x": -0.35, "y": -0.95, "z": 1.3},
+                "center": {"x": 0, "y": 0, "z": -0.1},
             },
         },
         "font": {"size": style.font},
         "margin": {"l": 0, "r": 0, "t": 10, "b": 0},
-        "height": 680 if style.projector else 580,
+        "height": height or (680 if style.projector else 580),
         "legend": {
             "orientation": "h",
             "x": 0.0,

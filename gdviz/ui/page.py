@@ -27,6 +27,7 @@ from gdviz.figures import (
 from gdviz.lesson import Lesson, Settings
 from gdviz.links import TABS as TAB_LABELS
 from gdviz.links import format_rates, hyperparameter_text
+from gdviz.ui.screen import BASE_CSS, PROJECTOR_CSS, Screen, measure_screen
 from gdviz.ui.state import set_start
 from gdviz.ui.text import plain
 
@@ -162,40 +163,55 @@ def _iterates_csv(lesson: Lesson) -> str:
 
 
 def render_lesson(lesson: Lesson, projector: bool) -> None:
-    """The main area: the title, the verdicts, and the tabs."""
+    """The main area: the title, the tabs with the pictures on the first screen, then the
+    verdicts, what the lesson teaches and the summary line (the panel titles carry each
+    verdict already)."""
     style = Style(projector=projector)
+    st.markdown(BASE_CSS + (PROJECTOR_CSS if projector else ""), unsafe_allow_html=True)
+    screen = measure_screen()
     st.header(plain(lesson.title))  # a typed function or an upload's name: shown as typed
-    if lesson.teaches:  # a surface's text is Markdown; a data set's may name an upload's columns
-        st.markdown(plain(lesson.teaches) if lesson.data else lesson.teaches)
-    for note in lesson.notes:
-        st.info(note)  # our own sentences, with numbers in them
-    _verdict_row(lesson)
-    st.caption(
-        f"Start ({lesson.start[0]:.4g}, {lesson.start[1]:.4g}) · rates {format_rates(lesson.rates)} "
-        f"({lesson.rates_source}) · {_budget_text(lesson)} · "
-        + "".join(f"{part} · " for part in changed_settings(lesson.settings))
-        + _stability_text(lesson)
-    )
     # The tabs track which one is open, so the hidden ones cost nothing on a rerun.
     # Bound to the link as ?tab=The%20math.
     tabs = st.tabs(list(TABS), key="tab", on_change="rerun", bind="query-params")
     for tab, draw in zip(tabs, TABS.values(), strict=True):
         if tab.open is not False:  # None where the state is not tracked (then draw them all)
             with tab:
-                draw(lesson, style)
+                draw(lesson, style, screen)
+    _verdict_row(lesson)
+    for note in lesson.notes:
+        st.info(note)  # our own sentences, with numbers in them
+    if lesson.teaches:  # a surface's text is Markdown; a data set's may name an upload's columns
+        st.markdown(plain(lesson.teaches) if lesson.data else lesson.teaches)
+    st.caption(
+        f"Start ({lesson.start[0]:.4g}, {lesson.start[1]:.4g}) · rates {format_rates(lesson.rates)} "
+        f"({lesson.rates_source}) · {_budget_text(lesson)} · "
+        + "".join(f"{part} · " for part in changed_settings(lesson.settings))
+        + _stability_text(lesson)
+    )
 
 
-def _landscapes_tab(lesson: Lesson, style: Style) -> None:
+def _chart_space(screen: Screen, style: Style) -> tuple[int, int]:
+    """Width and height left for a chart in a tab on the first screen: the window below the
+    tabs' top (measured once the page has drawn; before that, a typical title and tab row)."""
+    top = screen.top or (150 if style.projector else 170)
+    return screen.width, max(screen.height - top - 12, 360)
+
+
+def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
+    width, height = _chart_space(screen, style)
     figure = comparison_figure(
         lesson.landscape,
         list(lesson.results),
         labels=lesson.labels or None,
         style=style,
         click_grid=CLICK_GRID,
+        width=width,
+        height=height,
     )
     st.session_state["_click_grid"] = (
         frozenset(i for i, trace in enumerate(figure.data) if trace.name == "click grid"),
-        lesson.landscape.view,
+        # The view as drawn: padded to the panels' shape, the click grid spans it.
+        (tuple(figure.layout.xaxis.range), tuple(figure.layout.yaxis.range)),
     )
     st.plotly_chart(
         figure, key="landscape", on_select=_start_from_click,
@@ -244,17 +260,26 @@ def _cost_table(lesson: Lesson) -> str:
     )
 
 
-def _surface_tab(lesson: Lesson, style: Style) -> None:
+def _surface_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
+    _, height = _chart_space(screen, style)
     figure = surface_figure(
-        lesson.landscape, list(lesson.results), labels=lesson.labels or None, style=style
+        lesson.landscape,
+        list(lesson.results),
+        labels=lesson.labels or None,
+        style=style,
+        height=height - 40,  # the note under the scene
     )
     # No scroll-zoom: scrolling the page over the scene must scroll the page, not zoom the camera.
     st.plotly_chart(
         figure, key="surface3d", width="stretch", config={"displaylogo": False, "scrollZoom": False}
     )
+    st.caption(
+        "Drag to turn the surface. Playback runs on the Landscapes tab: Plotly can animate a 3-D "
+        "scene only by redrawing all of it for every frame, too slow to watch here."
+    )
 
 
-def _curves_tab(lesson: Lesson, style: Style) -> None:
+def _curves_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     figure = curves_figure(
         list(lesson.results), f_min=lesson.f_min, labels=lesson.labels or None, style=style
     )
@@ -305,7 +330,7 @@ def _data_math(lesson: Lesson) -> None:
     )
 
 
-def _math_tab(lesson: Lesson, style: Style) -> None:
+def _math_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     if lesson.data is not None:
         _data_math(lesson)
         st.markdown(_stability_text(lesson))
@@ -335,7 +360,7 @@ def _math_tab(lesson: Lesson, style: Style) -> None:
     st.markdown(_stability_text(lesson))
 
 
-def _data_tab(lesson: Lesson, style: Style) -> None:
+def _data_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     records = [r for result in lesson.results for r in result]
     labels = [
         f"{i + 1}: {lesson.labels[i] if lesson.labels else f'lr = {rate_text(r.lr)}'} — {verdict_label(r)}"

@@ -1,0 +1,140 @@
+"""How much of the screen the landscapes cover, measured in headless chromium from the page's
+own element boxes (issue 13's goals).
+
+Run by hand: ``python benchmarks/bench_layout.py``. Starts the app on a free port, opens each
+page at each window size (projector mode at 1280 × 720; normal mode at 1600 × 1000 and
+1920 × 1080) and prints, per page and size: the panels' share of the viewport (the part on
+screen), whether every panel lies wholly on the first screen, the height of the empty band
+between the chart's top and its first panel title, and the smallest font size among the texts
+a class must read (verdict cards, the lesson's text, panel titles, axis labels). Goals:
+projector ≥ 25 % and on screen; normal ≥ 30 % and on screen; projector text ≥ 22 px.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PAGES = {
+    "ravine (default)": "",
+    "rosenbrock": "surface=rosenbrock",
+    "himmelblau": "surface=himmelblau",
+    "race of four": "mode=race",
+    "data lesson": "data=noisy_line",
+}
+SIZES = {"projector 1280×720": (1280, 720, True), "1600×1000": (1600, 1000, False),
+         "1920×1080": (1920, 1080, False)}  # fmt: skip
+
+MEASURE = """() => {
+    const plot = document.querySelector('.js-plotly-plot');
+    const pictures = Array.from(plot.querySelectorAll('.layer-subplot image'))
+        .map(image => image.getBoundingClientRect());
+    const visible = r => Math.max(0, Math.min(r.right, innerWidth) - Math.max(r.left, 0))
+        * Math.max(0, Math.min(r.bottom, innerHeight) - Math.max(r.top, 0));
+    const cover = pictures.reduce((sum, r) => sum + visible(r), 0) / (innerWidth * innerHeight);
+    const onScreen = pictures.every(r => r.top >= 0 && r.bottom <= innerHeight
+        && r.left >= 0 && r.right <= innerWidth);
+    const titles = Array.from(plot.querySelectorAll('.annotation-text'))
+        .map(t => t.getBoundingClientRect()).filter(r => r.height > 0);
+    const chartTop = plot.getBoundingClientRect().top;
+    const band = titles.length ? Math.min(...titles.map(r => r.top)) - chartTop : -1;
+    const size = el => parseFloat(getComputedStyle(el).fontSize);
+    const texts = [
+        ...document.querySelectorAll('[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] p'),
+        ...document.querySelectorAll('[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] b'),
+        ...plot.querySelectorAll('.annotation-text'),
+        ...plot.querySelectorAll('.xtick text, .ytick text, .g-xtitle text, .g-ytitle text'),
+    ].filter(el => el.textContent.trim());
+    const smallest = Math.min(...texts.map(size));
+    return {cover, onScreen, band, smallest, panels: pictures.length};
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            return process, url
+        except OSError:
+            time.sleep(0.5)
+    process.terminate()
+    raise SystemExit("the app did not start within 60 s")
+
+
+def settle(page) -> None:
+    """Wait for the landscapes, the size report's rerun, and the last redraw."""
+    page.wait_for_selector(".js-plotly-plot .layer-subplot image", timeout=60_000)
+    page.wait_for_timeout(1500)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+    page.wait_for_timeout(800)
+
+
+def measure(page, url: str, query: str, width: int, height: int, projector: bool) -> dict:
+    page.set_viewport_size({"width": width, "height": height})
+    parts = [query] if query else []
+    if projector:
+        parts.append("big=true")
+    page.goto(f"{url}/?{'&'.join(parts)}")
+    settle(page)
+    return page.evaluate(MEASURE)
+
+
+def main() -> None:
+    process, url = start_app()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=shutil.which("chromium"),
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                      "--disable-component-update", "--disable-sync", "--no-first-run"],
+            )  # fmt: skip
+            page = browser.new_page()
+            print(
+                f"{'page':18} {'window':20} {'cover':>6} {'on screen':>9} {'band':>5} {'text':>5}  goal"
+            )
+            for name, query in PAGES.items():
+                for size_name, (width, height, projector) in SIZES.items():
+                    m = measure(page, url, query, width, height, projector)
+                    goal = 0.25 if projector else 0.30
+                    met = (
+                        m["cover"] >= goal
+                        and m["onScreen"]
+                        and (not projector or m["smallest"] >= 22)
+                    )
+                    print(
+                        f"{name:18} {size_name:20} {m['cover']:6.1%} {m['onScreen']!s:>9} "
+                        f"{m['band']:5.0f} {m['smallest']:5.1f}  {'met' if met else 'NOT MET'}"
+                    )
+            browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

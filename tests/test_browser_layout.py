@@ -1,0 +1,168 @@
+"""What only a browser shows about the landscapes: playback keeps them drawn, end marks appear
+when a run gets there, and (projector mode) how much of the screen they fill.
+
+The app server and chromium are shared with ``test_browser.py`` (``conftest.py``); skipped
+like it where chromium or Playwright is missing.
+"""
+
+import shutil
+
+import pytest
+
+CHROMIUM = shutil.which("chromium")
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"
+    ),
+]
+
+LANDSCAPE_LAYERS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
+    plot => plot.querySelectorAll('g.contour').length
+        + plot.querySelectorAll('.layer-subplot image').length)"""
+"""Per chart, the landscapes drawn: contour traces (the old drawing) or layout pictures."""
+
+END_MARKS_INSIDE = """() => {
+    const plot = document.querySelector('.js-plotly-plot');
+    return plot.data.flatMap((trace, i) => trace.mode === 'markers+text' ? [i] : [])
+        .map(i => {
+            const x = Array.from(plot._fullData[i].x || []);
+            const range = plot._fullLayout[(plot._fullData[i].xaxis || 'x').replace('x', 'xaxis')].range;
+            return x.length > 0 && x.every(v => v >= range[0] && v <= range[1]);
+        });
+}"""
+"""For each run's end marker (✓ ■ ✗) in the first chart: is it inside its panel's x range?"""
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def open_lesson(page, url):
+    page.goto(url)
+    page.wait_for_selector(".js-plotly-plot .scatterlayer", timeout=60_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+
+
+def click_slider(page, fraction):
+    """Click the first chart's step slider at ``fraction`` of its rail (0 = the first step)."""
+    rail = page.locator(".js-plotly-plot .slider-rail-rect").first.bounding_box()
+    page.mouse.click(rail["x"] + 2 + fraction * (rail["width"] - 4), rail["y"] + rail["height"] / 2)
+    page.wait_for_timeout(400)
+
+
+def test_playback_keeps_the_landscape_and_shows_end_marks_only_when_reached(server, page):
+    """Issue 12 item 2: Play or a slider click erased every contour fill (3 → 0 layers) and the
+    end markers sat at the final positions from the first step."""
+    open_lesson(page, f"{server}/?surface=two_basins")
+    settle(page)  # the redraw for the measured page size, which resets the slider
+    assert page.evaluate(LANDSCAPE_LAYERS) == [3]
+    assert page.evaluate(END_MARKS_INSIDE) == [True, True, True]  # the full runs, before playback
+
+    click_slider(page, 0.0)  # step 1: no run has ended yet
+    assert page.evaluate(LANDSCAPE_LAYERS) == [3]
+    # The slow and good runs have not ended; the diverging one left the view on its first step.
+    assert page.evaluate(END_MARKS_INSIDE) == [False, False, True]
+
+    page.locator(".js-plotly-plot .updatemenu-button").first.click()  # ▶ Play to the end
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('.js-plotly-plot text'))"
+        ".some(text => text.textContent.trim() === 'step 500')",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(300)
+    assert page.evaluate(LANDSCAPE_LAYERS) == [3]
+    assert page.evaluate(END_MARKS_INSIDE) == [True, True, True]
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.errors == []
+
+
+PANELS_ON_SCREEN = """() => {
+    const plot = document.querySelector('.js-plotly-plot');
+    const boxes = Array.from(plot.querySelectorAll('.layer-subplot image'))
+        .map(image => image.getBoundingClientRect());
+    const area = boxes.reduce((sum, r) => sum + r.width * r.height, 0);
+    const titles = Array.from(plot.querySelectorAll('.annotation-text'))
+        .map(t => t.getBoundingClientRect()).filter(r => r.height > 0);
+    return {
+        cover: area / (innerWidth * innerHeight),
+        wholly: boxes.every(r => r.top >= 0 && r.left >= 0
+            && r.bottom <= innerHeight && r.right <= innerWidth),
+        titlesOnScreen: titles.every(r => r.top >= 0 && r.bottom <= innerHeight),
+        band: Math.min(...titles.map(r => r.top)) - plot.getBoundingClientRect().top,
+        chartBottomGap: plot.getBoundingClientRect().bottom
+            - Math.max(...Array.from(plot.querySelectorAll('.slider-container, .updatemenu-container'))
+                .map(e => e.getBoundingClientRect().bottom)),
+        sidebarOpen: (document.querySelector('[data-testid="stSidebar"]')?.getBoundingClientRect().right ?? 0) > 50,
+    };
+}"""
+"""The first chart's panels: share of the viewport, wholly on the first screen, titles (which
+carry the verdicts) on screen, the empty bands above the titles and below the controls."""
+
+READ_TEXT_SIZES = """() => {
+    const plot = document.querySelector('.js-plotly-plot');
+    const size = el => parseFloat(getComputedStyle(el).fontSize);
+    const main = '[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"]';
+    const texts = [
+        ...document.querySelectorAll(`${main} p, ${main} b, ${main} small`),
+        ...plot.querySelectorAll('.annotation-text, .xtick text, .ytick text, .g-xtitle text'),
+    ].filter(el => el.textContent.trim());
+    return Math.min(...texts.map(size));
+}"""
+"""The smallest font among the verdicts, the lesson's text, panel titles and axis labels."""
+
+
+def settle(page):
+    """Wait for the size report's rerun and the last redraw."""
+    page.wait_for_timeout(1500)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+    page.wait_for_timeout(600)
+
+
+@pytest.mark.parametrize("query", ["", "surface=rosenbrock"])
+def test_projector_mode_fills_a_1280x720_screen_with_readable_panels(server, browser, query):
+    """Issue 13: at a projector's 1280×720 with ?big=true the panels covered 0–3 % of the screen
+    and lay below the fold; the goal is ≥ 25 %, wholly on screen, text ≥ 22 px, sidebar shut."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        open_lesson(page, f"{server}/?{query}&big=true")
+        settle(page)
+        shown = page.evaluate(PANELS_ON_SCREEN)
+        assert shown["cover"] >= 0.25, shown
+        assert shown["wholly"], shown
+        assert shown["titlesOnScreen"], shown
+        assert not shown["sidebarOpen"]
+        assert shown["band"] < 30, shown  # no empty band above the panel titles
+        assert page.evaluate(READ_TEXT_SIZES) >= 22
+    finally:
+        context.close()
+
+
+def test_no_empty_band_above_or_below_the_panels_at_any_width(server, browser):
+    """Equal-scale panels narrower than their figure left bands of ~100 px above them; the
+    page re-measures itself when the window changes."""
+    context = browser.new_context(viewport={"width": 1024, "height": 900})
+    page = context.new_page()
+    try:
+        open_lesson(page, f"{server}/?big=true")
+        for width in (1024, 1440, 1920):
+            page.set_viewport_size({"width": width, "height": 900})
+            settle(page)
+            shown = page.evaluate(PANELS_ON_SCREEN)
+            assert shown["band"] < 30, (width, shown)
+            assert shown["chartBottomGap"] < 30, (width, shown)
+    finally:
+        context.close()
