@@ -37,8 +37,8 @@ END_MARKS_INSIDE = """() => {
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+def page(chromium_browser):
+    context = chromium_browser.new_context(viewport={"width": 1600, "height": 1000})
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
@@ -61,10 +61,10 @@ def click_slider(page, fraction):
     page.wait_for_timeout(400)
 
 
-def test_playback_keeps_the_landscape_and_shows_end_marks_only_when_reached(server, page):
+def test_playback_keeps_the_landscape_and_shows_end_marks_only_when_reached(app_server, page):
     """Issue 12 item 2: Play or a slider click erased every contour fill (3 → 0 layers) and the
     end markers sat at the final positions from the first step."""
-    open_lesson(page, f"{server}/?surface=two_basins")
+    open_lesson(page, f"{app_server}/?surface=two_basins")
     settle(page)  # the redraw for the measured page size, which resets the slider
     assert page.evaluate(LANDSCAPE_LAYERS) == [3]
     assert page.evaluate(END_MARKS_INSIDE) == [True, True, True]  # the full runs, before playback
@@ -132,13 +132,15 @@ def settle(page):
 
 
 @pytest.mark.parametrize("query", ["", "surface=rosenbrock"])
-def test_projector_mode_fills_a_1280x720_screen_with_readable_panels(server, browser, query):
+def test_projector_mode_fills_a_1280x720_screen_with_readable_panels(
+    app_server, chromium_browser, query
+):
     """Issue 13: at a projector's 1280×720 with ?big=true the panels covered 0–3 % of the screen
     and lay below the fold; the goal is ≥ 25 %, wholly on screen, text ≥ 22 px, sidebar shut."""
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context = chromium_browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
     try:
-        open_lesson(page, f"{server}/?{query}&big=true")
+        open_lesson(page, f"{app_server}/?{query}&big=true")
         settle(page)
         shown = page.evaluate(PANELS_ON_SCREEN)
         assert shown["cover"] >= 0.25, shown
@@ -151,13 +153,13 @@ def test_projector_mode_fills_a_1280x720_screen_with_readable_panels(server, bro
         context.close()
 
 
-def test_no_empty_band_above_or_below_the_panels_at_any_width(server, browser):
+def test_no_empty_band_above_or_below_the_panels_at_any_width(app_server, chromium_browser):
     """Equal-scale panels narrower than their figure left bands of ~100 px above them; the
     page re-measures itself when the window changes."""
-    context = browser.new_context(viewport={"width": 1024, "height": 900})
+    context = chromium_browser.new_context(viewport={"width": 1024, "height": 900})
     page = context.new_page()
     try:
-        open_lesson(page, f"{server}/?big=true")
+        open_lesson(page, f"{app_server}/?big=true")
         for width in (1024, 1440, 1920):
             page.set_viewport_size({"width": width, "height": 900})
             settle(page)

@@ -1,0 +1,320 @@
+"""Every control a person touches, once, in a real browser (issue 12's test level).
+
+On a few representative pages (the default ravine, ``?surface=two_basins``, ``?mode=race``,
+``?data=noisy_line``) each test presses one control the way a teacher would and then checks
+what the class would see: no exception element, no page or console error, every contour layer
+of the landscape still drawn (``AppPage.assert_healthy``), and the verdicts, panels and link
+changed as they should. The shared server, browser and ``app`` page are in ``conftest.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+RAVINE = ""
+TWO_BASINS = "?surface=two_basins"
+RACE = "?mode=race"
+DATA = "?data=noisy_line"
+
+
+def _choose(app, key: str, option: str):
+    """Open the selectbox with Streamlit key ``key`` and pick ``option``."""
+    app.widget(key).get_by_role("combobox").click()
+    return app.act(lambda: app.page.get_by_role("option", name=option, exact=True).click())
+
+
+def _type(app, key: str, text: str):
+    """Type ``text`` into the text or number input with key ``key`` and press Enter."""
+    box = app.widget(key).locator("input")
+    box.fill(text)
+    return app.act(lambda: box.press("Enter"))
+
+
+def _open_advanced(app) -> None:
+    app.page.get_by_text("Advanced: hyperparameters, schedule, clipping").click()
+    app.widget("schedule").locator("input").wait_for()
+
+
+# -- buttons ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("link", [RAVINE, DATA], ids=["ravine", "data"])
+def test_random_start_moves_the_start_and_the_runs(app, link):
+    """🎲 Random start: a new start in the inputs and the link, new runs, no traceback."""
+    before = app.assert_healthy(app.open(link))
+    state = app.act(lambda: app.widget("random_start").get_by_role("button").click())
+    app.assert_healthy(state, "🎲 Random start")
+    assert "x0" in state.query
+    assert "y0" in state.query
+    x0 = float(state.query["x0"])
+    assert float(app.widget("x0").locator("input").input_value()) == x0
+    assert state.captions != before.captions  # the summary line names the new start
+
+
+def _download(app, label: str, timeout: float = 60) -> str:
+    """Click the download button ``label``; the file's text (the click also reruns the app)."""
+    before = app.runs()
+    try:
+        with app.page.expect_download(timeout=timeout * 1000) as download:
+            app.page.get_by_role("button", name=label).click()
+    except Exception as error:  # Playwright's TimeoutError
+        raise AssertionError(f"{label!r} gave no file within {timeout} s") from error
+    text = Path(download.value.path()).read_text()
+    app.wait_for_run(before)
+    app.assert_healthy(app.settle(), label)
+    return text
+
+
+def test_the_downloads_hold_every_run(app):
+    """Data tab: the CSV and JSON downloads are files with one row / record per run."""
+    app.open()
+    app.act(lambda: app.page.get_by_role("tab", name="Data").click())
+    rows = _download(app, "Download iterates (CSV)").splitlines()
+    assert rows[0] == "run,optimizer,lr,step,x,y,f,grad_norm"
+    assert {row.split(",")[0] for row in rows[1:]} == {"0", "1", "2"}
+    runs = json.loads(_download(app, "Download runs (JSON)"))["runs"]
+    assert [r["status"] for r in runs] == ["max_steps", "converged", "diverged"]
+
+
+def test_the_json_download_works_when_f_is_not_finite(app):
+    """A run whose f leaves the domain still downloads (issue 12, item 13: it did nothing)."""
+    app.open("?f=log(x-4.9999)%2By%5E2")
+    app.act(lambda: app.page.get_by_role("tab", name="Data").click())
+    assert json.loads(_download(app, "Download runs (JSON)"))["runs"]
+
+
+# -- playback -----------------------------------------------------------------------------
+
+
+def _play_pause_and_slide(app, chart: str) -> None:
+    """▶ Play, check mid-play, ❚❚ Pause, then a click on the step slider: the landscape stays."""
+    plot = app.widget(chart)
+    last = app.state().charts[chart].step
+    plot.locator(".updatemenu-button", has_text="Play").click()
+    playing = app.wait_until(lambda s: s.charts[chart].step not in (None, last), timeout=15)
+    app.assert_healthy(playing, f"▶ Play ({chart})")
+    app.page.wait_for_timeout(300)  # a few more frames
+    app.assert_healthy(what=f"▶ Play, later ({chart})")
+    plot.locator(".updatemenu-button", has_text="Pause").click()
+    paused = app.state().charts[chart].step
+    app.page.wait_for_timeout(300)
+    assert app.state().charts[chart].step == paused, "❚❚ Pause did not stop the playback"
+    app.assert_healthy(what=f"❚❚ Pause ({chart})")
+    rail = plot.locator(".slider-rail-touch-rect").bounding_box()
+    assert rail is not None
+    app.page.mouse.click(rail["x"] + 0.3 * rail["width"], rail["y"] + rail["height"] / 2)
+    slid = app.wait_until(lambda s: s.charts[chart].step != paused, timeout=10)
+    app.assert_healthy(slid, f"a click on the step slider ({chart})")
+
+
+def test_play_pause_and_the_step_slider_keep_the_landscape(app):
+    """``?surface=two_basins``: playback moves the paths, never the contours (issue 12, item 2:
+    every contour fill vanished, the ravine's too)."""
+    app.assert_healthy(app.open(TWO_BASINS))
+    _play_pause_and_slide(app, "landscape")
+
+
+def test_playback_on_a_data_lesson_keeps_both_charts(app):
+    """The landscape's and the data panel's playback each keep their picture."""
+    app.assert_healthy(app.open(DATA))
+    _play_pause_and_slide(app, "landscape")
+    _play_pause_and_slide(app, "data_panel")
+
+
+def test_a_listed_start_runs_from_there_at_the_same_rates(app):
+    """``?surface=two_basins``: the second listed start, at the rates in force (issue 12, item 6:
+    the app showed only the first start, and a new start swapped the rates)."""
+    before = app.assert_healthy(app.open(TWO_BASINS))
+    second = app.widget("listed_start_1")
+    assert second.count() == 1, "no button for the surface's second listed start"
+    state = app.act(lambda: second.get_by_role("button").click())
+    app.assert_healthy(state, "the second listed start")
+    assert (float(state.query["x0"]), float(state.query["y0"])) == (-2.2, 1.0)
+    assert state.titles() != before.titles()
+    rates = [float(r) for r in state.query.get("lr", "0.0005, 0.05, 0.2").split(",")]
+    assert rates == [0.0005, 0.05, 0.2]
+    for title, rate in zip(state.titles(), rates, strict=True):
+        assert title.startswith(f"lr = {rate:g}"), title
+
+
+# -- tabs ---------------------------------------------------------------------------------
+
+TAB_NAMES = ["3-D", "Loss curves", "The math", "Data", "Landscapes"]
+
+
+def test_each_tab_opens_and_draws_without_an_error(app):
+    """Each tab opens on a click, draws, and Landscapes comes back with its contours."""
+    app.open()
+    for name in TAB_NAMES:
+        state = app.act(lambda name=name: app.page.get_by_role("tab", name=name).click())
+        app.assert_healthy(state, f"the {name} tab")
+        assert state.tab == name
+    assert state.charts["landscape"].drawn == 3
+
+
+def test_a_clicked_tab_goes_into_the_link(app):
+    """The README promises ``tab`` in the URL (issue 12, item 4: it never changed)."""
+    app.open()
+    state = app.act(lambda: app.page.get_by_role("tab", name="The math").click())
+    assert state.query.get("tab") == "The math"
+    state = app.act(lambda: app.page.get_by_role("tab", name="Landscapes").click())
+    assert state.query.get("tab", "Landscapes") == "Landscapes"
+
+
+def test_a_tab_in_the_link_opens_that_tab(app):
+    """``?tab=The%20math`` opens The math (issue 12, item 4: it opened Landscapes)."""
+    state = app.assert_healthy(app.open("?tab=The%20math", chart=False))
+    assert state.tab == "The math"
+
+
+# -- rates --------------------------------------------------------------------------------
+
+
+def test_a_rate_slider_steps_with_the_arrow_keys_and_keeps_focus(app):
+    """A rate slider moved with → changes the rate and the link and keeps keyboard focus, so
+    a second → moves it again (issue 12, item 14: focus was lost after every change)."""
+    before = app.open()
+    thumb = app.page.locator("[class*='st-key-lr_slider_0'] input[type=range]")
+    thumb.focus()
+    state = app.act(lambda: app.page.keyboard.press("ArrowRight"))
+    app.assert_healthy(state, "→ on the first rate slider")
+    assert state.query.get("lr"), "the moved rate did not reach the link"
+    assert state.titles()[0] != before.titles()[0]
+    focused = app.page.evaluate(
+        "() => { const e = document.activeElement; const holder = e && e.closest('[class*=\"st-key-lr_slider_\"]');"
+        " return holder ? [...holder.classList].find(c => c.startsWith('st-key-')) : null; }"
+    )
+    assert str(focused).startswith("st-key-lr_slider_0"), (
+        f"keyboard focus left the rate slider (now on {focused})"
+    )
+    second = app.act(lambda: app.page.keyboard.press("ArrowRight"))
+    assert second.query["lr"] != state.query["lr"]
+
+
+# -- the sidebar, one control after another -------------------------------------------------
+
+
+def test_the_sidebar_controls_rerun_and_go_into_the_link(app):
+    """On the default page, in turn: the rates box, the step budget, the optimizer, projector
+    mode, another surface and the race switch; each reruns, redraws and reaches the link."""
+    before = app.open()
+    state = _type(app, "lr", "0.01, 0.03")
+    app.assert_healthy(state, "typing rates")
+    assert state.query["lr"] == "0.01, 0.03"
+    assert state.titles()[0].startswith("lr = 0.01")
+    assert state.titles()[1].startswith("lr = 0.03")
+    assert (state.charts["landscape"].layers, len(state.verdicts)) == (2, 2)
+
+    state = _type(app, "steps", "100")
+    app.assert_healthy(state, "a step budget of 100")
+    assert state.query["steps"] == "100"
+    assert "up to 100 steps" in state.summary
+
+    rates_verdicts = state.verdicts
+    state = _choose(app, "opt", "Momentum (heavy ball)")
+    app.assert_healthy(state, "choosing momentum")
+    assert state.query["opt"] == "momentum"
+    assert state.verdicts != rates_verdicts
+
+    state = app.act(lambda: app.widget("big").get_by_text("Projector mode").click())
+    app.assert_healthy(state, "projector mode")
+    assert state.query["big"] == "true"
+
+    state = _choose(app, "surface", "Rosenbrock")
+    app.assert_healthy(state, "choosing Rosenbrock")
+    assert state.heading == "Rosenbrock" != before.heading
+    assert state.query["surface"] == "rosenbrock"
+
+    state = app.act(lambda: app.widget("mode").get_by_text("optimizers (race)").click())
+    app.assert_healthy(state, "switching to a race")
+    assert state.query["mode"] == "race"
+    assert state.charts["landscape"].layers == 4
+    assert state.titles()[-1].startswith("adam")
+
+
+def test_a_race_link_races_and_a_racer_can_leave(app):
+    """``?mode=race``: four racers; removing one leaves three panels."""
+    state = app.assert_healthy(app.open(RACE))
+    assert state.charts["landscape"].layers == 4
+    remove = app.widget("race").get_by_role("button", name="Remove Adam")
+    state = app.act(lambda: remove.click())
+    app.assert_healthy(state, "removing a racer")
+    assert state.charts["landscape"].layers == 3
+    assert len(state.verdicts) == 3
+
+
+# -- link messages -------------------------------------------------------------------------
+
+
+def test_choosing_a_surface_clears_the_opening_links_warnings(app):
+    """The opening link's warnings go once the user picks another surface (issue 12, item 5)."""
+    before = app.open("?opt=zzz")
+    assert any("zzz" in alert for alert in before.alerts)
+    state = _choose(app, "surface", "Rosenbrock")
+    app.assert_healthy(state, "choosing Rosenbrock")
+    assert state.heading == "Rosenbrock"
+    assert not any("zzz" in alert for alert in state.alerts), state.alerts
+
+
+# -- the Advanced expander -----------------------------------------------------------------
+
+
+def test_a_schedule_is_stated_on_the_page_and_carried_in_the_link(app):
+    """Issue 12, item 3: a schedule changed the runs but neither the page nor the link said so."""
+    before = app.open()
+    _open_advanced(app)
+    text = "cosine(t_max=500, warmup=20)"
+    state = _type(app, "schedule", text)
+    app.assert_healthy(state, "a cosine schedule")
+    assert state.verdicts != before.verdicts
+    assert "cosine" in state.summary, f"the page does not state the schedule: {state.summary}"
+    assert any("cosine" in value for value in state.query.values()), (
+        f"the link does not carry the schedule: {state.query}"
+    )
+
+
+def test_clipping_is_stated_on_the_page_and_carried_in_the_link(app):
+    """Issue 12, item 3: clipping turned "diverged" into "converged" with no word anywhere."""
+    before = app.open()
+    _open_advanced(app)
+    state = _type(app, "clip_norm", "1")
+    app.assert_healthy(state, "clipping the gradient norm at 1")
+    assert state.verdicts != before.verdicts
+    assert "clip" in state.summary.lower(), f"the page does not state the clipping: {state.summary}"
+    assert any("clip" in name for name in state.query), (
+        f"the link does not carry the clipping: {state.query}"
+    )
+
+
+# -- data lessons --------------------------------------------------------------------------
+
+
+def test_data_controls_rerun_and_go_into_the_link(app):
+    """``?data=noisy_line``: another data set, then standardized features, each in the link."""
+    app.open(DATA)
+    state = _choose(app, "data", "unscaled feature")
+    app.assert_healthy(state, "choosing the unscaled feature")
+    assert state.query["data"] == "unscaled_feature"
+    assert state.heading.startswith("unscaled feature")
+    state = app.act(lambda: app.widget("scale").get_by_text("Standardize the features").click())
+    app.assert_healthy(state, "standardizing")
+    assert state.query["scale"] == "true"
+
+
+def test_a_mac_csv_upload_is_read(app, tmp_path):
+    """CR-only line endings (Excel's "CSV (Macintosh)") are read (issue 12, item 12)."""
+    app.open(DATA)
+    mac = tmp_path / "mac.csv"
+    mac.write_bytes(b"x,y\r1,2\r2,3\r3,5\r4,4\r")
+    uploader = app.page.locator("[data-testid='stFileUploader'] input[type=file]")
+    state = app.act(
+        lambda: uploader.set_input_files(str(mac)),
+        until=lambda s: s.heading != "" and not s.heading.startswith("noisy line"),
+    )
+    app.assert_healthy(state, "a CR-only upload")
+    assert state.heading.startswith("mac.csv: fitting")
