@@ -6,25 +6,12 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
+from test_app import open_app, verdict_cards  # one way to open the app under AppTest
 
 from gdviz.datasets import read_csv
 from gdviz.lesson import Settings, build_lesson
 
-TIMEOUT = 60
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
-
-
-def open_app(**query):
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in query.items():
-        app.query_params[key] = value
-    return app.run()
-
-
-def verdict_cards(app):
-    return [m.value for m in app.markdown if "border-left" in m.value]
 
 
 def query(app, key):
