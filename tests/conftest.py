@@ -231,6 +231,10 @@ class AppPage:
         open tab has one) a chart is drawn."""
         self.page.goto(f"{self.base_url}/{query}")
         self.wait_for_run((0, 0))
+        # The page-size component (gdviz/ui/screen.py) reports the window once its script has
+        # loaded, which can be seconds after the first run: wait until the page is drawn for
+        # this window, so a test's first action does not race that redraw.
+        self.wait_for_layout(0)
         if chart:
             self.page.wait_for_selector(".js-plotly-plot .main-svg", timeout=RERUN_TIMEOUT_MS)
         return self.settle()
@@ -250,6 +254,19 @@ class AppPage:
             self.wait_until(until)
             state = self.settle()
         return state
+
+    def wait_for_layout(self, after_ms: int = 400) -> PageState:
+        """Until the page is drawn for the window as it is now: after something that changes
+        the main column's size (the sidebar opening), the page-size component reports it a
+        quarter of a second later and the server redraws for it."""
+        self.page.wait_for_timeout(after_ms)
+        self.page.wait_for_function(
+            """() => window.__gdvizScreen?.drawn === true
+                 && document.querySelector('[data-testid=stApp]')
+                      ?.getAttribute('data-test-script-state') === 'notRunning'""",
+            timeout=RERUN_TIMEOUT_MS,
+        )
+        return self.settle()
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -37,10 +37,6 @@ def test_typing_a_function_updates_the_panels(app):
     assert state.query["f"] == "x^2 + 10y^2"
 
 
-@pytest.mark.xfail(
-    reason="known race, issue 12 left open: the page-size component (gdviz/ui/screen.py) can start a rerun that loses a start set by a button or click callback; passes with the component off",
-    strict=False,
-)
 def test_a_click_on_the_landscape_moves_the_start(app):
     app.open("?surface=round_bowl")
     panel = app.page.locator(".js-plotly-plot .nsewdrag").first
@@ -82,3 +78,11 @@ def test_uploading_a_csv_replaces_the_data_and_a_bad_one_keeps_it(app, tmp_path)
     )
     app.assert_healthy(state, "a good upload")
     assert state.heading.startswith("houses.csv: fitting")
+
+
+def test_a_page_opened_again_is_drawn_for_its_window_at_once(app):
+    """The page-size component leaves the size in a cookie: the next visit from this browser
+    is laid out for its window on the first run, with no second run to redraw it."""
+    app.open()
+    app.open()
+    assert app.runs()[0] == 1

@@ -4,17 +4,25 @@ Python does not know how wide the page is. A tiny ``st.components.v2`` component
 its script runs in the page) measures the main column's inner width, the window's height and
 where the tabs' content starts, and sends them back as its state; Streamlit reruns the script,
 and the landscapes are laid out for that space (one row, a grid or a column; see
-:mod:`gdviz.figures.arrangement`). The first draw of a session, before any measurement, assumes
-a 1280 × 720 window. The component reports again when the window or the sidebar changes the
-main column's size, rounded to 16 px so a scroll bar coming and going cannot loop, and only
-once a script run has finished (a report during a run would restart it) and no text box has
-the focus (a report racing a typed function's Enter lost the function).
+:mod:`gdviz.figures.arrangement`). Sizes are rounded to 16 px, so a scroll bar coming and going
+cannot loop.
+
+When it reports matters, because a rerun it asks for can overtake another. If a run is going
+(a 🎲 start set in a callback, say), Streamlit stops it and starts again with every widget's
+value as the browser has it, and the browser has not yet seen the new start: it would be lost.
+So the component reports only while the app root says no run is going
+(``data-test-script-state="notRunning"``) and nobody is half-way through typing, and only a
+size the server has not drawn for: each run hands the size it used back to the component as its
+``data``. It also leaves the size in a cookie, so the next page this browser opens is drawn for
+its window on the first run (the very first visit is drawn for 1200 × 720, then once more).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import streamlit as st
 
@@ -22,7 +30,11 @@ __all__ = ["BASE_CSS", "PROJECTOR_CSS", "Screen", "measure_screen"]
 
 _MEASURE_JS = """
 export default function (component) {
-    const { setStateValue } = component;
+    const { setStateValue, data } = component;
+    // Streamlit calls this function again whenever ``data`` changes: keep what was sent on
+    // ``window`` so a second call does not send the same size again.
+    const memory = (window.__gdvizScreen ??= { sent: "" });
+    memory.known = JSON.stringify(data ?? {});
     const main = () => document.querySelector('[data-testid="stMainBlockContainer"]');
     const measure = () => {
         const block = main();
@@ -39,22 +51,47 @@ export default function (component) {
             top: 16 * Math.ceil(top / 16),
         };
     };
-    let last = "";
+    if (!memory.listening) {
+        // Text being typed and not yet sent (no Enter, no leaving the box): a rerun now would
+        // redraw the box and could drop it. Listened for once per page.
+        memory.listening = true;
+        const TEXT = ["text", "number", "search", "email", "url", "password"];
+        const typed = (event) => {
+            const box = event.target;
+            if (box?.tagName === "TEXTAREA" || (box?.tagName === "INPUT" && TEXT.includes(box.type))) {
+                memory.editing = box;
+            }
+        };
+        const sent = () => { memory.editing = null; };
+        document.addEventListener("input", typed, true);
+        document.addEventListener("focusout", sent, true);
+        document.addEventListener("keydown", (e) => { if (e.key === "Enter") sent(); }, true);
+        // A click elsewhere (a selectbox's option after typing to filter it) ends the typing.
+        document.addEventListener("pointerdown", (e) => { if (e.target !== memory.editing) sent(); }, true);
+    }
+    const idle = () => {
+        // Only between runs. A rerun asked for while a run is going stops it, and Streamlit
+        // then takes every widget's value from the browser, which has not yet seen a value
+        // that run's callback set (🎲, a listed start, a click on a panel): the new start
+        // would be lost. The app root says whether a run is going.
+        const app = document.querySelector('[data-testid="stApp"]');
+        if (app?.getAttribute("data-test-script-state") !== "notRunning") return false;
+        return !(memory.editing && memory.editing === document.activeElement);
+    };
     let timer = 0;
     const report = () => {
-        // Wait until the script run has finished and drawn: a report during a run would
-        // make Streamlit stop it and start again, doubling the first page's time.
-        // Nor while the user types: a rerun from here could drop a half-submitted input.
-        const typing = ["INPUT", "TEXTAREA"].includes(document.activeElement?.tagName);
-        if (typing || document.querySelector('[data-testid="stStatusWidget"]')) {
+        const text = JSON.stringify(measure());
+        // For tests and for the next visit: whether the page is drawn for the window as it is.
+        memory.drawn = text === memory.known;
+        if (!idle()) {
             later();
             return;
         }
-        const size = measure();
-        const text = JSON.stringify(size);
-        if (text !== last) {
-            last = text;
-            setStateValue("size", size);
+        document.cookie = `gdviz_screen=${encodeURIComponent(text)}; path=/; max-age=31536000; SameSite=Lax`;
+        // Send only a size the server has not drawn for and that was not sent already.
+        if (text !== memory.known && text !== memory.sent) {
+            memory.sent = text;
+            setStateValue("size", JSON.parse(text));
         }
     };
     const later = () => { clearTimeout(timer); timer = setTimeout(report, 250); };
@@ -62,7 +99,11 @@ export default function (component) {
     const observer = new ResizeObserver(later);
     if (main()) observer.observe(main());
     window.addEventListener("resize", later);
-    return () => { observer.disconnect(); window.removeEventListener("resize", later); };
+    return () => {
+        clearTimeout(timer);
+        observer.disconnect();
+        window.removeEventListener("resize", later);
+    };
 }
 """
 
@@ -81,8 +122,31 @@ class Screen:
 
 def measure_screen() -> Screen:
     """The last size the browser reported (a default before the first report)."""
-    result: Any = _measure(key="screen", on_size_change=lambda: None)
-    size = getattr(result, "size", None)
+    previous = st.session_state.get("screen")
+    size = getattr(previous, "size", None) or _cookie_size()
+    screen = _screen(size)
+    # The size this run draws for goes back to the browser, which then sends only a new one.
+    _measure(key="screen", on_size_change=lambda: None, data=asdict(screen) if size else None)
+    return screen
+
+
+def _cookie_size() -> Any:
+    """The size this browser reported on its last visit (a cookie the component writes), so a
+    page opened again is drawn for its window at once instead of redrawn after a report."""
+    try:
+        text = st.context.cookies.get("gdviz_screen")
+    except RuntimeError:  # no browser session (a script run by hand)
+        return None
+    if not isinstance(text, str):  # none yet (or AppTest's stand-in for the browser)
+        return None
+    try:
+        return json.loads(unquote(text))
+    except ValueError:  # any text can arrive in a cookie: _screen checks what it holds
+        return None
+
+
+def _screen(size: Any) -> Screen:
+    """The browser's report as a Screen; the default for none or a malformed one."""
     if not isinstance(size, dict):
         return Screen()
     try:

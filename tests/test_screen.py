@@ -1,0 +1,26 @@
+"""The browser's size report, read as untrusted data (gdviz/ui/screen.py)."""
+
+import pytest
+
+from gdviz.ui.screen import Screen, _screen
+
+
+def test_a_report_gives_the_screen():
+    assert _screen({"width": 1248, "height": 992, "top": 192}) == Screen(1248, 992, 192)
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        None,
+        "1248x992",
+        [1248, 992, 192],
+        {"width": "wide", "height": 992, "top": 0},
+        {"width": 1e12, "height": 992, "top": 0},
+        {"width": 100, "height": 992, "top": 0},
+        {"width": 1248, "height": 992, "top": -5},
+        {"width": None, "height": None, "top": None},
+    ],
+)
+def test_a_missing_or_malformed_report_gives_the_default(report):
+    assert _screen(report) == Screen()
