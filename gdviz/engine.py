@@ -110,6 +110,12 @@ _MESSAGES: dict[str, str] = {
     "left_view": "diverged at step {at}: x flew more than {escape:g} half-widths outside the view",
     "max_steps": "stopped after {count} (the step budget): {diagnosis}",
 }
+_CANNOT_START = (
+    "cannot start: f or ∇f is undefined at the start (outside the function's domain); "
+    "no step was taken"
+)
+"""The ``undefined`` rule at step 0: the start itself, not a step, is outside the domain."""
+
 _DIAGNOSES: dict[str, str] = {
     "descending": "still descending — the rate is too slow, or it needs more steps",
     "oscillating": "oscillating — the rate is too large for the curvature here, or the minimum is a kink",
@@ -230,7 +236,13 @@ class RunResult:
             # Converged by the rule, but not at a minimum: lead with where it stopped.
             reason = _REASONS[rule].format(**self.settings)
             return f"{where} ({reason} after {count})"
-        message = _MESSAGES[rule].format(
+        template = _MESSAGES[rule]
+        if rule == "undefined" and int(self.diverged_at[i]) == 0:
+            template = _CANNOT_START
+        elif rule == "left_view" and self.epochs is not None:
+            # A model's run moves its parameters, not a point called x.
+            template = template.replace("x flew", "the parameters flew")
+        message = template.format(
             count=count,
             at=int(self.diverged_at[i]),
             growth=LOSS_GROWTH_FACTOR,

@@ -7,6 +7,7 @@ import pytest
 
 from gdviz.engine import LOSS_GROWTH_FACTOR, VIEW_ESCAPE_FACTOR, run
 from gdviz.expression import parse_function
+from gdviz.figures.labels import verdict_label
 from gdviz.optimizers import make_optimizer
 from gdviz.schedules import parse_schedule
 
@@ -145,12 +146,19 @@ def test_leaving_the_domain_stops_at_the_last_defined_point():
     assert result.nit[0] == result.diverged_at[0] - 1
     assert "left the function's domain" in result.message(0)
     assert np.isfinite(result.run(0).loss).all()
+    # Left at the first step, from a start inside the domain: not "outside the domain".
+    first = result
+    assert (first.nit[0], first.diverged_at[0]) == (0, 1)
+    assert first.message(0).startswith("stopped at step 1: the step left the function's domain")
+    assert verdict_label(first.run(0)) == "diverged at step 1 ✗"
 
 
 def test_start_outside_the_domain_and_start_at_the_minimum():
     root = parse_function("sqrt(x) + y^2")
     result = run(root, GD, [(-1.0, 0.0)], [0.1])
     assert (result.status[0], result.rule[0], result.nit[0]) == ("diverged", "undefined", 0)
+    # Issue 12, item 13: not "stopped at step 0: the step left the domain" (no step was taken).
+    assert result.message(0).startswith("cannot start: f or ∇f is undefined at the start")
     at_minimum = run(BOWL, GD, [(0.0, 0.0)], [0.1])
     assert (at_minimum.status[0], at_minimum.nit[0]) == ("converged", 0)
 

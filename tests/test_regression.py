@@ -330,6 +330,16 @@ def test_unscaled_feature_diverges_where_the_scaled_one_converges():
     assert results[1].status[0] == "converged"
 
 
+def test_a_model_that_flies_off_is_said_to_move_its_parameters_not_x():
+    """Issue 12, item 8: "x flew more than 10 half-widths" was said of (w, b)."""
+    model = make_model("linear", get_dataset("noisy_line"))
+    result = run(model, make_optimizer("gd"), [(0, 0)], [5.0], steps=100,
+                 batches=MiniBatches(model, model.dataset.size))  # fmt: skip
+    assert result.rule[0] == "left_view"
+    assert "the parameters flew more than 10 half-widths" in result.message(0)
+    assert "x flew" not in result.message(0)
+
+
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 @pytest.mark.parametrize(("kind", "data"), [("linear", "noisy_line"), ("logistic", "two_classes")])
 def test_every_optimizer_runs_on_data_landscapes(name, kind, data):

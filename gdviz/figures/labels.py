@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from gdviz.engine import Run
 
 _STATIONARY_LABELS = {
@@ -31,7 +33,7 @@ def verdict_label(run: Run) -> str:
             return f"{run.stop} in {count} ✓"
         return _STATIONARY_LABELS.get(run.stop, f"converged in {count} ✓")
     if run.status == "diverged":
-        if run.rule == "undefined" and run.nit == 0:
+        if run.rule == "undefined" and not np.isfinite(run.loss[0]):
             return "start outside the domain ✗"  # f or ∇f undefined there: no step was taken
         at = run.nit + (1 if run.rule in ("nonfinite", "undefined") else 0)
         return f"diverged at step {at} ✗"
