@@ -25,6 +25,7 @@ from gdviz.figures import (
     surface_figure,
     thin_path,
 )
+from gdviz.figures.camera import FILL, _projected_box, valley_direction
 from gdviz.optimizers import make_optimizer
 from gdviz.surfaces import Point, get_surface
 
@@ -612,3 +613,38 @@ def test_projector_titles_of_three_panels_put_every_verdict_on_two_lines():
         "<b>lr = 0.041</b><br>diverged at<br>step 56 ✗",
     ]
     assert all(a.text.count("<br>") <= 1 for a in normal.layout.annotations if a.text)
+
+
+def test_3d_camera_looks_along_the_valley_and_fits_the_plot(ravine, rosenbrock):
+    """The eye looks along the Hessian's flattest direction at the minimum (x on the ravine),
+    so steps across the valley read left-right; the box and eye fill a wide plot's width."""
+    _, landscape, result = ravine
+    assert valley_direction(landscape, landscape_grid(landscape, 120)) == pytest.approx((1, 0))
+    _, rosen, _ = rosenbrock
+    dx, dy = valley_direction(rosen, landscape_grid(rosen, 120))
+    (x_low, x_high), (y_low, y_high) = rosen.view
+    hessian = rosen.objective.hessian(1.0, 1.0) * np.outer(
+        [x_high - x_low, y_high - y_low], [x_high - x_low, y_high - y_low]
+    )
+    curvature = np.array([dx, dy]) @ hessian @ np.array([dx, dy])
+    assert curvature == pytest.approx(np.linalg.eigvalsh(hessian).min(), rel=1e-6)
+    for width, height in ((1252, 748), (1241, 524)):
+        scene = surface_figure(landscape, result, width=width, height=height).layout.scene
+        eye, center = scene.camera.eye, scene.camera.center
+        assert abs(eye.x - center.x) > 3 * abs(eye.y - center.y)  # along x, not from the south
+        grid = landscape_grid(landscape, 120)
+        x, y = np.meshgrid(np.linspace(-0.5, 0.5, 30), np.linspace(-0.5, 0.5, 30))
+        z_low, z_high = scene.zaxis.range
+        f = grid.f[::4, ::4][:30, :30]
+        points = np.column_stack(
+            [x.ravel(), y.ravel(), ((f - z_low) / (z_high - z_low) - 0.5).ravel()]
+        )
+        points *= [scene.aspectratio.x, scene.aspectratio.y, scene.aspectratio.z]
+        box = _projected_box(
+            points,
+            np.array([eye.x, eye.y, eye.z]),
+            np.array([center.x, center.y, center.z]),
+            width / height,
+        )
+        assert (box[2] - box[0]) / 2 == pytest.approx(FILL, abs=0.03)
+        assert (box[3] - box[1]) / 2 <= FILL + 0.03

@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from gdviz.engine import RunResult, View
+from gdviz.figures.camera import scene_camera, valley_direction
 from gdviz.figures.grid import SURFACE_GRID, Grid, Landscape, _contour_levels, landscape_grid
 from gdviz.figures.labels import end_kind, panel_title, verdict_label
 from gdviz.figures.paths import _drawn_path, _path_hover, _runs
@@ -22,13 +23,15 @@ def surface_figure(
     labels: Sequence[str] | None = None,
     style: Style | None = None,
     height: int | None = None,
+    width: int | None = None,
 ) -> go.Figure:
     """The landscape in 3-D with every run's path draped on it (one figure for all runs).
 
-    ``height`` (pixels) lets the scene fill the space a page gives it. The camera looks from
-    the south, 50° up and a little west, close enough for the surface to fill the width: a zig-zag across
-    a valley reads as a zig-zag, not as bars seen end-on. The camera is kept when the figure
-    is rebuilt (``uirevision``), so a changed rate does not reset the view.
+    ``height`` and ``width`` (pixels: the space the page gives the figure) let the scene fill
+    it. The camera looks along the valley at the lowest point (:mod:`gdviz.figures.camera`),
+    38° up, as close as fits: a zig-zag across a valley reads as a zig-zag, not as bars seen
+    end-on. The camera is kept when the figure is rebuilt (``uirevision``), so a changed rate
+    does not reset the view.
 
     Height is f, or log₁₀(f − f_min + ε) for steep surfaces, with ticks in real f values; the
     z range is f over the view, so a diverged run (cut at the view) cannot flatten it. Paths
@@ -159,7 +162,13 @@ def surface_figure(
             }
         )
     (x_low, x_high), (y_low, y_high) = view
-    aspect = (y_high - y_low) / (x_high - x_low)
+    z_range = (floor, ceiling + 2 * lift)
+    plot_height = height or (680 if style.projector else 580)
+    scene = scene_camera(
+        _unit_box(grid, np.clip(grid.colour, floor, ceiling), z_range),
+        valley_direction(landscape, grid),
+        (width or 1200) / plot_height,
+    )
     tick_values, tick_text = grid.colour_bar_ticks(count=5)
     shown = [k for k, value in enumerate(tick_values) if value >= floor - 1e-9]
     tick_values, tick_text = [tick_values[k] for k in shown], [tick_text[k] for k in shown]
@@ -180,26 +189,17 @@ def surface_figure(
             },
             "zaxis": {
                 **axis,
-                "range": [floor, ceiling + 2 * lift],
+                "range": list(z_range),
                 "title": {"text": "f (log)" if grid.log else "f", "font": axis_font},
                 "tickvals": tick_values,
                 "ticktext": tick_text,
             },
-            "aspectmode": "manual",
-            "aspectratio": {
-                "x": 1 / max(1.0, aspect) if 1 / 3 <= aspect <= 3 else 1,
-                "y": min(1.0, aspect) if 1 / 3 <= aspect <= 3 else 1,
-                "z": 0.55,
-            },
-            # From the south, 50° up: valleys stay in sight behind their walls.
-            "camera": {
-                "eye": {"x": -0.35, "y": -0.95, "z": 1.3},
-                "center": {"x": 0, "y": 0, "z": -0.1},
-            },
+            "domain": {"x": [0, 1], "y": [0, 1]},
+            **scene.layout(),
         },
         "font": {"size": style.font},
         "margin": {"l": 0, "r": 0, "t": 10, "b": 0},
-        "height": height or (680 if style.projector else 580),
+        "height": plot_height,
         "legend": {
             "orientation": "h",
             "x": 0.0,
@@ -226,6 +226,26 @@ def _drape(points: np.ndarray, view: View, per_step: int = 6) -> tuple[np.ndarra
     (x_low, x_high), (y_low, y_high) = view
     line = np.clip(line, [x_low, y_low], [x_high, y_high])
     return line[:, 0], line[:, 1]
+
+
+def _unit_box(grid: Grid, z: np.ndarray, z_range: tuple[float, float]) -> np.ndarray:
+    """Every 4th grid point (and the far edges) of the drawn surface, each coordinate scaled to
+    [−½, ½] over the scene's ranges: what the camera is fitted to."""
+    rows = np.unique(np.r_[np.arange(0, len(grid.y), 4), len(grid.y) - 1])
+    columns = np.unique(np.r_[np.arange(0, len(grid.x), 4), len(grid.x) - 1])
+    x, y = np.meshgrid(grid.x[columns], grid.y[rows])
+    heights = z[np.ix_(rows, columns)]
+
+    def unit(values: np.ndarray, low: float, high: float) -> np.ndarray:
+        return (values - low) / max(high - low, 1e-300) - 0.5
+
+    return np.column_stack(
+        [
+            unit(x.ravel(), grid.x[0], grid.x[-1]),
+            unit(y.ravel(), grid.y[0], grid.y[-1]),
+            unit(heights.ravel(), *z_range),
+        ]
+    )
 
 
 def _height(grid: Grid, f: Any, floor: float, ceiling: float) -> np.ndarray:

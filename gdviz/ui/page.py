@@ -261,13 +261,14 @@ def _cost_table(lesson: Lesson) -> str:
 
 
 def _surface_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
-    _, height = _chart_space(screen, style)
+    width, height = _chart_space(screen, style)
     figure = surface_figure(
         lesson.landscape,
         list(lesson.results),
         labels=lesson.labels or None,
         style=style,
         height=height - 40,  # the note under the scene
+        width=width,
     )
     # No scroll-zoom: scrolling the page over the scene must scroll the page, not zoom the camera.
     st.plotly_chart(
