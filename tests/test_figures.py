@@ -11,6 +11,7 @@ import pytest
 from gdviz.engine import run
 from gdviz.expression import parse_function
 from gdviz.figures import (
+    LANDSCAPE_SCALE,
     MAX_FRAMES,
     RUN_COLORS,
     Landscape,
@@ -648,3 +649,77 @@ def test_3d_camera_looks_along_the_valley_and_fits_the_plot(ravine, rosenbrock):
         )
         assert (box[2] - box[0]) / 2 == pytest.approx(FILL, abs=0.03)
         assert (box[3] - box[1]) / 2 <= FILL + 0.03
+
+
+def _lab(hex_colour: str) -> np.ndarray:
+    """CIELAB (D65) of an sRGB colour."""
+    rgb = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]) / 255
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = np.array(
+        [[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750],
+         [0.0193339, 0.1191920, 0.9503041]]
+    ) @ linear / np.array([0.95047, 1.0, 1.08883])  # fmt: skip
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _delta_e2000(first: np.ndarray, second: np.ndarray) -> float:
+    """CIE ΔE2000 (Sharma, Wu & Dalal 2005) between two CIELAB colours."""
+    (l1, a1, b1), (l2, a2, b2) = first, second
+    c_bar = (np.hypot(a1, b1) + np.hypot(a2, b2)) / 2
+    g = 0.5 * (1 - np.sqrt(c_bar**7 / (c_bar**7 + 25**7)))
+    c1, c2 = np.hypot((1 + g) * a1, b1), np.hypot((1 + g) * a2, b2)
+    h1 = np.degrees(np.arctan2(b1, (1 + g) * a1)) % 360
+    h2 = np.degrees(np.arctan2(b2, (1 + g) * a2)) % 360
+    dh = 0.0 if c1 * c2 == 0 else (h2 - h1 + 180) % 360 - 180
+    d_hue = 2 * np.sqrt(c1 * c2) * np.sin(np.radians(dh / 2))
+    l_bar, c_mean = (l1 + l2) / 2, (c1 + c2) / 2
+    if c1 * c2 == 0:
+        h_bar = h1 + h2
+    elif abs(h1 - h2) <= 180:
+        h_bar = (h1 + h2) / 2
+    else:
+        h_bar = (h1 + h2 + 360) / 2 if h1 + h2 < 360 else (h1 + h2 - 360) / 2
+    t = (1 - 0.17 * np.cos(np.radians(h_bar - 30)) + 0.24 * np.cos(np.radians(2 * h_bar))
+         + 0.32 * np.cos(np.radians(3 * h_bar + 6)) - 0.20 * np.cos(np.radians(4 * h_bar - 63)))  # fmt: skip
+    s_l = 1 + 0.015 * (l_bar - 50) ** 2 / np.sqrt(20 + (l_bar - 50) ** 2)
+    s_c, s_h = 1 + 0.045 * c_mean, 1 + 0.015 * c_mean * t
+    r_t = (
+        -np.sin(np.radians(60 * np.exp(-(((h_bar - 275) / 25) ** 2))))
+        * 2
+        * np.sqrt(c_mean**7 / (c_mean**7 + 25**7))
+    )
+    dl, dc, dhh = (l2 - l1) / s_l, (c2 - c1) / s_c, d_hue / s_h
+    return float(np.sqrt(dl**2 + dc**2 + dhh**2 + r_t * dc * dhh))
+
+
+def test_delta_e2000_matches_sharmas_published_pairs():
+    """Three of the reference pairs of Sharma, Wu & Dalal (2005), table 1."""
+    for first, second, expected in (
+        ((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
+        ((50.0, 2.5, 0.0), (73.0, 25.0, -18.0), 27.1492),
+        ((60.2574, -34.0099, 36.2677), (60.4626, -34.1751, 39.4387), 1.2644),
+    ):
+        assert _delta_e2000(np.array(first), np.array(second)) == pytest.approx(expected, abs=1e-4)
+
+
+def test_the_landscape_ramp_is_coloured_ordered_and_keeps_every_run_colour_visible():
+    """Issue 13: one coloured, perceptually ordered ramp for the contours and the 3-D surface.
+
+    Every colour along it (41 samples) is at least ΔE2000 = 20 from each of the first six run
+    colours (a race has four or more): twice the ≈ 10 at which two colours read as different at
+    a glance, for lines a few pixels wide; the grey ramp it replaced reached 15.7 (blue on its
+    dark end). Lightness falls monotonically (ordered) and the ramp has hue (coloured)."""
+    from gdviz.figures.raster import _ramp
+
+    ramp = _ramp(np.linspace(0.0, 1.0, 41))
+    samples = [_lab("#" + "".join(f"{round(v):02x}" for v in rgb)) for rgb in ramp]
+    lightness = np.array([lab[0] for lab in samples])
+    assert (np.diff(lightness) < 0).all()
+    assert lightness.min() >= 75  # light: the paths stay the most visible thing
+    assert max(np.hypot(lab[1], lab[2]) for lab in samples) >= 8  # coloured, not grey
+    for i in range(6):
+        closest = min(_delta_e2000(_lab(run_color(i)), lab) for lab in samples)
+        assert closest >= 20, (run_color(i), closest)
+    surface = surface_figure(*lesson("ravine")[1:])
+    assert surface.data[0].colorscale == tuple(tuple(stop) for stop in LANDSCAPE_SCALE)
