@@ -386,8 +386,8 @@ def test_a_run_has_the_same_colour_in_every_figure(ravine):
     three_d = [
         t.line.color
         for t in surface_figure(landscape, result).data
-        if t.type == "scatter3d" and t.mode == "lines"
-    ]
+        if t.type == "scatter3d" and t.mode == "lines" and t.showlegend is not False
+    ]  # (not the diverged run's dotted flight to the border, a second line in its colour)
     curves = [
         t.line.color for t in curves_figure(result).data if t.mode == "lines" and t.showlegend
     ]
@@ -408,25 +408,69 @@ def test_landscape_figure_draws_every_run_on_one_panel(ravine):
     assert len(arrows(figure)) == 1
 
 
-def test_3d_surface_drapes_the_paths_and_clips_the_height(rosenbrock):
-    surface, landscape, result = rosenbrock
+def _drawn_surface_height(surface, x, y):
+    """The height of Plotly's drawn surface (flat pieces between grid points) at (x, y)."""
+    gx, gy, z = (np.asarray(v, dtype=float) for v in (surface.x, surface.y, surface.z))
+    column = np.interp(x, gx, np.arange(len(gx)))
+    row = np.interp(y, gy, np.arange(len(gy)))
+    i, j = np.minimum(row.astype(int), len(gy) - 2), np.minimum(column.astype(int), len(gx) - 2)
+    s, t = row - i, column - j
+    return (1 - s) * ((1 - t) * z[i, j] + t * z[i, j + 1]) + s * (
+        (1 - t) * z[i + 1, j] + t * z[i + 1, j + 1]
+    )
+
+
+@pytest.mark.parametrize("key", ["rosenbrock", "himmelblau", "ravine"])
+def test_3d_paths_lie_above_the_drawn_surface_inside_the_view(key):
+    """Issue 13: paths drawn on top of the surface, never inside it. Every point of every line
+    (also between its vertices, where the drawn line is straight) is above the surface as
+    Plotly draws it, and inside the view; z stays in the z range."""
+    surface, landscape, result = lesson(key)
     figure = surface_figure(landscape, result)
-    (landscape_surface,) = [t for t in figure.data if t.type == "surface"]
-    assert np.shape(landscape_surface.z) == (120, 120)
+    (drawn,) = [t for t in figure.data if t.type == "surface"]
+    assert np.shape(drawn.z) == (120, 120)
     z_low, z_top = figure.layout.scene.zaxis.range
-    lines = [t for t in figure.data if t.type == "scatter3d" and t.mode == "lines"]
-    assert len(lines) == 3
     for trace in figure.data:
         z = np.asarray(trace.z, dtype=float)
-        assert z.max() <= z_top
+        assert z.max() <= z_top + 1e-6
         assert z.min() >= z_low - 1e-6
-    for trace in lines:  # lifted above the surface, inside the view
-        assert inside(trace.x, trace.y, surface.view)
-        f = landscape.objective.value(np.asarray(trace.x, float), np.asarray(trace.y, float))
-        height = np.clip(landscape_grid(landscape, 120).colour_of(f), z_low, z_top)
-        assert (np.asarray(trace.z) >= height - 1e-3).all()
-    assert "1000" in figure.layout.scene.zaxis.ticktext  # real f values on a log height
+    lines = [t for t in figure.data if t.type == "scatter3d" and t.mode == "lines"]
+    assert len([t for t in lines if t.showlegend is not False]) == 3
+    for trace in lines:
+        x, y, z = (np.asarray(v, dtype=float) for v in (trace.x, trace.y, trace.z))
+        assert inside(x, y, surface.view)
+        t = np.linspace(0, 1, 8, endpoint=False)[None, :]
+        between = [
+            np.r_[(a[:-1, None] + t * np.diff(a)[:, None]).ravel(), a[-1]] for a in (x, y, z)
+        ]
+        height = _drawn_surface_height(drawn, between[0], between[1])
+        assert (between[2] > height).all(), (trace.line.color, (between[2] - height).min())
+    if landscape_grid(landscape).log:
+        assert "1000" in figure.layout.scene.zaxis.ticktext  # real f values on a log height
     assert tuple(figure.layout.scene.xaxis.range) == surface.view[0]
+
+
+def test_3d_ends_carry_the_verdict_in_the_runs_colour_and_a_diverged_run_is_cut(ravine):
+    """Start ○, end symbol and glyph (✓ … ✗) in each run's colour, thick for the back row; the
+    diverged run stops at the view with a dotted flight to the border, as on the contours."""
+    surface, landscape, result = ravine
+    figure = surface_figure(landscape, result, style=Style(projector=True))
+    ends = [t for t in figure.data if t.type == "scatter3d" and t.mode == "markers+text"]
+    assert [t.text[1] for t in ends] == ["…", "✓", "✗"]
+    for i, trace in enumerate(ends):
+        assert trace.marker.color[1] == trace.marker.line.color == trace.textfont.color
+        assert trace.marker.color[1] == run_color(i)
+        assert trace.marker.symbol[0] == "circle"
+        assert trace.marker.color[0] == "white"
+    lines = [t for t in figure.data if t.type == "scatter3d" and t.mode == "lines"]
+    assert min(t.line.width for t in lines if t.showlegend is not False) >= 14
+    (flight,) = [t for t in lines if t.line.dash == "dot"]
+    assert flight.line.color == run_color(2)
+    assert not inside(*result.run(2).path.T, surface.view)  # it really did fly off
+    (x_low, x_high), (y_low, y_high) = surface.view
+    head = np.array([flight.x[-1], flight.y[-1]], dtype=float)
+    to_border = min(head[0] - x_low, x_high - head[0], head[1] - y_low, y_high - head[1])
+    assert 0 <= to_border < 0.02 * max(x_high - x_low, y_high - y_low)
 
 
 def test_curves_use_log_axes_and_mark_divergence(ravine):
