@@ -224,3 +224,40 @@ def test_the_3d_ravine_fills_the_tab_and_looks_along_the_valley(app_server, page
         ".find(p => p._fullLayout && p._fullLayout.scene)._fullLayout.scene.camera.eye"
     )
     assert abs(eye["x"]) > 3 * abs(eye["y"]), eye  # along the valley (x), not across it
+
+
+SCENE = (
+    "Array.from(document.querySelectorAll('.js-plotly-plot'))"
+    ".find(p => p._fullLayout && p._fullLayout.scene)"
+)
+
+
+def test_a_dragged_3d_camera_is_kept_when_the_rates_change(app_server, page):
+    """Issue 13: ``uirevision`` alone did not keep the camera through Streamlit (the chart's id
+    hashes its figure, so new rates mount a fresh plot); the page now puts the user's camera
+    back. Drag the scene, type new rates, and read the camera after the rerun."""
+    page.goto(f"{app_server}/?tab=3-D")
+    page.wait_for_selector(".js-plotly-plot .gl-container canvas", state="attached", timeout=60_000)
+    settle(page)
+    computed = page.evaluate(f"() => {SCENE}._fullLayout.scene.camera.eye")
+    box = page.evaluate(
+        f"() => {{ const r = {SCENE}.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; }}"
+    )
+    x, y = box[0] + box[2] / 2, box[1] + box[3] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 150, y + 20, steps=10)
+    page.mouse.up()
+    dragged = page.evaluate(f"() => {SCENE}._fullLayout.scene.camera.eye")
+    assert abs(dragged["x"] - computed["x"]) + abs(dragged["y"] - computed["y"]) > 0.3
+    rates = page.locator(".st-key-lr input")
+    rates.fill("0.01, 0.03")
+    rates.press("Enter")
+    page.wait_for_function(
+        f"() => {SCENE} && {SCENE}.data.filter(t => t.type === 'scatter3d' && t.showlegend !== false).length === 2",
+        timeout=60_000,
+    )
+    settle(page)
+    after = page.evaluate(f"() => {SCENE}._fullLayout.scene.camera.eye")
+    assert after == pytest.approx(dragged, abs=1e-6)
+    assert not page.errors

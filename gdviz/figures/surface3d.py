@@ -154,7 +154,8 @@ def surface_figure(
             "font": {"size": style.font},
         },
         "hoverlabel": {"font": {"size": style.font}},
-        "uirevision": "surface",  # keep the user's camera when the figure is rebuilt
+        # Keep the user's camera when the figure is rebuilt for the same landscape and space.
+        "uirevision": f"surface {landscape.title} {landscape.view} {plot_height}×{width}",
     }
     return go.Figure(data=data, layout=layout, _validate=False)
 
