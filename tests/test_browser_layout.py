@@ -161,12 +161,20 @@ READ_TEXT_SIZES = """() => {
 
 
 def settle(page):
-    """Wait for the size report's rerun and the last redraw."""
-    page.wait_for_timeout(1500)
+    """Wait until the page is drawn for its window (the page-size component's report and the
+    redraw it asks for, see gdviz/ui/screen.py), no run is going and Plotly has drawn."""
+    page.wait_for_timeout(400)  # a size change is reported after 250 ms
     page.wait_for_function(
-        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+        """() => window.__gdvizScreen?.drawn === true
+             && document.querySelector('[data-testid=stApp]')
+                  ?.getAttribute('data-test-script-state') === 'notRunning'""",
+        timeout=60_000,
     )
-    page.wait_for_timeout(600)
+    page.wait_for_function(
+        "() => document.querySelector('.js-plotly-plot .layer-subplot image') !== null",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(300)
 
 
 @pytest.mark.parametrize("query", ["", "surface=rosenbrock"])

@@ -523,13 +523,33 @@ def test_click_grid_lies_over_every_panel(ravine):
 
 def test_an_exported_size_centres_the_panels_and_sizes_the_colour_bar(ravine):
     _, landscape, result = ravine
-    figure = comparison_figure(landscape, result, width=1280, height=720)
+    figure = comparison_figure(landscape, result, width=1800, height=500)  # one row
     low, high = figure.layout.yaxis.domain
     bar = figure.layout.coloraxis.colorbar
     assert 0 < low < high < 1
     assert bar.len == pytest.approx(high - low)
     assert bar.y == pytest.approx(low)
     assert figure.layout.sliders[0].y == pytest.approx(low)
+
+
+def test_a_grid_with_an_empty_cell_holds_the_colour_bar_and_shares_the_x_ticks(ravine):
+    """Issue 13: three wide ravine panels fill a 1280×720 page as a 2×2 grid; the colour bar
+    takes the empty cell instead of a margin, and rows are parted by titles only (x tick
+    labels only under a panel with none below it)."""
+    _, landscape, result = ravine
+    figure = comparison_figure(landscape, result, width=1280, height=720)
+    layout = figure.layout
+    assert layout.xaxis2.domain[0] > 0.5
+    assert layout.yaxis3.domain[1] < 0.5
+    bar = layout.coloraxis.colorbar
+    assert bar.x > layout.xaxis2.domain[0]
+    assert bar.xanchor == "left"
+    assert bar.y + bar.len <= layout.yaxis3.domain[1] + 1e-9
+    assert layout.margin.r < 20  # no room kept for a bar in the margin
+    ticks = [layout[f"xaxis{s}"].showticklabels for s in ("", "2", "3")]
+    assert ticks == [False, True, True]  # panel 1 has panel 3 under it
+    assert layout.xaxis.title.text == ""
+    assert layout.xaxis3.title.text == "x"
 
 
 # --- data-backed landscapes ----------------------------------------------------------------------

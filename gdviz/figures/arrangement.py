@@ -16,8 +16,11 @@ import numpy as np
 from gdviz.engine import View
 from gdviz.figures.style import Style
 
-COLUMN_GAP = 0.035
+COLUMN_GAP = 0.02
 """Gap between panel columns, as a fraction of the plot area's width."""
+
+BAR_GAP = 10
+"""Pixels right of the plot area when the colour bar is not there (it sits in an empty cell)."""
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class Chrome:
     bottom: int  # x axis of the last row, and the play buttons and step slider
     left: int  # y tick labels and title
     right: int  # the colour bar
-    row_gap: int  # between rows: the x axis of one row and the titles of the next
+    row_gap: int  # between rows: the next row's titles (or tick labels over an empty cell)
 
     @classmethod
     def of(cls, style: Style, title_lines: int, playback: bool, bar: float) -> Chrome:
@@ -37,9 +40,12 @@ class Chrome:
         return cls(
             top=top,
             bottom=50 + (round(2.2 * style.font) + 40 if playback else 0),
-            left=8 + round(4.2 * style.font),
-            right=10 + round(bar),
-            row_gap=top + axis,
+            left=8 + round(3.4 * style.font),  # y tick labels of up to 3 characters, the title
+            right=BAR_GAP + round(bar),
+            # Panels share their axes: only a panel with none below it has x tick labels, so
+            # rows are parted by the next row's titles (or, under the last panel of a short
+            # last row, by the tick labels in the empty cell).
+            row_gap=max(top, axis) + 8,
         )
 
 
@@ -52,6 +58,14 @@ class Arrangement:
     height: int
     panel_width: float  # pixels
     panel_height: float
+
+    def has_empty_cell(self, panels: int) -> bool:
+        """A grid whose last row is short: the colour bar goes in its first empty cell."""
+        return self.rows > 1 and panels < self.rows * self.columns
+
+    def has_panel_below(self, panel: int, panels: int) -> bool:
+        """Whether panel ``panel`` (row by row) has another under it, in the same column."""
+        return panel + self.columns < panels
 
 
 def arrange(
@@ -70,7 +84,6 @@ def arrange(
     as tall may fill a square cell, showing more of its walls. Fewer rows win a tie within
     2 %: a row reads left to right like the rates.
     """
-    plot_width = max(width - chrome.left - chrome.right, 1.0)
     plot_height = max(height - chrome.top - chrome.bottom, 1.0)
     best: Arrangement | None = None
     best_area = 0.0
@@ -78,6 +91,9 @@ def arrange(
         rows = math.ceil(panels / columns)
         if (rows - 1) * columns >= panels:  # an empty row: a narrower grid does the same
             continue
+        # The colour bar takes the right margin, unless a short last row leaves it a cell.
+        right = BAR_GAP if rows > 1 and panels < rows * columns else chrome.right
+        plot_width = max(width - chrome.left - right, 1.0)
         cell_width = plot_width * (1 - COLUMN_GAP * (columns - 1)) / columns
         cell_height = (plot_height - chrome.row_gap * (rows - 1)) / rows
         if cell_height <= 0:
@@ -95,6 +111,7 @@ def arrange(
             best = Arrangement(columns, rows, min(fitted, round(height)), panel_width, panel_height)
             best_area = area
     if best is None:  # too little height for any grid: one row at the height given
+        plot_width = max(width - chrome.left - chrome.right, 1.0)
         return Arrangement(panels, 1, round(height), plot_width / panels, plot_height)
     return best
 

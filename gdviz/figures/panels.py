@@ -360,16 +360,23 @@ def _contour_figure(
                 annotations.append(escape[1])
         x_domain, y_domain = cell_domains(j, arrangement, chrome)
         first_column = j % arrangement.columns == 0
+        # Shared axes: x tick labels only where no panel below shows them (small multiples).
+        bottom = not arrangement.has_panel_below(j, n)
         layout[f"xaxis{suffix}"] = {
             "domain": x_domain,
             "range": [x_low, x_high],
-            "title": {"text": landscape.axes[0], "standoff": 4, "font": {"size": style.font}},
+            "title": {
+                "text": landscape.axes[0] if bottom else "",
+                "standoff": 4,
+                "font": {"size": style.font},
+            },
             "tickfont": {"size": style.font},
+            "showticklabels": bottom,
             "constrain": "domain",
             "anchor": f"y{suffix}",
             "showgrid": False,
             "zeroline": False,
-            "ticks": "outside",
+            "ticks": "outside" if bottom else "",
             **({"matches": "x"} if j else {}),
         }
         layout[f"yaxis{suffix}"] = {
@@ -431,6 +438,12 @@ def _contour_figure(
             half = plot_height * row_height / aspect / 2 / paper
             bar_x = sum(top_row[0]) / 2 + half + 0.015
             bar_x = bar_x if bar_x < 0.97 else None
+    if width is not None and arrangement.has_empty_cell(n):
+        # A short last row: the colour bar stands in its first empty cell, as tall as a panel.
+        cell_x, cell_y = cell_domains(n, arrangement, chrome)
+        plot_height = max(height - chrome.top - chrome.bottom, 1)
+        bar_length = min(cell_y[1] - cell_y[0], arrangement.panel_height / plot_height)
+        bar_x, bar_y, base = cell_x[0] + 0.02, cell_y[1] - bar_length, 0.0
     # Equal-aspect panels narrower than the page leave height over: centre the block (titles,
     # panels, colour bar, slider) vertically instead of leaving a gap at the top.
     if base > 0:
@@ -452,7 +465,11 @@ def _contour_figure(
                 "len": bar_length,
                 "y": bar_y,
                 "yanchor": "bottom",
-                **({"x": bar_x, "xanchor": "left"} if bar_x is not None else {}),
+                # Right of the plot area, 8 px off (plotly's default x = 1.02 is 2 % of
+                # the width away), unless placed beside the panels or in an empty cell.
+                "x": 1.0 if bar_x is None else bar_x,
+                "xanchor": "left",
+                "xpad": 8,
                 "outlinewidth": 0,
             },
         },

@@ -112,7 +112,9 @@ def _playback_controls(layout: dict, steps: np.ndarray, style: Style, base: floa
             },
             "ticklen": 0,
             "minorticklen": 0,
-            "font": {"color": "rgba(0,0,0,0)"},  # the current value names the step
+            # The current value names the step: the step labels are hidden, and tiny so
+            # they add no height under the rail.
+            "font": {"color": "rgba(0,0,0,0)", "size": 1},
             "steps": [
                 {"label": str(int(step)), "method": "animate", "args": [[str(int(step))], still]}
                 for step in steps
