@@ -221,8 +221,7 @@ def test_the_3d_ravine_fills_the_tab_and_looks_along_the_valley(app_server, page
     ravine's zig-zag across y read as vertical bars). The camera now looks along x, the
     valley's flat direction, and the surface spans ≥ 80 % of the plot's width."""
     page.goto(f"{app_server}/?tab=3-D")
-    page.wait_for_selector(".js-plotly-plot .gl-container canvas", state="attached", timeout=60_000)
-    settle(page)
+    settle_3d(page)
     cover = page.evaluate(SURFACE_COVER)
     assert cover["width"] >= 0.8, cover
     assert cover["height"] >= 0.6, cover
@@ -232,6 +231,19 @@ def test_the_3d_ravine_fills_the_tab_and_looks_along_the_valley(app_server, page
         ".find(p => p._fullLayout && p._fullLayout.scene)._fullLayout.scene.camera.eye"
     )
     assert abs(eye["x"]) > 3 * abs(eye["y"]), eye  # along the valley (x), not across it
+
+
+def settle_3d(page):
+    """Wait until no run is going and the 3-D scene is drawn (the landscapes' settle waits for
+    their pictures, which a page opened on the 3-D tab may not draw)."""
+    page.wait_for_timeout(1500)
+    page.wait_for_function(
+        """() => document.querySelector('[data-testid=stApp]')
+                  ?.getAttribute('data-test-script-state') === 'notRunning'""",
+        timeout=60_000,
+    )
+    page.wait_for_selector(".js-plotly-plot .gl-container canvas", state="attached", timeout=60_000)
+    page.wait_for_timeout(1000)
 
 
 SCENE = (
@@ -245,8 +257,7 @@ def test_a_dragged_3d_camera_is_kept_when_the_rates_change(app_server, page):
     hashes its figure, so new rates mount a fresh plot); the page now puts the user's camera
     back. Drag the scene, type new rates, and read the camera after the rerun."""
     page.goto(f"{app_server}/?tab=3-D")
-    page.wait_for_selector(".js-plotly-plot .gl-container canvas", state="attached", timeout=60_000)
-    settle(page)
+    settle_3d(page)
     computed = page.evaluate(f"() => {SCENE}._fullLayout.scene.camera.eye")
     box = page.evaluate(
         f"() => {{ const r = {SCENE}.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; }}"
@@ -265,7 +276,7 @@ def test_a_dragged_3d_camera_is_kept_when_the_rates_change(app_server, page):
         f"() => {SCENE} && {SCENE}.data.filter(t => t.type === 'scatter3d' && t.showlegend !== false).length === 2",
         timeout=60_000,
     )
-    settle(page)
+    settle_3d(page)
     after = page.evaluate(f"() => {SCENE}._fullLayout.scene.camera.eye")
     assert after == pytest.approx(dragged, abs=1e-6)
     assert not page.errors
