@@ -8,6 +8,11 @@ screen), whether every panel lies wholly on the first screen, the height of the 
 between the chart's top and its first panel title, and the smallest font size among the texts
 a class must read (verdict cards, the lesson's text, panel titles, axis labels). Goals:
 projector ≥ 25 % and on screen; normal ≥ 30 % and on screen; projector text ≥ 22 px.
+
+Then the 3-D tab of the ravine, Rosenbrock and Himmelblau at 1600 × 1000 and in projector mode
+at 1280 × 720: the share of the 3-D plot's width and height covered by the drawn surface (the
+bounding box of the pixels that change when the surface alone is hidden; ``SURFACE_COVER`` of
+``tests/test_browser_layout.py``). Goal: ≥ 80 % of the width.
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from test_browser_layout import SURFACE_COVER  # noqa: E402
 
 PAGES = {
     "ravine (default)": "",
@@ -31,6 +39,7 @@ PAGES = {
     "race of four": "mode=race",
     "data lesson": "data=noisy_line",
 }
+PAGES_3D = {name: PAGES[name] for name in ("ravine (default)", "rosenbrock", "himmelblau")}
 SIZES = {"projector 1280×720": (1280, 720, True), "1600×1000": (1600, 1000, False),
          "1920×1080": (1920, 1080, False)}  # fmt: skip
 
@@ -104,6 +113,22 @@ def measure(page, url: str, query: str, width: int, height: int, projector: bool
     return page.evaluate(MEASURE)
 
 
+def measure_3d(page, url: str, query: str, width: int, height: int, projector: bool) -> dict:
+    page.set_viewport_size({"width": width, "height": height})
+    parts = [query] if query else []
+    parts.append("tab=3-D")
+    if projector:
+        parts.append("big=true")
+    page.goto(f"{url}/?{'&'.join(parts)}")
+    page.wait_for_selector(".js-plotly-plot .gl-container canvas", state="attached", timeout=60_000)
+    page.wait_for_timeout(1500)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+    page.wait_for_timeout(800)
+    return page.evaluate(SURFACE_COVER)
+
+
 def main() -> None:
     process, url = start_app()
     try:
@@ -129,6 +154,19 @@ def main() -> None:
                     print(
                         f"{name:18} {size_name:20} {m['cover']:6.1%} {m['onScreen']!s:>9} "
                         f"{m['band']:5.0f} {m['smallest']:5.1f}  {'met' if met else 'NOT MET'}"
+                    )
+            print(
+                f"\n3-D tab: {'page':18} {'window':20} {'width':>6} {'height':>6} {'plot':>9}  goal"
+            )
+            for name, query in PAGES_3D.items():
+                for size_name, (width, height, projector) in SIZES.items():
+                    if width == 1920:
+                        continue
+                    m = measure_3d(page, url, query, width, height, projector)
+                    plot = f"{m['plotWidth']}×{m['plotHeight']}"
+                    print(
+                        f"         {name:18} {size_name:20} {m['width']:6.1%} {m['height']:6.1%} "
+                        f"{plot:>9}  {'met' if m['width'] >= 0.8 else 'NOT MET'}"
                     )
             browser.close()
     finally:

@@ -36,6 +36,44 @@ END_MARKS_INSIDE = """() => {
 """For each run's end marker (✓ ■ ✗) in the first chart: is it inside its panel's x range?"""
 
 
+SURFACE_COVER = """async () => {
+    const plot = Array.from(document.querySelectorAll('.js-plotly-plot'))
+        .find(p => p._fullLayout && p._fullLayout.scene);
+    const size = {width: plot._fullLayout.width, height: plot._fullLayout.height};
+    const pixels = async () => {
+        const image = new Image();
+        image.src = await Plotly.toImage(plot, {format: 'png', ...size});
+        await image.decode();
+        const canvas = document.createElement('canvas');
+        canvas.width = size.width; canvas.height = size.height;
+        const context = canvas.getContext('2d');
+        context.drawImage(image, 0, 0);
+        return context.getImageData(0, 0, size.width, size.height).data;
+    };
+    const shown = await pixels();
+    await Plotly.restyle(plot, {visible: false}, [0]);
+    const hidden = await pixels();
+    await Plotly.restyle(plot, {visible: true}, [0]);
+    let left = size.width, right = -1, top = size.height, bottom = -1;
+    for (let y = 0; y < size.height; y++) {
+        for (let x = 0; x < size.width; x++) {
+            const k = 4 * (y * size.width + x);
+            const change = Math.abs(shown[k] - hidden[k]) + Math.abs(shown[k + 1] - hidden[k + 1])
+                + Math.abs(shown[k + 2] - hidden[k + 2]);
+            if (change > 30) {
+                left = Math.min(left, x); right = Math.max(right, x);
+                top = Math.min(top, y); bottom = Math.max(bottom, y);
+            }
+        }
+    }
+    return {width: Math.max(0, right - left + 1) / size.width,
+            height: Math.max(0, bottom - top + 1) / size.height,
+            plotWidth: size.width, plotHeight: size.height};
+}"""
+"""The share of the 3-D plot's width and height covered by the drawn surface: the bounding box
+of the pixels that change when the surface trace alone is hidden (axes, panes and paths stay)."""
+
+
 @pytest.fixture
 def page(chromium_browser):
     context = chromium_browser.new_context(viewport={"width": 1600, "height": 1000})
@@ -176,3 +214,69 @@ def test_no_empty_band_above_or_below_the_panels_at_any_width(app_server, chromi
             assert shown["chartBottomGap"] < 30, (width, shown)
     finally:
         context.close()
+
+
+def test_the_3d_ravine_fills_the_tab_and_looks_along_the_valley(app_server, page):
+    """Issue 13: the 3-D surface filled about half the tab's width, seen from the south (the
+    ravine's zig-zag across y read as vertical bars). The camera now looks along x, the
+    valley's flat direction, and the surface spans ≥ 80 % of the plot's width."""
+    page.goto(f"{app_server}/?tab=3-D")
+    settle_3d(page)
+    cover = page.evaluate(SURFACE_COVER)
+    assert cover["width"] >= 0.8, cover
+    assert cover["height"] >= 0.6, cover
+    assert cover["plotWidth"] >= 1100, cover  # the main column's width, not a fixed figure
+    eye = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+        ".find(p => p._fullLayout && p._fullLayout.scene)._fullLayout.scene.camera.eye"
+    )
+    assert abs(eye["x"]) > 3 * abs(eye["y"]), eye  # along the valley (x), not across it
+
+
+def settle_3d(page):
+    """Wait until no run is going and the 3-D scene is drawn (the landscapes' settle waits for
+    their pictures, which a page opened on the 3-D tab may not draw)."""
+    page.wait_for_timeout(1500)
+    page.wait_for_function(
+        """() => document.querySelector('[data-testid=stApp]')
+                  ?.getAttribute('data-test-script-state') === 'notRunning'""",
+        timeout=60_000,
+    )
+    page.wait_for_selector(".js-plotly-plot .gl-container canvas", state="attached", timeout=60_000)
+    page.wait_for_timeout(1000)
+
+
+SCENE = (
+    "Array.from(document.querySelectorAll('.js-plotly-plot'))"
+    ".find(p => p._fullLayout && p._fullLayout.scene)"
+)
+
+
+def test_a_dragged_3d_camera_is_kept_when_the_rates_change(app_server, page):
+    """Issue 13: ``uirevision`` alone did not keep the camera through Streamlit (the chart's id
+    hashes its figure, so new rates mount a fresh plot); the page now puts the user's camera
+    back. Drag the scene, type new rates, and read the camera after the rerun."""
+    page.goto(f"{app_server}/?tab=3-D")
+    settle_3d(page)
+    computed = page.evaluate(f"() => {SCENE}._fullLayout.scene.camera.eye")
+    box = page.evaluate(
+        f"() => {{ const r = {SCENE}.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; }}"
+    )
+    x, y = box[0] + box[2] / 2, box[1] + box[3] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 150, y + 20, steps=10)
+    page.mouse.up()
+    dragged = page.evaluate(f"() => {SCENE}._fullLayout.scene.camera.eye")
+    assert abs(dragged["x"] - computed["x"]) + abs(dragged["y"] - computed["y"]) > 0.3
+    rates = page.locator(".st-key-lr input")
+    rates.fill("0.01, 0.03")
+    rates.press("Enter")
+    page.wait_for_function(
+        f"() => {SCENE} && {SCENE}.data.filter(t => t.type === 'scatter3d' && t.showlegend !== false).length === 2",
+        timeout=60_000,
+    )
+    settle_3d(page)
+    after = page.evaluate(f"() => {SCENE}._fullLayout.scene.camera.eye")
+    assert after == pytest.approx(dragged, abs=1e-6)
+    assert not page.errors

@@ -11,6 +11,7 @@ import pytest
 from gdviz.engine import run
 from gdviz.expression import parse_function
 from gdviz.figures import (
+    LANDSCAPE_SCALE,
     MAX_FRAMES,
     RUN_COLORS,
     Landscape,
@@ -25,6 +26,7 @@ from gdviz.figures import (
     surface_figure,
     thin_path,
 )
+from gdviz.figures.camera import FILL, _projected_box, valley_direction
 from gdviz.optimizers import make_optimizer
 from gdviz.surfaces import Point, get_surface
 
@@ -384,8 +386,8 @@ def test_a_run_has_the_same_colour_in_every_figure(ravine):
     three_d = [
         t.line.color
         for t in surface_figure(landscape, result).data
-        if t.type == "scatter3d" and t.mode == "lines"
-    ]
+        if t.type == "scatter3d" and t.mode == "lines" and t.showlegend is not False
+    ]  # (not the diverged run's dotted flight to the border, a second line in its colour)
     curves = [
         t.line.color for t in curves_figure(result).data if t.mode == "lines" and t.showlegend
     ]
@@ -406,25 +408,69 @@ def test_landscape_figure_draws_every_run_on_one_panel(ravine):
     assert len(arrows(figure)) == 1
 
 
-def test_3d_surface_drapes_the_paths_and_clips_the_height(rosenbrock):
-    surface, landscape, result = rosenbrock
+def _drawn_surface_height(surface, x, y):
+    """The height of Plotly's drawn surface (flat pieces between grid points) at (x, y)."""
+    gx, gy, z = (np.asarray(v, dtype=float) for v in (surface.x, surface.y, surface.z))
+    column = np.interp(x, gx, np.arange(len(gx)))
+    row = np.interp(y, gy, np.arange(len(gy)))
+    i, j = np.minimum(row.astype(int), len(gy) - 2), np.minimum(column.astype(int), len(gx) - 2)
+    s, t = row - i, column - j
+    return (1 - s) * ((1 - t) * z[i, j] + t * z[i, j + 1]) + s * (
+        (1 - t) * z[i + 1, j] + t * z[i + 1, j + 1]
+    )
+
+
+@pytest.mark.parametrize("key", ["rosenbrock", "himmelblau", "ravine"])
+def test_3d_paths_lie_above_the_drawn_surface_inside_the_view(key):
+    """Issue 13: paths drawn on top of the surface, never inside it. Every point of every line
+    (also between its vertices, where the drawn line is straight) is above the surface as
+    Plotly draws it, and inside the view; z stays in the z range."""
+    surface, landscape, result = lesson(key)
     figure = surface_figure(landscape, result)
-    (landscape_surface,) = [t for t in figure.data if t.type == "surface"]
-    assert np.shape(landscape_surface.z) == (120, 120)
+    (drawn,) = [t for t in figure.data if t.type == "surface"]
+    assert np.shape(drawn.z) == (120, 120)
     z_low, z_top = figure.layout.scene.zaxis.range
-    lines = [t for t in figure.data if t.type == "scatter3d" and t.mode == "lines"]
-    assert len(lines) == 3
     for trace in figure.data:
         z = np.asarray(trace.z, dtype=float)
-        assert z.max() <= z_top
+        assert z.max() <= z_top + 1e-6
         assert z.min() >= z_low - 1e-6
-    for trace in lines:  # lifted above the surface, inside the view
-        assert inside(trace.x, trace.y, surface.view)
-        f = landscape.objective.value(np.asarray(trace.x, float), np.asarray(trace.y, float))
-        height = np.clip(landscape_grid(landscape, 120).colour_of(f), z_low, z_top)
-        assert (np.asarray(trace.z) >= height - 1e-3).all()
-    assert "1000" in figure.layout.scene.zaxis.ticktext  # real f values on a log height
+    lines = [t for t in figure.data if t.type == "scatter3d" and t.mode == "lines"]
+    assert len([t for t in lines if t.showlegend is not False]) == 3
+    for trace in lines:
+        x, y, z = (np.asarray(v, dtype=float) for v in (trace.x, trace.y, trace.z))
+        assert inside(x, y, surface.view)
+        t = np.linspace(0, 1, 8, endpoint=False)[None, :]
+        between = [
+            np.r_[(a[:-1, None] + t * np.diff(a)[:, None]).ravel(), a[-1]] for a in (x, y, z)
+        ]
+        height = _drawn_surface_height(drawn, between[0], between[1])
+        assert (between[2] > height).all(), (trace.line.color, (between[2] - height).min())
+    if landscape_grid(landscape).log:
+        assert "1000" in figure.layout.scene.zaxis.ticktext  # real f values on a log height
     assert tuple(figure.layout.scene.xaxis.range) == surface.view[0]
+
+
+def test_3d_ends_carry_the_verdict_in_the_runs_colour_and_a_diverged_run_is_cut(ravine):
+    """Start ○, end symbol and glyph (✓ … ✗) in each run's colour, thick for the back row; the
+    diverged run stops at the view with a dotted flight to the border, as on the contours."""
+    surface, landscape, result = ravine
+    figure = surface_figure(landscape, result, style=Style(projector=True))
+    ends = [t for t in figure.data if t.type == "scatter3d" and t.mode == "markers+text"]
+    assert [t.text[1] for t in ends] == ["…", "✓", "✗"]
+    for i, trace in enumerate(ends):
+        assert trace.marker.color[1] == trace.marker.line.color == trace.textfont.color
+        assert trace.marker.color[1] == run_color(i)
+        assert trace.marker.symbol[0] == "circle"
+        assert trace.marker.color[0] == "white"
+    lines = [t for t in figure.data if t.type == "scatter3d" and t.mode == "lines"]
+    assert min(t.line.width for t in lines if t.showlegend is not False) >= 14
+    (flight,) = [t for t in lines if t.line.dash == "dot"]
+    assert flight.line.color == run_color(2)
+    assert not inside(*result.run(2).path.T, surface.view)  # it really did fly off
+    (x_low, x_high), (y_low, y_high) = surface.view
+    head = np.array([flight.x[-1], flight.y[-1]], dtype=float)
+    to_border = min(head[0] - x_low, x_high - head[0], head[1] - y_low, y_high - head[1])
+    assert 0 <= to_border < 0.02 * max(x_high - x_low, y_high - y_low)
 
 
 def test_curves_use_log_axes_and_mark_divergence(ravine):
@@ -632,3 +678,112 @@ def test_projector_titles_of_three_panels_put_every_verdict_on_two_lines():
         "<b>lr = 0.041</b><br>diverged at<br>step 56 ✗",
     ]
     assert all(a.text.count("<br>") <= 1 for a in normal.layout.annotations if a.text)
+
+
+def test_3d_camera_looks_along_the_valley_and_fits_the_plot(ravine, rosenbrock):
+    """The eye looks along the Hessian's flattest direction at the minimum (x on the ravine),
+    so steps across the valley read left-right; the box and eye fill a wide plot's width."""
+    _, landscape, result = ravine
+    assert valley_direction(landscape, landscape_grid(landscape, 120)) == pytest.approx((1, 0))
+    _, rosen, _ = rosenbrock
+    dx, dy = valley_direction(rosen, landscape_grid(rosen, 120))
+    (x_low, x_high), (y_low, y_high) = rosen.view
+    hessian = rosen.objective.hessian(1.0, 1.0) * np.outer(
+        [x_high - x_low, y_high - y_low], [x_high - x_low, y_high - y_low]
+    )
+    curvature = np.array([dx, dy]) @ hessian @ np.array([dx, dy])
+    assert curvature == pytest.approx(np.linalg.eigvalsh(hessian).min(), rel=1e-6)
+    for width, height in ((1252, 748), (1241, 524)):
+        scene = surface_figure(landscape, result, width=width, height=height).layout.scene
+        eye, center = scene.camera.eye, scene.camera.center
+        assert abs(eye.x - center.x) > 3 * abs(eye.y - center.y)  # along x, not from the south
+        grid = landscape_grid(landscape, 120)
+        x, y = np.meshgrid(np.linspace(-0.5, 0.5, 30), np.linspace(-0.5, 0.5, 30))
+        z_low, z_high = scene.zaxis.range
+        f = grid.f[::4, ::4][:30, :30]
+        points = np.column_stack(
+            [x.ravel(), y.ravel(), ((f - z_low) / (z_high - z_low) - 0.5).ravel()]
+        )
+        points *= [scene.aspectratio.x, scene.aspectratio.y, scene.aspectratio.z]
+        box = _projected_box(
+            points,
+            np.array([eye.x, eye.y, eye.z]),
+            np.array([center.x, center.y, center.z]),
+            width / height,
+        )
+        assert (box[2] - box[0]) / 2 == pytest.approx(FILL, abs=0.03)
+        assert (box[3] - box[1]) / 2 <= FILL + 0.03
+
+
+def _lab(hex_colour: str) -> np.ndarray:
+    """CIELAB (D65) of an sRGB colour."""
+    rgb = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]) / 255
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = np.array(
+        [[0.4124564, 0.3575761, 0.1804375], [0.2126729, 0.7151522, 0.0721750],
+         [0.0193339, 0.1191920, 0.9503041]]
+    ) @ linear / np.array([0.95047, 1.0, 1.08883])  # fmt: skip
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _delta_e2000(first: np.ndarray, second: np.ndarray) -> float:
+    """CIE ΔE2000 (Sharma, Wu & Dalal 2005) between two CIELAB colours."""
+    (l1, a1, b1), (l2, a2, b2) = first, second
+    c_bar = (np.hypot(a1, b1) + np.hypot(a2, b2)) / 2
+    g = 0.5 * (1 - np.sqrt(c_bar**7 / (c_bar**7 + 25**7)))
+    c1, c2 = np.hypot((1 + g) * a1, b1), np.hypot((1 + g) * a2, b2)
+    h1 = np.degrees(np.arctan2(b1, (1 + g) * a1)) % 360
+    h2 = np.degrees(np.arctan2(b2, (1 + g) * a2)) % 360
+    dh = 0.0 if c1 * c2 == 0 else (h2 - h1 + 180) % 360 - 180
+    d_hue = 2 * np.sqrt(c1 * c2) * np.sin(np.radians(dh / 2))
+    l_bar, c_mean = (l1 + l2) / 2, (c1 + c2) / 2
+    if c1 * c2 == 0:
+        h_bar = h1 + h2
+    elif abs(h1 - h2) <= 180:
+        h_bar = (h1 + h2) / 2
+    else:
+        h_bar = (h1 + h2 + 360) / 2 if h1 + h2 < 360 else (h1 + h2 - 360) / 2
+    t = (1 - 0.17 * np.cos(np.radians(h_bar - 30)) + 0.24 * np.cos(np.radians(2 * h_bar))
+         + 0.32 * np.cos(np.radians(3 * h_bar + 6)) - 0.20 * np.cos(np.radians(4 * h_bar - 63)))  # fmt: skip
+    s_l = 1 + 0.015 * (l_bar - 50) ** 2 / np.sqrt(20 + (l_bar - 50) ** 2)
+    s_c, s_h = 1 + 0.045 * c_mean, 1 + 0.015 * c_mean * t
+    r_t = (
+        -np.sin(np.radians(60 * np.exp(-(((h_bar - 275) / 25) ** 2))))
+        * 2
+        * np.sqrt(c_mean**7 / (c_mean**7 + 25**7))
+    )
+    dl, dc, dhh = (l2 - l1) / s_l, (c2 - c1) / s_c, d_hue / s_h
+    return float(np.sqrt(dl**2 + dc**2 + dhh**2 + r_t * dc * dhh))
+
+
+def test_delta_e2000_matches_sharmas_published_pairs():
+    """Three of the reference pairs of Sharma, Wu & Dalal (2005), table 1."""
+    for first, second, expected in (
+        ((50.0, 2.6772, -79.7751), (50.0, 0.0, -82.7485), 2.0425),
+        ((50.0, 2.5, 0.0), (73.0, 25.0, -18.0), 27.1492),
+        ((60.2574, -34.0099, 36.2677), (60.4626, -34.1751, 39.4387), 1.2644),
+    ):
+        assert _delta_e2000(np.array(first), np.array(second)) == pytest.approx(expected, abs=1e-4)
+
+
+def test_the_landscape_ramp_is_coloured_ordered_and_keeps_every_run_colour_visible():
+    """Issue 13: one coloured, perceptually ordered ramp for the contours and the 3-D surface.
+
+    Every colour along it (41 samples) is at least ΔE2000 = 20 from each of the first six run
+    colours (a race has four or more): twice the ≈ 10 at which two colours read as different at
+    a glance, for lines a few pixels wide; the grey ramp it replaced reached 15.7 (blue on its
+    dark end). Lightness falls monotonically (ordered) and the ramp has hue (coloured)."""
+    from gdviz.figures.raster import _ramp
+
+    ramp = _ramp(np.linspace(0.0, 1.0, 41))
+    samples = [_lab("#" + "".join(f"{round(v):02x}" for v in rgb)) for rgb in ramp]
+    lightness = np.array([lab[0] for lab in samples])
+    assert (np.diff(lightness) < 0).all()
+    assert lightness.min() >= 75  # light: the paths stay the most visible thing
+    assert max(np.hypot(lab[1], lab[2]) for lab in samples) >= 8  # coloured, not grey
+    for i in range(6):
+        closest = min(_delta_e2000(_lab(run_color(i)), lab) for lab in samples)
+        assert closest >= 20, (run_color(i), closest)
+    surface = surface_figure(*lesson("ravine")[1:])
+    assert surface.data[0].colorscale == tuple(tuple(stop) for stop in LANDSCAPE_SCALE)

@@ -27,6 +27,7 @@ from gdviz.figures import (
 from gdviz.lesson import Lesson, Settings
 from gdviz.links import TABS as TAB_LABELS
 from gdviz.links import format_rates, hyperparameter_text
+from gdviz.ui.keep_camera import keep_camera
 from gdviz.ui.screen import BASE_CSS, PROJECTOR_CSS, Screen, measure_screen
 from gdviz.ui.state import set_start
 from gdviz.ui.text import plain
@@ -261,20 +262,22 @@ def _cost_table(lesson: Lesson) -> str:
 
 
 def _surface_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
-    _, height = _chart_space(screen, style)
+    width, height = _chart_space(screen, style)
     figure = surface_figure(
         lesson.landscape,
         list(lesson.results),
         labels=lesson.labels or None,
         style=style,
         height=height - 40,  # the note under the scene
+        width=width,
     )
     # No scroll-zoom: scrolling the page over the scene must scroll the page, not zoom the camera.
     st.plotly_chart(
         figure, key="surface3d", width="stretch", config={"displaylogo": False, "scrollZoom": False}
     )
+    keep_camera()
     st.caption(
-        "Drag to turn the surface. Playback runs on the Landscapes tab: Plotly can animate a 3-D "
+        "Drag to turn the surface; the view is kept when the rates change. Playback runs on the Landscapes tab: Plotly can animate a 3-D "
         "scene only by redrawing all of it for every frame, too slow to watch here."
     )
 
