@@ -780,7 +780,8 @@ def test_the_landscape_ramp_is_coloured_ordered_and_keeps_every_run_colour_visib
     samples = [_lab("#" + "".join(f"{round(v):02x}" for v in rgb)) for rgb in ramp]
     lightness = np.array([lab[0] for lab in samples])
     assert (np.diff(lightness) < 0).all()
-    assert lightness.min() >= 75  # light: the paths stay the most visible thing
+    # Light, so the paths stay the most visible thing, with range enough to show the basins.
+    assert 60 <= lightness.min() <= 70
     assert max(np.hypot(lab[1], lab[2]) for lab in samples) >= 8  # coloured, not grey
     for i in range(6):
         closest = min(_delta_e2000(_lab(run_color(i)), lab) for lab in samples)

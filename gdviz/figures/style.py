@@ -24,15 +24,16 @@ RUN_COLORS = (
 
 LANDSCAPE_SCALE = [
     [0.0, "#f5fcfc"],  # near white, a hint of cyan: the bottom
-    [0.3, "#daf1df"],  # pale mint
-    [0.65, "#c7deb5"],  # pale sage
-    [1.0, "#c2c2b1"],  # light warm grey: the top
+    [0.25, "#d6efe0"],  # pale mint
+    [0.6, "#b9d3a6"],  # sage
+    [1.0, "#a39f8c"],  # warm grey: the top
 ]
 """The landscape's colour ramp, the same in 2-D and 3-D: light and perceptually ordered (CIELAB
-lightness falls from 98.5 at the bottom to 78 at the top) while the hue turns cyan → mint →
-sage → warm grey. Its colours are chosen away from every run colour: each of the first six
-Okabe–Ito colours differs from every colour of the ramp by CIE ΔE2000 ≥ 25 (the grey ramp it
-replaces reached 15.7 against blue), tested in ``tests/test_figures.py``."""
+lightness falls from 98.5 at the bottom to 65 at the top, enough range for the basins to show
+on a washed-out projector) while the hue turns cyan → mint → sage → warm grey. Its colours are
+chosen away from every run colour: each of the first six Okabe–Ito colours differs from every
+colour of the ramp by CIE ΔE2000 ≥ 21 (the grey ramp it replaces reached 15.7 against blue),
+tested in ``tests/test_figures.py``."""
 
 _MARKS = {
     # kind: (label, 2-D symbol, 3-D symbol, fill)

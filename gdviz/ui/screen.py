@@ -160,8 +160,8 @@ def _screen(size: Any) -> Screen:
 
 BASE_CSS = """
 <style>
-/* The measuring component draws nothing. */
-.st-key-screen { display: none; }
+/* The measuring and camera-keeping components draw nothing: no gap for them either. */
+.st-key-screen, .st-key-keep_camera { display: none; }
 /* Streamlit leaves 6rem above the title for its header (a menu at the right): 2.25rem is enough. */
 [data-testid="stMainBlockContainer"] { padding: 2.25rem 1rem 2rem 1rem; }
 </style>
