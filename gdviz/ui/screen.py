@@ -176,8 +176,8 @@ PROJECTOR_CSS = """
 [data-testid="stMainBlockContainer"] th,
 [data-testid="stMainBlockContainer"] small,
 [data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] div,
-[data-testid="stCaptionContainer"],
-[data-testid="stCaptionContainer"] p,
+[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"],
+[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] p,
 [data-testid="stTabs"] button p { font-size: 24px !important; line-height: 1.4; }
 [data-testid="stMainBlockContainer"] .katex { font-size: 1.6em; }
 [data-testid="stMainBlockContainer"] h2 { font-size: 34px; padding: 0 0 0.2rem 0; }
