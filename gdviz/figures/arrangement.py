@@ -61,11 +61,15 @@ class Arrangement:
 
     def has_empty_cell(self, panels: int) -> bool:
         """A grid whose last row is short: the colour bar goes in its first empty cell."""
-        return self.rows > 1 and panels < self.rows * self.columns
+        return _short_last_row(panels, self.columns, self.rows)
 
     def has_panel_below(self, panel: int, panels: int) -> bool:
         """Whether panel ``panel`` (row by row) has another under it, in the same column."""
         return panel + self.columns < panels
+
+
+def _short_last_row(panels: int, columns: int, rows: int) -> bool:
+    return rows > 1 and panels < rows * columns
 
 
 def arrange(
@@ -92,7 +96,7 @@ def arrange(
         if (rows - 1) * columns >= panels:  # an empty row: a narrower grid does the same
             continue
         # The colour bar takes the right margin, unless a short last row leaves it a cell.
-        right = BAR_GAP if rows > 1 and panels < rows * columns else chrome.right
+        right = BAR_GAP if _short_last_row(panels, columns, rows) else chrome.right
         plot_width = max(width - chrome.left - right, 1.0)
         cell_width = plot_width * (1 - COLUMN_GAP * (columns - 1)) / columns
         cell_height = (plot_height - chrome.row_gap * (rows - 1)) / rows

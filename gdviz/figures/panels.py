@@ -422,7 +422,13 @@ def _contour_figure(
             )
     margin = {"l": chrome.left, "r": 10, "t": chrome.top, "b": chrome.bottom}
     bar_length, bar_x, base, bar_y = 1.0, None, 0.0, 0.0
-    if width is not None and equal_aspect:
+    if width is not None and arrangement.has_empty_cell(n):
+        # A short last row: the colour bar stands in its first empty cell, as tall as a panel.
+        cell_x, cell_y = cell_domains(n, arrangement, chrome)
+        plot_height = max(height - chrome.top - chrome.bottom, 1)
+        bar_length = min(cell_y[1] - cell_y[0], arrangement.panel_height / plot_height)
+        bar_x, bar_y = cell_x[0] + 0.02, cell_y[1] - bar_length
+    elif width is not None and equal_aspect:
         plot_width = width - margin["l"] - margin["r"] - bar
         plot_height = max(height - chrome.top - chrome.bottom, 1)
         top_row = cell_domains(min(arrangement.columns, n) - 1, arrangement, chrome)
@@ -438,12 +444,6 @@ def _contour_figure(
             half = plot_height * row_height / aspect / 2 / paper
             bar_x = sum(top_row[0]) / 2 + half + 0.015
             bar_x = bar_x if bar_x < 0.97 else None
-    if width is not None and arrangement.has_empty_cell(n):
-        # A short last row: the colour bar stands in its first empty cell, as tall as a panel.
-        cell_x, cell_y = cell_domains(n, arrangement, chrome)
-        plot_height = max(height - chrome.top - chrome.bottom, 1)
-        bar_length = min(cell_y[1] - cell_y[0], arrangement.panel_height / plot_height)
-        bar_x, bar_y, base = cell_x[0] + 0.02, cell_y[1] - bar_length, 0.0
     # Equal-aspect panels narrower than the page leave height over: centre the block (titles,
     # panels, colour bar, slider) vertically instead of leaving a gap at the top.
     if base > 0:
