@@ -40,12 +40,15 @@ from gdviz.stationary import MINIMUM_KINDS, KnownPoint, Scale, classify, stop_ph
 __all__ = [
     "LOSS_GROWTH_FACTOR",
     "MAX_HISTORY",
+    "MAX_RUNS",
     "MAX_STEPS",
     "VIEW_ESCAPE_FACTOR",
     "BatchGradients",
     "Differentiable",
+    "FinalStates",
     "Run",
     "RunResult",
+    "final_states",
     "run",
 ]
 
@@ -60,6 +63,9 @@ MAX_STEPS = 100_000
 
 MAX_HISTORY = 20_000_000
 """The largest (steps + 1) × runs recorded at once: about 640 MB of paths, losses and norms."""
+
+MAX_RUNS = 250_000
+"""The most runs one call steps at once (a 500 × 500 map of starts)."""
 
 DIAGNOSIS_WINDOW = 50
 """How many of the last steps the diagnosis of an unfinished run looks at."""
@@ -279,6 +285,36 @@ class RunResult:
         return {"runs": [r.to_dict(include_path=include_paths) for r in self]}
 
 
+@dataclass(frozen=True)
+class FinalStates:
+    """How every run of :func:`final_states` ended, without its path: the same verdicts as
+    :func:`run` (status, rule, diagnosis, stop, nit), which listed minimum it reached, the
+    final point ``x``, ``fun`` and ``grad_norm``. Arrays are indexed by run, starts outer and rates inner, as in
+    :class:`RunResult`."""
+
+    optimizer: str
+    starts: np.ndarray  # (R, 2)
+    lrs: np.ndarray  # (R,)
+    status: np.ndarray  # (R,) str
+    rule: np.ndarray  # (R,) str
+    diagnosis: np.ndarray  # (R,) str
+    stop: np.ndarray  # (R,) str
+    minimum: np.ndarray  # (R,) int: the index in ``minima`` of the minimum reached, -1 for none
+    nit: np.ndarray  # (R,) int
+    x: np.ndarray  # (R, 2)
+    fun: np.ndarray  # (R,)
+    grad_norm: np.ndarray  # (R,)
+    steps: int
+
+    def __len__(self) -> int:
+        return len(self.lrs)
+
+    @property
+    def success(self) -> np.ndarray:
+        """Converged at a minimum, per run."""
+        return (self.status == "converged") & np.isin(self.stop, list(MINIMUM_KINDS))
+
+
 def _grid_of_runs(starts: Any, lrs: Any) -> tuple[np.ndarray, np.ndarray]:
     """One run per start × rate, starts outer."""
     start_array = np.atleast_2d(np.asarray(starts, dtype=np.float64))
@@ -377,6 +413,171 @@ def run(
     Every converged run's end is classified (``stop``) against the view's scale and the
     listed ``minima`` (objects with x, y, f and kind "global"/"local", such as a surface's).
     """
+    stepped = _step(
+        objective, optimizer, starts, lrs, steps=steps, gtol=gtol, xtol=xtol, ftol=ftol,
+        schedule=schedule, clip_norm=clip_norm, clip_value=clip_value, noise=noise, seed=seed,
+        view=view, batches=batches, record=True,
+    )  # fmt: skip
+    status, nit, n_runs = stepped.status, stepped.nit, len(stepped.rates)
+    taken = int(nit.max()) if n_runs else 0
+    paths_by_run = stepped.paths[: taken + 1].transpose(1, 0, 2)
+    losses_by_run = stepped.losses[: taken + 1].T
+    norms_by_run = stepped.squared_norms[: taken + 1].T.copy()
+    # Entries after a run's end were never written: fill them before any arithmetic.
+    _hold_last(paths_by_run, losses_by_run, norms_by_run, nit)
+    np.sqrt(norms_by_run, out=norms_by_run)
+    final = np.arange(n_runs), nit
+    diagnosis = stepped.diagnose(losses_by_run, paths_by_run)
+    stop, where, _ = _where_stopped(
+        objective, paths_by_run[final], status == "converged", view, stepped.starts, minima
+    )
+    return RunResult(
+        optimizer=optimizer.name,
+        hyperparameters=dict(optimizer.hyperparameters),
+        starts=stepped.starts,
+        lrs=stepped.rates,
+        status=status.astype(str),
+        rule=stepped.rule.astype(str),
+        diagnosis=diagnosis.astype(str),
+        nit=nit,
+        diverged_at=stepped.diverged_at,
+        x=paths_by_run[final].copy(),
+        fun=losses_by_run[final].copy(),
+        paths=paths_by_run,
+        losses=losses_by_run,
+        grad_norms=norms_by_run,
+        lr_factors=stepped.lr_factors,
+        settings={"gtol": gtol, "xtol": xtol, "ftol": ftol, "steps": steps},
+        epochs=None if batches is None else np.array([batches.epochs(int(n)) for n in nit]),
+        stop=stop,
+        where=where,
+    )
+
+
+def final_states(
+    objective: Differentiable,
+    optimizer: Optimizer,
+    starts: Sequence[Sequence[float]] | np.ndarray,
+    lrs: Sequence[float] | np.ndarray | float,
+    *,
+    steps: int = 500,
+    gtol: float = 1e-6,
+    xtol: float = 1e-12,
+    ftol: float = 0.0,
+    schedule: Callable[[int], float] | None = None,
+    clip_norm: float | None = None,
+    clip_value: float | None = None,
+    noise: float = 0.0,
+    seed: int = 0,
+    view: View | None = None,
+    batches: BatchGradients | None = None,
+    minima: Sequence[KnownPoint] = (),
+) -> FinalStates:
+    """:func:`run` without the paths: the same steps, stopping rules and verdicts, keeping only
+    the last DIAGNOSIS_WINDOW + 1 steps of each run (memory O(runs), not O(runs × steps)).
+
+    For maps of many runs (rate sweeps, basins of attraction), where only how each run ended
+    matters. The final states, statuses, step counts and classifications equal those of
+    :func:`run` with the same arguments.
+    """
+    stepped = _step(
+        objective, optimizer, starts, lrs, steps=steps, gtol=gtol, xtol=xtol, ftol=ftol,
+        schedule=schedule, clip_norm=clip_norm, clip_value=clip_value, noise=noise, seed=seed,
+        view=view, batches=batches, record=False,
+    )  # fmt: skip
+    x, fun, grad_norm = stepped.last()
+    stop, _, known = _where_stopped(
+        objective, x, stepped.status == "converged", view, stepped.starts, minima, phrase=False
+    )
+    return FinalStates(
+        optimizer=optimizer.name,
+        starts=stepped.starts,
+        lrs=stepped.rates,
+        status=stepped.status.astype(str),
+        rule=stepped.rule.astype(str),
+        diagnosis=stepped.diagnose_from_ring().astype(str),
+        stop=stop,
+        minimum=known,
+        nit=stepped.nit,
+        x=x,
+        fun=fun,
+        grad_norm=grad_norm,
+        steps=int(steps),
+    )
+
+
+@dataclass(frozen=True)
+class _Stepped:
+    """What the loop leaves: verdicts per run and the step-major history (every step, or a ring
+    of the last ones: step k sits in row k % len(paths))."""
+
+    starts: np.ndarray
+    rates: np.ndarray
+    status: np.ndarray
+    rule: np.ndarray
+    nit: np.ndarray
+    diverged_at: np.ndarray
+    paths: np.ndarray  # (length, R, 2)
+    losses: np.ndarray  # (length, R)
+    squared_norms: np.ndarray  # (length, R)
+    lr_factors: np.ndarray
+    steps: int
+    relabel: str  # what "oscillating" means for an unfinished run: "", "noisy" or "noise"
+
+    def last(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each run's final point, f and gradient norm."""
+        runs, rows = np.arange(len(self.rates)), self.nit % len(self.paths)
+        return (
+            self.paths[rows, runs].copy(),
+            self.losses[rows, runs].copy(),
+            np.sqrt(self.squared_norms[rows, runs]),
+        )
+
+    def diagnose(self, losses_by_run: np.ndarray, paths_by_run: np.ndarray) -> np.ndarray:
+        """'descending', 'oscillating' (or ``relabel``) or 'stalled' for every run that spent
+        the budget, '' for the others; from run-major histories through step ``steps``."""
+        unfinished = self.status == "max_steps"
+        diagnosis = np.full(len(self.rates), "", dtype=object)
+        if unfinished.any():
+            diagnosis[unfinished] = _diagnose(
+                losses_by_run[unfinished], paths_by_run[unfinished], self.steps
+            )
+            if self.relabel:
+                diagnosis[diagnosis == "oscillating"] = self.relabel
+        return diagnosis
+
+    def diagnose_from_ring(self) -> np.ndarray:
+        """:meth:`diagnose` when only the ring of the last steps was kept."""
+        window = min(DIAGNOSIS_WINDOW, self.steps)
+        rows = [(self.steps - window + j) % len(self.paths) for j in range(window + 1)]
+        ring = _Stepped(**{**self.__dict__, "steps": window})
+        return ring.diagnose(self.losses[rows].T, self.paths[rows].transpose(1, 0, 2))
+
+
+def _step(
+    objective: Differentiable,
+    optimizer: Optimizer,
+    starts: Sequence[Sequence[float]] | np.ndarray,
+    lrs: Sequence[float] | np.ndarray | float,
+    *,
+    steps: int,
+    gtol: float,
+    xtol: float,
+    ftol: float,
+    schedule: Callable[[int], float] | None,
+    clip_norm: float | None,
+    clip_value: float | None,
+    noise: float,
+    seed: int,
+    view: View | None,
+    batches: BatchGradients | None,
+    record: bool,
+) -> _Stepped:
+    """The stepping loop shared by :func:`run` and :func:`final_states` (see :func:`run`).
+
+    With ``record`` every step is kept; without it only the last DIAGNOSIS_WINDOW + 1 (a ring,
+    step k in row k % length), which is all the verdicts and the diagnosis read.
+    """
     if steps < 0 or int(steps) != steps:
         raise ValueError(f"steps must be a whole number ≥ 0, got {steps}")
     if steps > MAX_STEPS:
@@ -390,11 +591,15 @@ def run(
     steps = int(steps)
     start_points, rates = _grid_of_runs(starts, lrs)
     n_runs = len(rates)
-    if (steps + 1) * n_runs > MAX_HISTORY:
+    # Recording keeps every step; otherwise a ring of the last steps the diagnosis reads.
+    length = steps + 1 if record else min(steps, DIAGNOSIS_WINDOW) + 1
+    if record and length * n_runs > MAX_HISTORY:
         raise ValueError(
             f"{n_runs:,} runs × {steps:,} steps is too much to record: (steps + 1) × runs must "
             f"stay within {MAX_HISTORY:,}"
         )
+    if n_runs > MAX_RUNS:
+        raise ValueError(f"{n_runs:,} runs at once is too many: at most {MAX_RUNS:,}")
     lr_factors = (
         np.ones(steps)
         if schedule is None
@@ -405,11 +610,11 @@ def run(
     step_gradient = None if batches is None or batches.full else batches.start(n_runs)
     run_numbers = np.arange(n_runs)
 
-    # Histories are written step-major (contiguous rows) and transposed once at the end;
-    # gradient norms are kept squared in the loop and rooted once.
-    paths = np.empty((steps + 1, n_runs, 2))
-    losses = np.empty((steps + 1, n_runs))
-    squared_norms = np.empty((steps + 1, n_runs))
+    # Histories are written step-major (contiguous rows), step k in row k % length, and
+    # transposed once at the end; gradient norms are kept squared in the loop and rooted once.
+    paths = np.empty((length, n_runs, 2))
+    losses = np.empty((length, n_runs))
+    squared_norms = np.empty((length, n_runs))
     status = np.full(n_runs, "max_steps", dtype=object)
     rule = np.full(n_runs, "max_steps", dtype=object)
     nit = np.full(n_runs, steps)
@@ -463,7 +668,8 @@ def run(
             new_point = point + delta
             new_loss, gradient = objective.value_and_gradient(new_point[:, 0], new_point[:, 1])
             squared_norm = np.einsum("ij,ij->i", gradient, gradient)
-            paths[k, active], losses[k, active], squared_norms[k, active] = (
+            row = k % length
+            paths[row, active], losses[row, active], squared_norms[row, active] = (
                 new_point,
                 new_loss,
                 squared_norm,
@@ -492,7 +698,7 @@ def run(
                 _settle(
                     indices, k, point[ended], loss[ended], new_point[ended], new_loss[ended],
                     squared_norm[ended], delta[ended], growth_limit[ended], (low, high),
-                    (gtol_squared, step_rule), paths, losses, squared_norms,
+                    (gtol_squared, step_rule), (row, (k - 1) % length), paths, losses, squared_norms,
                     status, rule, nit, diverged_at,
                 )  # fmt: skip
                 keep = ~finished
@@ -503,48 +709,10 @@ def run(
                 n_active = len(indices_kept)
             point, loss = new_point, new_loss
 
-    taken = int(nit.max()) if n_runs else 0
-    paths_by_run = paths[: taken + 1].transpose(1, 0, 2)
-    losses_by_run = losses[: taken + 1].T
-    norms_by_run = squared_norms[: taken + 1].T.copy()
-    # Entries after a run's end were never written: fill them before any arithmetic.
-    _hold_last(paths_by_run, losses_by_run, norms_by_run, nit)
-    np.sqrt(norms_by_run, out=norms_by_run)
-    final = run_numbers, nit
-    unfinished = status == "max_steps"
-    diagnosis = np.full(n_runs, "", dtype=object)
-    if unfinished.any():
-        diagnosis[unfinished] = _diagnose(
-            losses_by_run[unfinished], paths_by_run[unfinished], steps
-        )
-        if step_gradient is not None:
-            diagnosis[diagnosis == "oscillating"] = "noisy"
-        elif noise > 0:
-            diagnosis[diagnosis == "oscillating"] = "noise"
-    stop, where = _where_stopped(
-        objective, paths_by_run[final], status == "converged", view, start_points, minima
-    )
-    return RunResult(
-        optimizer=optimizer.name,
-        hyperparameters=dict(optimizer.hyperparameters),
-        starts=start_points,
-        lrs=rates,
-        status=status.astype(str),
-        rule=rule.astype(str),
-        diagnosis=diagnosis.astype(str),
-        nit=nit,
-        diverged_at=diverged_at,
-        x=paths_by_run[final].copy(),
-        fun=losses_by_run[final].copy(),
-        paths=paths_by_run,
-        losses=losses_by_run,
-        grad_norms=norms_by_run,
-        lr_factors=lr_factors,
-        settings={"gtol": gtol, "xtol": xtol, "ftol": ftol, "steps": steps},
-        epochs=None if batches is None else np.array([batches.epochs(int(n)) for n in nit]),
-        stop=stop,
-        where=where,
-    )
+    return _Stepped(
+        start_points, rates, status, rule, nit, diverged_at, paths, losses, squared_norms,
+        lr_factors, steps, relabel="noisy" if step_gradient is not None else "noise" if noise > 0 else "",
+    )  # fmt: skip
 
 
 def _where_stopped(
@@ -554,10 +722,15 @@ def _where_stopped(
     view: View | None,
     starts: np.ndarray,
     minima: Sequence[KnownPoint],
-) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Classify the end of every converged run (``stop``) and phrase it (``where``)."""
+    *,
+    phrase: bool = True,
+) -> tuple[np.ndarray, tuple[str, ...], np.ndarray]:
+    """Classify the end of every converged run (``stop``), say it in words with ``phrase``
+    (``where``; empty strings without, for maps of thousands of runs), and give the index of
+    the listed minimum each run reached (``known``, -1 for none)."""
     stop = np.full(len(ends), "", dtype=object)
     where = [""] * len(ends)
+    known = np.full(len(ends), -1)
     if converged.any():
         centre, escape = _escape_box(view, starts)
         half = escape / VIEW_ESCAPE_FACTOR
@@ -566,16 +739,17 @@ def _where_stopped(
             (centre[1] - half[1], centre[1] + half[1]),
         )
         stops = classify(objective, ends[converged], Scale.of(objective, box), minima)
-        best = min(minima, key=lambda m: m.f, default=None)
-        for j, i in enumerate(np.flatnonzero(converged)):
-            stop[i] = stops.kind[j]
-            where[i] = stop_phrase(
-                str(stops.kind[j]),
-                float(stops.f[j]),
-                float(stops.grad_norm[j]),
-                global_minimum=best,
-            )
-    return stop.astype(str), tuple(where)
+        stop[converged], known[converged] = stops.kind, stops.known
+        if phrase:
+            best = min(minima, key=lambda m: m.f, default=None)
+            for j, i in enumerate(np.flatnonzero(converged)):
+                where[i] = stop_phrase(
+                    str(stops.kind[j]),
+                    float(stops.f[j]),
+                    float(stops.grad_norm[j]),
+                    global_minimum=best,
+                )
+    return stop.astype(str), tuple(where), known
 
 
 def _take(part: Any, keep: np.ndarray) -> Any:
@@ -595,6 +769,7 @@ def _settle(
     growth_limit: np.ndarray,
     box: tuple[np.ndarray, np.ndarray],
     tolerances: tuple[float, float],
+    rows: tuple[int, int],
     paths: np.ndarray,
     losses: np.ndarray,
     squared_norms: np.ndarray,
@@ -603,8 +778,10 @@ def _settle(
     nit: np.ndarray,
     diverged_at: np.ndarray,
 ) -> None:
-    """Write the verdict of the runs that ended at update k (the first rule that holds wins)."""
+    """Write the verdict of the runs that ended at update k (the first rule that holds wins);
+    ``rows`` are the history rows of steps k and k − 1."""
     low, high = box
+    row, previous = rows
     gtol_squared, xtol_squared = tolerances
     for j, run_index in enumerate(indices):
         finite_point = bool(np.isfinite(new_point[j]).all())
@@ -612,8 +789,8 @@ def _settle(
             blown = not finite_point or np.isinf(new_loss[j]) or np.isinf(squared_norm[j])
             verdict = ("diverged", "nonfinite" if blown else "undefined")
             # The path ends at the last point where everything was finite.
-            paths[k, run_index], losses[k, run_index] = point[j], loss[j]
-            squared_norms[k, run_index] = squared_norms[k - 1, run_index]
+            paths[row, run_index], losses[row, run_index] = point[j], loss[j]
+            squared_norms[row, run_index] = squared_norms[previous, run_index]
             nit[run_index] = k - 1
         else:
             nit[run_index] = k

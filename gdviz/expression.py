@@ -706,7 +706,12 @@ def _vectorize(groups: list[list[sp.Expr]]) -> Callable[[Any, Any], tuple[np.nda
     def evaluate(x: Any, y: Any) -> tuple[np.ndarray, ...]:
         x_array = np.asarray(x, dtype=np.float64)
         y_array = np.asarray(y, dtype=np.float64)
-        shape = np.broadcast_shapes(x_array.shape, y_array.shape)
+        # The engine's case, equal shapes, skips the general broadcast (a hot path: once a step).
+        shape = (
+            x_array.shape
+            if x_array.shape == y_array.shape
+            else np.broadcast_shapes(x_array.shape, y_array.shape)
+        )
         with np.errstate(all="ignore"):
             parts = iter(compiled(x_array, y_array))
             outputs = []
@@ -714,7 +719,9 @@ def _vectorize(groups: list[list[sp.Expr]]) -> Callable[[Any, Any], tuple[np.nda
                 out = np.empty((*shape, size) if size > 1 else shape, dtype=np.float64)
                 for k in range(size):
                     part = next(parts)
-                    part = part.real if np.iscomplexobj(part) else part
+                    kind = getattr(getattr(part, "dtype", None), "kind", "")
+                    if kind == "c" or isinstance(part, complex):
+                        part = part.real
                     if size > 1:
                         out[..., k] = part
                     else:

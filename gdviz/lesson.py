@@ -259,7 +259,7 @@ def build_lesson(settings: Settings) -> Lesson:
     good_index = 0  # the run whose end the stability note is about: the good one
     if settings.mode == "race" and not settings.shared_rate and len(settings.rates) != 1:
         racers, results, steps = _race(settings, objective, start, plan_options)
-        rates = tuple(_good_rate(racer.plan) for racer in racers)
+        rates = tuple(racer.plan.good_rate for racer in racers)
         source = _race_source([racer.plan for racer in racers])
         labels = tuple(racer.label for racer in racers)
         notes.extend(f"{racer.label}: {racer.plan.note}" for racer in racers if racer.plan.note)
@@ -271,7 +271,7 @@ def build_lesson(settings: Settings) -> Lesson:
             notes.append(plan.note)
         if settings.mode == "race":
             names = settings.race or ("gd",)
-            rate = _good_rate(plan)
+            rate = plan.good_rate
             rates = (rate,)  # every racer runs at this one rate
             results = tuple(
                 run(
@@ -287,7 +287,7 @@ def build_lesson(settings: Settings) -> Lesson:
         else:
             results = (run(objective, optimizer, [start], list(rates), **options),)
             labels = ()
-            good_index = rates.index(_good_rate(plan)) if _good_rate(plan) in rates else good_index
+            good_index = rates.index(plan.good_rate) if plan.good_rate in rates else good_index
 
     if settings.function and not (settings.xlim or settings.ylim):
         view = _view_holding_runs(view, results)
@@ -373,7 +373,7 @@ def _race(
             objective,
             make_optimizer(racer.name, **racer.hyperparameters),
             [start],
-            [_good_rate(racer.plan)],
+            [racer.plan.good_rate],
             **{**engine_options, "steps": steps},
         )
         for racer in racers
@@ -396,18 +396,9 @@ def _steps_to_minimum(
     if proposal is not None:
         return math.inf
     trial = run(
-        objective, optimizer, [start], [_good_rate(plan)], **{**engine_options, "steps": plan.steps}
+        objective, optimizer, [start], [plan.good_rate], **{**engine_options, "steps": plan.steps}
     )
     return float(trial.nit[0]) if trial.success[0] else math.inf
-
-
-def _good_rate(plan: RatePlan) -> float:
-    """The one rate of a race panel: the good (middle) one of a plan, or the user's first."""
-    if plan.proposal is not None:
-        good = plan.proposal.good if plan.proposal.good is not None else plan.proposal.closest
-        if good is not None:
-            return good
-    return plan.rates[len(plan.rates) // 2]
 
 
 def _race_source(plans: list[RatePlan]) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from gdviz.engine import Differentiable, RunResult, View, run
+from gdviz.engine import Differentiable, FinalStates, View, final_states
 from gdviz.optimizers import Optimizer
 from gdviz.stationary import MINIMUM_KINDS, KnownPoint
 
@@ -64,14 +64,14 @@ class Sweep:
     steps: int
 
     @classmethod
-    def of(cls, result: RunResult, steps: int) -> Sweep:
-        stop = result.stop if result.stop is not None else np.full(len(result), "")
+    def of(cls, result: FinalStates, steps: int) -> Sweep:
+        stop = result.stop
         return cls(
             result.lrs.copy(), result.status.copy(), result.diagnosis.copy(), stop.copy(),
             result.nit.copy(), result.fun.copy(), np.full(len(result), steps), steps,
         )  # fmt: skip
 
-    def update(self, result: RunResult, steps: int) -> Sweep:
+    def update(self, result: FinalStates, steps: int) -> Sweep:
         """These verdicts with ``result``'s rates (re)run within ``steps`` merged in."""
         new = Sweep.of(result, steps)
         kept = ~np.isin(self.lrs, new.lrs)
@@ -149,8 +149,8 @@ def propose_rates(
     (a saddle, or a typed function without one in view) the budget stays.
     """
 
-    def sweep_of(rates: np.ndarray, budget: int) -> RunResult:
-        return run(
+    def sweep_of(rates: np.ndarray, budget: int) -> FinalStates:
+        return final_states(
             objective, optimizer, [start], rates, steps=budget, view=view, minima=minima,
             **run_options,
         )  # fmt: skip
@@ -273,6 +273,17 @@ class RatePlan:
     steps: int
     note: str = ""
     proposal: ProposedRates | None = None
+
+    @property
+    def good_rate(self) -> float:
+        """The one rate to show when only one is shown (a race panel, a basin map): the sweep's
+        good rate (else the one that ended lowest), or the middle of the user's or surface's."""
+        if self.proposal is not None:
+            proposal = self.proposal
+            good = proposal.good if proposal.good is not None else proposal.closest
+            if good is not None:
+                return good
+        return self.rates[len(self.rates) // 2]
 
 
 def plan_rates(

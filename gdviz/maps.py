@@ -1,0 +1,310 @@
+"""Maps of many runs: the learning-rate sweep, the rate × hyperparameter phase map, and the
+basins of attraction — each one engine call (or one per hyperparameter value) of
+:func:`gdviz.engine.final_states`, which keeps how each run ended and not its path.
+
+Every run gets an **outcome**, one word of :data:`OUTCOMES` read from the engine's verdict:
+where a converged run stopped (``global minimum`` … ``slope``, see :mod:`gdviz.stationary`),
+what a run that spent its budget was doing (``too slow``, ``oscillating``, ``hovering``,
+``stalled``), or ``diverged``. The figures colour by it; the command line prints it as
+``stopped_at`` and ``status``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from gdviz.engine import Differentiable, FinalStates, View, final_states
+from gdviz.optimizers import make_optimizer
+from gdviz.rates import stability_bound
+from gdviz.stationary import KnownPoint
+
+__all__ = [
+    "MAX_GRID",
+    "MAX_RATES",
+    "OUTCOMES",
+    "BasinMap",
+    "PhaseMap",
+    "RateSweep",
+    "basin_map",
+    "momentum_converges",
+    "outcomes",
+    "phase_map",
+    "rate_sweep",
+]
+
+OUTCOMES = (
+    "global minimum",
+    "local minimum",
+    "minimum",
+    "too slow",
+    "oscillating",
+    "hovering",
+    "stalled",
+    "saddle",
+    "flat",
+    "maximum",
+    "slope",
+    "diverged",
+)
+"""How a run ended, in the order legends list them: minima first, divergence last."""
+
+_BUDGET_SPENT = {
+    "descending": "too slow",
+    "oscillating": "oscillating",
+    "noisy": "hovering",
+    "noise": "hovering",
+    "stalled": "stalled",
+}
+"""The outcome of a run that spent its budget, from the engine's diagnosis."""
+
+MAX_RATES = 400
+"""The most rates a sweep (or a phase map's rate axis) takes."""
+
+MAX_GRID = 400
+"""The most starts per axis of a basin map (and values of a phase map's second axis)."""
+
+SWEEP_RANGE = (1e-6, 1e3)
+SWEEP_COUNT = 120
+NARROW_MARGIN = 10.0
+"""A narrowed sweep keeps one decade either side of where the outcomes change."""
+
+
+def outcomes(states: FinalStates) -> np.ndarray:
+    """The outcome (a word of :data:`OUTCOMES`) of every run."""
+    spent = np.array([_BUDGET_SPENT.get(d, "too slow") for d in states.diagnosis], dtype=object)
+    result = np.where(
+        states.status == "converged",
+        states.stop,
+        np.where(states.status == "diverged", "diverged", spent),
+    )
+    return result.astype(str)
+
+
+def _log_rates(low: float, high: float, count: int) -> np.ndarray:
+    if not (np.isfinite(low) and np.isfinite(high) and 0 < low < high):
+        raise ValueError(
+            f"the rates must run from a positive low to a higher high, got {low:g} to {high:g}"
+        )
+    if not (2 <= count <= MAX_RATES):
+        raise ValueError(f"the number of rates must be between 2 and {MAX_RATES}, got {count}")
+    return np.logspace(np.log10(low), np.log10(high), int(count))
+
+
+# --- the learning-rate sweep ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RateSweep:
+    """One start, many rates: how each ended (``states``, ``outcome``), the range swept and
+    whether it was narrowed from a wider one, and plain GD's stability bound 2/λ_max at the
+    minimum most converging rates reached (``None`` for other optimizers or no such minimum)."""
+
+    states: FinalStates
+    outcome: np.ndarray
+    low: float
+    high: float
+    narrowed: bool
+    bound: float | None
+
+    @property
+    def lrs(self) -> np.ndarray:
+        return self.states.lrs
+
+    def fastest(self) -> int | None:
+        """The index of the rate that reached a minimum in the fewest steps (ties: smaller)."""
+        reached = np.flatnonzero(self.states.success)
+        if len(reached) == 0:
+            return None
+        return int(reached[np.argmin(self.states.nit[reached])])  # the first: the smaller rate
+
+
+def rate_sweep(
+    objective: Differentiable,
+    optimizer: Any,
+    start: tuple[float, float],
+    *,
+    low: float = SWEEP_RANGE[0],
+    high: float = SWEEP_RANGE[1],
+    count: int = SWEEP_COUNT,
+    narrow: bool = True,
+    **run_options: Any,
+) -> RateSweep:
+    """Run ``count`` log-spaced rates from ``low`` to ``high`` from ``start``.
+
+    With ``narrow``, the range then shrinks to where something happens — from a decade below
+    the smallest rate that converged anywhere to a decade above the rate from which every larger
+    one diverged — and the sweep runs again there with ``count`` rates (unless that is the same
+    range). ``run_options`` are :func:`final_states`'s (steps, view, minima, schedule, …).
+    """
+    rates = _log_rates(low, high, count)
+    states = final_states(objective, optimizer, [start], rates, **run_options)
+    narrowed = False
+    if narrow:
+        new_low, new_high = _where_something_happens(states, low, high)
+        if (new_low, new_high) != (low, high):
+            rates = _log_rates(new_low, new_high, count)
+            states = final_states(objective, optimizer, [start], rates, **run_options)
+            low, high, narrowed = new_low, new_high, True
+    bound = None
+    if optimizer.name == "gd":
+        bound = _bound_at_common_minimum(objective, states)
+    return RateSweep(states, outcomes(states), low, high, narrowed, bound)
+
+
+def _where_something_happens(states: FinalStates, low: float, high: float) -> tuple[float, float]:
+    lrs = states.lrs
+    converged = np.flatnonzero(states.status == "converged")
+    kept = np.flatnonzero(states.status != "diverged")
+    new_low = lrs[converged[0]] / NARROW_MARGIN if len(converged) else low
+    new_high = lrs[kept[-1] + 1] * NARROW_MARGIN if len(kept) and kept[-1] + 1 < len(lrs) else high
+    if not len(kept):  # every rate diverged: the interesting part is below the range
+        return low, high
+    return max(low, float(new_low)), min(high, float(new_high))
+
+
+def _bound_at_common_minimum(objective: Differentiable, states: FinalStates) -> float | None:
+    """2/λ_max at the end point of the minimum most rates reached."""
+    reached = states.success
+    if not reached.any():
+        return None
+    ends = np.round(states.x[reached], 6)
+    places, counts = np.unique(ends, axis=0, return_counts=True)
+    x, y = places[np.argmax(counts)]
+    return stability_bound(objective.hessian(np.array([x]), np.array([y]))[0])
+
+
+# --- the phase map ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhaseMap:
+    """Rates × values of one hyperparameter: ``outcome[i, j]`` and ``nit[i, j]`` for value i
+    and rate j; ``theory[i, j]`` where theory says the run converges (heavy-ball momentum on a
+    quadratic), else ``None``."""
+
+    param: str
+    values: np.ndarray
+    lrs: np.ndarray
+    outcome: np.ndarray
+    nit: np.ndarray
+    fun: np.ndarray
+    theory: np.ndarray | None
+
+
+def phase_map(
+    objective: Differentiable,
+    optimizer: str,
+    start: tuple[float, float],
+    *,
+    param: str,
+    values: tuple[float, float, int],
+    low: float = 1e-4,
+    high: float = 1.0,
+    count: int = 60,
+    hyperparameters: dict[str, Any] | None = None,
+    **run_options: Any,
+) -> PhaseMap:
+    """Run every rate (``count`` log-spaced from ``low`` to ``high``) at every value of the
+    hyperparameter ``param`` (``values`` = (low, high, n), evenly spaced), from ``start``."""
+    value_low, value_high, n = values
+    if not (2 <= n <= MAX_GRID):
+        raise ValueError(f"the number of values must be between 2 and {MAX_GRID}, got {n}")
+    grid = np.linspace(value_low, value_high, int(n))
+    rates = _log_rates(low, high, count)
+    rows = []
+    for value in grid:
+        chosen = make_optimizer(optimizer, **{**(hyperparameters or {}), param: float(value)})
+        rows.append(final_states(objective, chosen, [start], rates, **run_options))
+    theory = None
+    if (
+        optimizer == "momentum"
+        and param == "momentum"
+        and not (hyperparameters or {}).get("dampening")
+    ):
+        largest = _quadratic_largest_eigenvalue(objective)
+        if largest is not None:
+            theory = momentum_converges(rates[None, :], grid[:, None], largest)
+    return PhaseMap(
+        param, grid, rates,
+        np.array([outcomes(row) for row in rows]),
+        np.array([row.nit for row in rows]),
+        np.array([row.fun for row in rows]),
+        theory,
+    )  # fmt: skip
+
+
+def momentum_converges(lr: Any, momentum: Any, largest_eigenvalue: float) -> np.ndarray:
+    """Where heavy-ball momentum converges on a quadratic with λ_max = ``largest_eigenvalue``.
+
+    On an eigen-direction with curvature λ, b_t = μ b_{t−1} + λ w_{t−1} and
+    w_t = w_{t−1} − lr·b_t is a linear map of (b, w) with matrix [[μ, λ], [−lr·μ, 1 − lr·λ]];
+    its spectral radius is below 1 exactly when 0 < lr·λ < 2(1 + μ) for 0 ≤ μ < 1 (Goh,
+    "Why Momentum Really Works", Distill 2017). The largest λ decides: lr < 2(1 + μ)/λ_max.
+    """
+    return np.asarray(lr) * largest_eigenvalue < 2 * (1 + np.asarray(momentum))
+
+
+def _quadratic_largest_eigenvalue(objective: Any) -> float | None:
+    """λ_max of a typed quadratic's constant Hessian; ``None`` if f is not a quadratic."""
+    expressions = getattr(objective, "hessian_expressions", None)
+    if expressions is None:
+        return None
+    entries = [entry for row in expressions for entry in row]
+    if any(entry.free_symbols for entry in entries):
+        return None
+    hessian = np.array([[float(sp.N(entry)) for entry in row] for row in expressions])
+    largest = float(np.linalg.eigvalsh(hessian).max())
+    return largest if largest > 0 else None
+
+
+# --- basins of attraction ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BasinMap:
+    """A grid of starts over the view: ``outcome[i, j]`` and ``minimum[i, j]`` (the index in
+    ``minima`` of the minimum reached, -1 for none) for the start (xs[j], ys[i])."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    lr: float
+    outcome: np.ndarray
+    minimum: np.ndarray
+    minima: tuple[KnownPoint, ...]
+    states: FinalStates
+
+    def share(self, index: int) -> float:
+        """The fraction of starts whose run reached minimum ``index``."""
+        return float((self.minimum == index).mean())
+
+
+def basin_map(
+    objective: Differentiable,
+    optimizer: Any,
+    lr: float,
+    *,
+    view: View,
+    grid: int = 200,
+    minima: Sequence[KnownPoint] = (),
+    **run_options: Any,
+) -> BasinMap:
+    """Run from every point of a ``grid`` × ``grid`` lattice over ``view`` at rate ``lr``."""
+    if not (2 <= grid <= MAX_GRID):
+        raise ValueError(f"the grid must have between 2 and {MAX_GRID} points a side, got {grid}")
+    (x_low, x_high), (y_low, y_high) = view
+    xs, ys = np.linspace(x_low, x_high, int(grid)), np.linspace(y_low, y_high, int(grid))
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    starts = np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)
+    states = final_states(
+        objective, optimizer, starts, [lr], view=view, minima=minima, **run_options
+    )
+    shape = (len(ys), len(xs))
+    return BasinMap(
+        xs, ys, float(lr), outcomes(states).reshape(shape), states.minimum.reshape(shape),
+        tuple(minima), states,
+    )  # fmt: skip
