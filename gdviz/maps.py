@@ -27,6 +27,7 @@ __all__ = [
     "MAX_GRID",
     "MAX_RATES",
     "OUTCOMES",
+    "PHASE_PARAMS",
     "BasinMap",
     "PhaseMap",
     "RateSweep",
@@ -194,6 +195,33 @@ class PhaseMap:
     nit: np.ndarray
     fun: np.ndarray
     theory: np.ndarray | None
+    states: tuple[FinalStates, ...]
+
+
+PHASE_PARAMS = {
+    "momentum": ("momentum", "nesterov", "rmsprop"),
+    "dampening": ("momentum",),
+    "alpha": ("rmsprop",),
+    "beta1": ("adam", "adamw"),
+    "beta2": ("adam", "adamw"),
+    "weight_decay": ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"),
+    "lr_decay": ("adagrad",),
+}
+"""The hyperparameters a phase map can put on its second axis, and the optimizers that take
+them (``beta1`` and ``beta2`` are the two entries of torch's ``betas``)."""
+
+
+def _with_param(optimizer: str, hyperparameters: dict[str, Any], param: str, value: float) -> Any:
+    if optimizer not in PHASE_PARAMS.get(param, ()):
+        takers = ", ".join(PHASE_PARAMS.get(param, ())) or "no optimizer"
+        raise ValueError(f"{param} is not a hyperparameter of {optimizer} (it is of {takers})")
+    if param in ("beta1", "beta2"):
+        betas = list(
+            hyperparameters.get("betas", make_optimizer(optimizer).hyperparameters["betas"])
+        )
+        betas[param == "beta2"] = value
+        return make_optimizer(optimizer, **{**hyperparameters, "betas": tuple(betas)})
+    return make_optimizer(optimizer, **{**hyperparameters, param: value})
 
 
 def phase_map(
@@ -218,7 +246,7 @@ def phase_map(
     rates = _log_rates(low, high, count)
     rows = []
     for value in grid:
-        chosen = make_optimizer(optimizer, **{**(hyperparameters or {}), param: float(value)})
+        chosen = _with_param(optimizer, hyperparameters or {}, param, float(value))
         rows.append(final_states(objective, chosen, [start], rates, **run_options))
     theory = None
     if (
@@ -234,7 +262,7 @@ def phase_map(
         np.array([outcomes(row) for row in rows]),
         np.array([row.nit for row in rows]),
         np.array([row.fun for row in rows]),
-        theory,
+        theory, tuple(rows),
     )  # fmt: skip
 
 

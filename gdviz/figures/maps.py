@@ -1,0 +1,207 @@
+"""The Maps tab's figures: the learning-rate sweep as one curve, and the basins of attraction.
+
+Both colour each run by its outcome (:data:`gdviz.maps.OUTCOMES`) with :data:`OUTCOME_COLORS`;
+the basin map gives each listed minimum its own colour instead, so four basins read as four.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from gdviz.figures.grid import Landscape, landscape_grid
+from gdviz.figures.labels import rate_text
+from gdviz.figures.panels import _click_grid
+from gdviz.figures.style import Style, _to_float32, run_color
+from gdviz.maps import OUTCOMES, BasinMap, RateSweep
+
+__all__ = ["BASIN_COLORS", "OUTCOME_COLORS", "basin_figure", "sweep_figure"]
+
+OUTCOME_COLORS = {
+    "global minimum": "#1b9e77",
+    "local minimum": "#66a61e",
+    "minimum": "#4daf4a",
+    "too slow": "#e6ab02",
+    "oscillating": "#d95f02",
+    "hovering": "#a6761d",
+    "stalled": "#8c8c8c",
+    "saddle": "#7570b3",
+    "flat": "#c7b56a",
+    "maximum": "#e7298a",
+    "slope": "#8c564b",
+    "diverged": "#d62728",
+}
+"""One colour per outcome: minima green, spent budgets amber to brown, stationary points that
+are not minima purple to pink, divergence red."""
+
+BASIN_COLORS = (
+    "#1b9e77",
+    "#377eb8",
+    "#984ea3",
+    "#b8d24a",
+    "#66c2a5",
+    "#8da0cb",
+    "#a6d854",
+    "#2c7fb8",
+)
+"""The basins of listed minima 1, 2, …: greens and blues, apart from the outcomes' warm colours."""
+
+_SYMBOLS = {"converged": "circle", "max_steps": "triangle-up", "diverged": "x"}
+
+
+def sweep_figure(
+    sweep: RateSweep,
+    *,
+    panel_rates: Sequence[float] = (),
+    y: str = "steps",
+    f_min: float | None = None,
+    style: Style | None = None,
+    height: int = 520,
+) -> go.Figure:
+    """Rate (log x) against steps to converge (``y="steps"``) or the final f − f*
+    (``y="gap"``), a point per rate coloured by outcome: ● converged at its step count, ▲ the
+    budget spent (drawn at the budget), ✗ diverged (drawn at the top). Plain GD's stability
+    bound and the panels' rates are vertical lines; a click on a point picks that rate."""
+    style = style or Style()
+    states = sweep.states
+    top = float(states.steps)
+    if y == "gap":
+        floor = (
+            f_min
+            if f_min is not None
+            else float(np.nanmin(np.where(np.isfinite(states.fun), states.fun, np.nan)))
+        )
+        gap = np.where(np.isfinite(states.fun), states.fun - floor, np.inf)
+        finite = gap[np.isfinite(gap)]
+        top = float(finite.max() * 10) if len(finite) and finite.max() > 0 else 1.0
+        values = np.clip(gap, 1e-16, top)
+        title = "final f − f*"
+    else:
+        values = np.where(states.status == "converged", np.maximum(states.nit, 1), top)
+        title = "steps to converge (▲ budget spent, ✗ diverged)"
+    values = np.where(states.status == "diverged", top, values)
+    figure = go.Figure()
+    for outcome in OUTCOMES:
+        chosen = sweep.outcome == outcome
+        if not chosen.any():
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=_to_float32(states.lrs[chosen]), y=_to_float32(values[chosen]),
+                mode="markers", name=f"{outcome} ({int(chosen.sum())})",
+                marker={"color": OUTCOME_COLORS[outcome], "size": style.marker,
+                        "symbol": [_SYMBOLS[s] for s in states.status[chosen]],
+                        "line": {"width": 1, "color": "white"}},
+                customdata=np.stack([states.nit[chosen], states.fun[chosen]], axis=1),
+                hovertemplate="lr = %{x:.3g}<br>" + outcome + " after %{customdata[0]} steps"
+                "<br>f = %{customdata[1]:.4g}<extra></extra>",
+            )
+        )  # fmt: skip
+    bottom = float(np.nanmin(values)) / 2 if y == "gap" else 1.0
+    lines = [(rate, run_color(i), "dot", f"panel {i + 1}: lr = {rate_text(rate)}")
+             for i, rate in enumerate(panel_rates)]  # fmt: skip
+    if sweep.bound is not None:
+        lines.append((sweep.bound, "#333333", "dash", f"2/λ_max = {sweep.bound:.3g}"))
+    for x, color, dash, label in lines:
+        figure.add_trace(
+            go.Scatter(x=[x, x], y=[bottom, top * 1.5], mode="lines", name=label,
+                       line={"color": color, "width": 2, "dash": dash}, hoverinfo="name")
+        )  # fmt: skip
+    figure.update_layout(
+        height=height, margin={"l": 70, "r": 20, "t": 30, "b": 60},
+        font={"size": style.font}, plot_bgcolor="white", clickmode="event+select",
+        dragmode="pan", hovermode="closest",
+        legend={"orientation": "h", "y": -0.18, "font": {"size": style.font}},
+        xaxis={"type": "log", "title": "learning rate", "range": np.log10([sweep.low, sweep.high]).tolist(),
+               "gridcolor": "#eeeeee", "exponentformat": "power", "dtick": 1},
+        yaxis={"type": "log", "title": title, "gridcolor": "#eeeeee", "dtick": 1,
+               "exponentformat": "power" if y == "gap" else "none"},
+    )  # fmt: skip
+    return figure
+
+
+def basin_figure(
+    basins: BasinMap,
+    landscape: Landscape,
+    *,
+    start: tuple[float, float] | None = None,
+    style: Style | None = None,
+    height: int = 620,
+    click_grid: int = 0,
+) -> go.Figure:
+    """The grid of starts coloured by where each run ended — the listed minimum it reached
+    (BASIN_COLORS, its share of starts in the legend) or its outcome — with the landscape's
+    contour lines, ★ at the minima and ● at the panels' start; equal axis scaling."""
+    style = style or Style()
+    categories: list[tuple[str, str, np.ndarray]] = []
+    for index, point in enumerate(basins.minima):
+        where = basins.minimum == index
+        if where.any():
+            name = f"minimum {index + 1} ({point.x:.3g}, {point.y:.3g}): {basins.share(index):.0%}"
+            categories.append((name, BASIN_COLORS[index % len(BASIN_COLORS)], where))
+    unnamed = basins.minimum < 0
+    for outcome in OUTCOMES:
+        where = unnamed & (basins.outcome == outcome)
+        if where.any():
+            label = (
+                "another minimum"
+                if outcome in ("global minimum", "local minimum", "minimum")
+                else outcome
+            )
+            categories.append((f"{label}: {where.mean():.0%}", OUTCOME_COLORS[outcome], where))
+    z = np.zeros(basins.outcome.shape, dtype=np.float32)
+    for value, (_, _, where) in enumerate(categories):
+        z[where] = value + 0.5  # the middle of its band of the colour scale
+    n = max(len(categories), 1)
+    scale = []
+    for value, (_, color, _) in enumerate(categories):
+        scale += [[value / n, color], [(value + 1) / n, color]]
+    figure = go.Figure(
+        go.Heatmap(
+            x=_to_float32(basins.xs), y=_to_float32(basins.ys), z=z, zmin=0, zmax=n, colorscale=scale or [[0, "#ffffff"], [1, "#ffffff"]], showscale=False,
+            hoverinfo="skip",
+        )
+    )  # fmt: skip
+    grid = landscape_grid(landscape, 120)
+    figure.add_trace(
+        go.Contour(
+            x=_to_float32(grid.x), y=_to_float32(grid.y), z=_to_float32(grid.colour),
+            contours={"coloring": "lines"}, ncontours=18, showscale=False,
+            line={"color": "rgba(0,0,0,0.35)", "width": 1}, hoverinfo="skip",
+            colorscale=[[0, "black"], [1, "black"]],
+        )
+    )  # fmt: skip
+    for name, color, _ in categories:
+        figure.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,
+                                    marker={"color": color, "size": 14, "symbol": "square"}))  # fmt: skip
+    if basins.minima:
+        figure.add_trace(
+            go.Scatter(
+                x=[p.x for p in basins.minima], y=[p.y for p in basins.minima],
+                mode="markers+text", text=[str(i + 1) for i in range(len(basins.minima))],
+                textposition="top center", textfont={"size": style.font, "color": "black"},
+                marker={"symbol": "star", "size": style.marker + 8, "color": "white",
+                        "line": {"color": "black", "width": 1.5}},
+                name="listed minima", showlegend=False, hoverinfo="skip",
+            )
+        )  # fmt: skip
+    if start is not None:
+        figure.add_trace(
+            go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name="the panels' start",
+                       marker={"symbol": "circle", "size": style.marker + 6, "color": "white",
+                               "line": {"color": "black", "width": 3}}, hoverinfo="skip")
+        )  # fmt: skip
+    if click_grid:
+        figure.add_trace(_click_grid(landscape.view, click_grid))
+    (x_low, x_high), (y_low, y_high) = landscape.view
+    figure.update_layout(
+        height=height, margin={"l": 60, "r": 20, "t": 20, "b": 50}, font={"size": style.font},
+        clickmode="event+select", dragmode="pan", hovermode="closest",
+        legend={"font": {"size": style.font}, "itemclick": False, "itemdoubleclick": False},
+        xaxis={"range": [x_low, x_high], "title": landscape.axes[0], "constrain": "domain"},
+        yaxis={"range": [y_low, y_high], "title": landscape.axes[1], "scaleanchor": "x",
+               "scaleratio": 1, "constrain": "domain"},
+    )  # fmt: skip
+    return figure
