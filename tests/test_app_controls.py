@@ -1,6 +1,7 @@
 """Every control works: the sidebar's buttons, sliders, tabs and pickers through AppTest, and
 the settings that travel in a link (issue 12)."""
 
+import math
 import re
 import tomllib
 from pathlib import Path
@@ -389,3 +390,32 @@ def test_the_maps_tab_explains_itself_on_a_data_lesson():
     app = open_app(data="noisy_line", tab="Maps")
     assert not app.exception
     assert any("Maps are drawn for one optimizer on a function" in i.value for i in app.info)
+
+
+def test_the_phase_map_of_plain_gd_is_momentums_and_a_click_loads_the_pair():
+    """Plain GD on x² + 10y²: the phase map over (lr, μ) with the theoretical boundary; loading a
+    cell switches the panels to momentum at that μ (what a click on the map does)."""
+    import json
+
+    from gdviz.ui import maps_tab
+
+    app = open_app(f="x^2 + 10y^2", tab="Maps")
+    app.radio(key="map_kind").set_value("Phase map").run()
+    assert not app.exception
+    spec = json.loads(next(iter(app.get("plotly_chart"))).proto.spec)
+    names = {trace.get("name") for trace in spec["data"]}
+    assert "theory: lr = 2(1 + μ)/λ_max" in names
+    assert "diverged" in names
+    assert any("theory and measurement agree on" in c.value for c in app.caption)
+    assert app.session_state["_phase_axis"] == ("momentum", "momentum")
+    # What the click callback sets before the rerun, for the cell (lr = 0.05, μ = 0.5).
+    point = {"x": math.log10(0.05), "y": 0.5}
+    updates = maps_tab.phase_click(point, ("momentum", "momentum"), "0.001, 0.09, 0.2")
+    assert updates["lr"] == "0.001, 0.05, 0.2"
+    for key, value in updates.items():
+        app.session_state[key] = value
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="opt").value == "momentum"
+    assert app.number_input(key="hp_momentum_momentum").value == 0.5
+    assert "0.05" in app.text_input(key="lr").value

@@ -42,6 +42,7 @@ from gdviz.maps import (
     MAX_RATES,
     OUTCOMES,
     PHASE_PARAMS,
+    PHASE_VALUES,
     SWEEP_COUNT,
     SWEEP_RANGE,
     basin_map,
@@ -51,17 +52,6 @@ from gdviz.maps import (
 from gdviz.rates import plan_rates
 
 __all__ = ["add_map_commands", "execute_map"]
-
-PHASE_VALUES = {
-    "momentum": (0.0, 0.99, 40),
-    "dampening": (0.0, 0.99, 40),
-    "alpha": (0.5, 0.999, 40),
-    "beta1": (0.0, 0.99, 40),
-    "beta2": (0.9, 0.9999, 40),
-    "weight_decay": (0.0, 1.0, 40),
-    "lr_decay": (0.0, 1.0, 40),
-}
-"""A phase map's default values of each hyperparameter (low, high, count)."""
 
 
 def _rate_count(text: str) -> int:

@@ -1,4 +1,5 @@
-"""The Maps tab's figures: the learning-rate sweep as one curve, and the basins of attraction.
+"""The Maps tab's figures: the learning-rate sweep as one curve, the phase map (rate × a
+hyperparameter) and the basins of attraction.
 
 Both colour each run by its outcome (:data:`gdviz.maps.OUTCOMES`) with :data:`OUTCOME_COLORS`;
 the basin map gives each listed minimum its own colour instead, so four basins read as four.
@@ -15,9 +16,9 @@ from gdviz.figures.grid import Landscape, landscape_grid
 from gdviz.figures.labels import rate_text
 from gdviz.figures.panels import _click_grid
 from gdviz.figures.style import Style, _to_float32, run_color
-from gdviz.maps import OUTCOMES, BasinMap, RateSweep
+from gdviz.maps import OUTCOMES, BasinMap, PhaseMap, RateSweep
 
-__all__ = ["BASIN_COLORS", "OUTCOME_COLORS", "basin_figure", "sweep_figure"]
+__all__ = ["BASIN_COLORS", "OUTCOME_COLORS", "basin_figure", "phase_figure", "sweep_figure"]
 
 OUTCOME_COLORS = {
     "global minimum": "#1b9e77",
@@ -203,5 +204,86 @@ def basin_figure(
         xaxis={"range": [x_low, x_high], "title": landscape.axes[0], "constrain": "domain"},
         yaxis={"range": [y_low, y_high], "title": landscape.axes[1], "scaleanchor": "x",
                "scaleratio": 1, "constrain": "domain"},
+    )  # fmt: skip
+    return figure
+
+
+STEPS_SCALE = [[0.0, "#0b3d5c"], [0.5, "#3b8bc2"], [1.0, "#d6e9f5"]]
+"""Steps to converge at a minimum in the phase map: dark is fast, pale is slow."""
+
+
+def phase_figure(
+    phase: PhaseMap,
+    *,
+    panel_rates: Sequence[float] = (),
+    current: float | None = None,
+    largest_eigenvalue: float | None = None,
+    style: Style | None = None,
+    height: int = 560,
+) -> go.Figure:
+    """Cells (log₁₀ lr, value): blue by steps to converge where the run reached a minimum (dark
+    = fast), the outcome's colour elsewhere (red diverged, amber too slow, …); with
+    ``largest_eigenvalue``, heavy-ball momentum's boundary lr = 2(1 + μ)/λ_max as a line; the
+    panels' rates at the current value as ●. Invisible points over the cells take clicks."""
+    style = style or Style()
+    x = np.log10(phase.lrs)
+    reached = np.isin(phase.outcome, ["global minimum", "local minimum", "minimum"])
+    steps = np.where(reached, np.log10(np.maximum(phase.nit, 1)), np.nan)
+    figure = go.Figure()
+    others = [o for o in OUTCOMES if o not in ("global minimum", "local minimum", "minimum")]
+    present = [o for o in others if (phase.outcome == o).any()]
+    if present:
+        codes = np.full(phase.outcome.shape, np.nan)
+        for value, outcome in enumerate(present):
+            codes[phase.outcome == outcome] = value + 0.5
+        n = len(present)
+        scale = [pair for v, o in enumerate(present)
+                 for pair in ([v / n, OUTCOME_COLORS[o]], [(v + 1) / n, OUTCOME_COLORS[o]])]  # fmt: skip
+        figure.add_trace(go.Heatmap(x=x, y=phase.values, z=codes, zmin=0, zmax=n, colorscale=scale,
+                                    showscale=False, hoverinfo="skip"))  # fmt: skip
+        for outcome in present:
+            figure.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=outcome,
+                                        marker={"color": OUTCOME_COLORS[outcome], "size": 14,
+                                                "symbol": "square"}))  # fmt: skip
+    if reached.any():
+        figure.add_trace(
+            go.Heatmap(
+                x=x, y=phase.values, z=steps, colorscale=STEPS_SCALE, hoverinfo="skip",
+                colorbar={"title": {"text": "steps to a minimum"}, "tickvals": [0, 1, 2, 3, 4, 5],
+                          "ticktext": ["1", "10", "100", "1000", "10⁴", "10⁵"], "len": 0.6,
+                          "y": 0.3, "thickness": 14},
+            )
+        )  # fmt: skip
+    if largest_eigenvalue is not None:
+        mu = np.linspace(phase.values.min(), phase.values.max(), 100)
+        edge = np.log10(2 * (1 + mu) / largest_eigenvalue)
+        figure.add_trace(go.Scatter(x=edge, y=mu, mode="lines", name="theory: lr = 2(1 + μ)/λ_max",
+                                    line={"color": "black", "width": 3, "dash": "dash"}))  # fmt: skip
+    if current is not None and panel_rates:
+        figure.add_trace(
+            go.Scatter(x=np.log10(panel_rates), y=[current] * len(panel_rates), mode="markers",
+                       name="the panels", marker={"size": style.marker + 6, "color": [run_color(i)
+                       for i in range(len(panel_rates))], "line": {"color": "white", "width": 2}})
+        )  # fmt: skip
+    grid_x, grid_y = np.meshgrid(x, phase.values)
+    figure.add_trace(
+        go.Scatter(
+            x=_to_float32(grid_x.ravel()), y=_to_float32(grid_y.ravel()), mode="text",
+            name="click grid", showlegend=False,
+            customdata=np.stack([phase.outcome.ravel(), phase.nit.ravel(),
+                                 [rate_text(float(r)) for r in 10 ** grid_x.ravel()]], axis=1),
+            hovertemplate="lr = %{customdata[2]}<br>" + phase.param + " = %{y:.3g}<br>"
+            "%{customdata[0]} after %{customdata[1]} steps<extra>click: load into the panels</extra>",
+        )
+    )  # fmt: skip
+    low, high = int(np.floor(x.min())), int(np.ceil(x.max()))
+    figure.update_layout(
+        height=height, margin={"l": 70, "r": 20, "t": 20, "b": 60}, font={"size": style.font},
+        clickmode="event+select", dragmode="pan", hovermode="closest", plot_bgcolor="white",
+        legend={"orientation": "h", "y": -0.16, "font": {"size": style.font}},
+        xaxis={"title": "learning rate", "range": [x.min(), x.max()],
+               "tickvals": list(range(low, high + 1)),
+               "ticktext": [rate_text(10.0**k) for k in range(low, high + 1)]},
+        yaxis={"title": phase.param, "range": [phase.values.min(), phase.values.max()]},
     )  # fmt: skip
     return figure

@@ -1,9 +1,10 @@
-"""The Maps tab: the learning-rate sweep and the basins of attraction of the lesson's function.
+"""The Maps tab: the learning-rate sweep, the phase map and the basins of attraction of the
+lesson's function.
 
 Computed only when the tab is open (the tabs track which one is), cached per setting (a sweep
 does not depend on the panels' rates, a basin map not on the start), and a click on a map acts
-on the panels: a rate of the sweep replaces the panel rate nearest to it, a point of the basin
-map becomes the start.
+on the panels: a rate of the sweep replaces the panel rate nearest to it, a cell of the phase map
+sets that rate and the hyperparameter, a point of the basin map becomes the start.
 """
 
 from __future__ import annotations
@@ -14,22 +15,34 @@ import numpy as np
 import streamlit as st
 
 from gdviz.figures import Style, rate_text
-from gdviz.figures.maps import basin_figure, sweep_figure
+from gdviz.figures.maps import basin_figure, phase_figure, sweep_figure
 from gdviz.lesson import Lesson, Settings, engine_options
 from gdviz.links import format_rates, parse_rates
-from gdviz.maps import BasinMap, RateSweep, basin_map, rate_sweep
+from gdviz.maps import (
+    PHASE_AXIS,
+    PHASE_VALUES,
+    BasinMap,
+    PhaseMap,
+    RateSweep,
+    basin_map,
+    phase_map,
+    quadratic_largest_eigenvalue,
+    rate_sweep,
+)
 from gdviz.optimizers import make_optimizer
 from gdviz.ui.screen import Screen
 from gdviz.ui.state import clicked_start, set_start
 
-__all__ = ["maps_tab"]
+__all__ = ["maps_tab", "phase_click", "rate_into_panels"]
 
 BASIN_GRIDS = (50, 100, 150, 200)
 """Starts per axis a basin map offers (200 × 200 = 40,000 runs)."""
 
-BASIN_STEPS = 1000
-"""A basin map's runs stop here even when the lesson's budget is longer (Rosenbrock's 18,000
-steps × 40,000 starts would take minutes); the caption says so."""
+PHASE_RATES = 60
+"""Rates across a phase map (over the sweep's narrowed range), by PHASE_VALUES' 40 values."""
+
+MAP_STEPS = 1000
+"""Phase and basin maps stop their runs here when the lesson's budget is longer."""
 
 MAP_CLICK_GRID = 40
 """Invisible points per axis over the basin map, to click a start on."""
@@ -47,11 +60,28 @@ def _sweep(key: Settings, _lesson: Lesson) -> RateSweep:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
+def _phase(key: Settings, low: float, high: float, _lesson: Lesson) -> PhaseMap:
+    """The phase map of ``_lesson``'s optimizer (see PHASE_AXIS) over rates ``low`` … ``high``."""
+    lesson = _lesson
+    optimizer, param = PHASE_AXIS[key.optimizer]
+    hyperparameters = dict(key.hyperparameters) if optimizer == key.optimizer else {}
+    hyperparameters.pop(param, None)
+    if param in ("beta1", "beta2"):
+        hyperparameters.pop("betas", None)
+    options = engine_options(key, min(lesson.steps, MAP_STEPS), lesson.landscape.view)
+    return phase_map(
+        lesson.objective, optimizer, lesson.start, param=param, values=PHASE_VALUES[param],
+        low=low, high=high, count=PHASE_RATES, hyperparameters=hyperparameters,
+        minima=lesson.landscape.minima, **options,
+    )  # fmt: skip
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
 def _basins(key: Settings, rate: float, grid: int, _lesson: Lesson) -> BasinMap:
     """The basin map at ``rate``; ``key`` is the settings without rates or start."""
     lesson = _lesson
     optimizer = make_optimizer(key.optimizer, **dict(key.hyperparameters))
-    options = engine_options(key, min(lesson.steps, BASIN_STEPS), lesson.landscape.view)
+    options = engine_options(key, min(lesson.steps, MAP_STEPS), lesson.landscape.view)
     options.pop("view")
     return basin_map(
         lesson.objective, optimizer, rate, view=lesson.landscape.view, grid=grid,
@@ -59,20 +89,53 @@ def _basins(key: Settings, rate: float, grid: int, _lesson: Lesson) -> BasinMap:
     )  # fmt: skip
 
 
-def _rate_from_sweep() -> None:
-    """on_select: the clicked rate replaces the panel rate nearest to it (on a log scale)."""
-    state = st.session_state.get("sweep_map")
-    points = state["selection"]["points"] if state else []
-    in_force = parse_rates(
-        st.session_state.get("lr") or st.session_state.get("_rates_in_force", "")
-    )
-    if not points or not in_force:
-        return
-    clicked = float(points[0]["x"])
-    rates = list(in_force)
+def rate_into_panels(clicked: float, rates_text: str) -> str | None:
+    """The rates box's text with ``clicked`` in place of the panel rate nearest to it (on a log
+    scale); ``None`` when no rate is in force."""
+    rates = list(parse_rates(rates_text)) if rates_text else []
+    if not rates:
+        return None
     nearest = int(np.argmin([abs(np.log(rate / clicked)) for rate in rates]))
     rates[nearest] = clicked
-    st.session_state["lr"] = format_rates(sorted(rates), digits=4)
+    return format_rates(sorted(rates), digits=4)
+
+
+def phase_click(point: dict, axis: tuple[str, str], rates_text: str) -> dict[str, object]:
+    """The inputs a click on phase-map cell ``point`` sets: the rates box (its rate in the
+    nearest panel), the optimizer (plain GD's map is momentum's) and the hyperparameter's input."""
+    optimizer, param = axis
+    value = round(float(point["y"]), 6)
+    updates: dict[str, object] = {"opt": optimizer}
+    rates = rate_into_panels(float(10 ** float(point["x"])), rates_text)
+    if rates is not None:
+        updates["lr"] = rates
+    if param in ("beta1", "beta2"):
+        updates[f"hp_{optimizer}_betas_{1 if param == 'beta1' else 2}"] = value
+    else:
+        updates[f"hp_{optimizer}_{param}"] = value
+    return updates
+
+
+def _rates_text() -> str:
+    return st.session_state.get("lr") or st.session_state.get("_rates_in_force", "")
+
+
+def _rate_from_sweep() -> None:
+    """on_select: put the clicked rate in the nearest panel."""
+    state = st.session_state.get("sweep_map")
+    points = state["selection"]["points"] if state else []
+    rates = rate_into_panels(float(points[0]["x"]), _rates_text()) if points else None
+    if rates is not None:
+        st.session_state["lr"] = rates
+
+
+def _pair_from_phase() -> None:
+    """on_select: load the clicked cell's rate and hyperparameter value into the panels."""
+    state = st.session_state.get("phase_map")
+    points = state["selection"]["points"] if state else []
+    axis = st.session_state.get("_phase_axis")
+    if points and axis:
+        st.session_state.update(phase_click(points[0], axis, _rates_text()))
 
 
 def _start_from_basins() -> None:
@@ -93,12 +156,14 @@ def maps_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         )
         return
     kind = st.radio(
-        "Map", ["Learning-rate sweep", "Basins of attraction"], horizontal=True, key="map_kind",
-        label_visibility="collapsed",
+        "Map", ["Learning-rate sweep", "Phase map", "Basins of attraction"], horizontal=True,
+        key="map_kind", label_visibility="collapsed",
     )  # fmt: skip
     height = max(420, min(screen.height - (screen.top or 170) - 150, 900))
     if kind == "Learning-rate sweep":
         _sweep_map(lesson, style, height)
+    elif kind == "Phase map":
+        _phase_map(lesson, style, height)
     else:
         _basin_map(lesson, style, height)
 
@@ -134,6 +199,49 @@ def _sweep_map(lesson: Lesson, style: Style, height: int) -> None:
     st.caption(" · ".join(parts) + ". Click a point to put that rate in the nearest panel.")
 
 
+def _phase_map(lesson: Lesson, style: Style, height: int) -> None:
+    settings = lesson.settings
+    if settings.optimizer not in PHASE_AXIS:
+        st.info(f"No phase map for {settings.optimizer}: it has no hyperparameter to vary.")
+        return
+    optimizer, param = PHASE_AXIS[settings.optimizer]
+    count = PHASE_VALUES[param][2]
+    sweep = _sweep(dataclasses.replace(settings, rates=()), lesson)
+    with st.spinner(f"Running {PHASE_RATES} rates × {count} values of {param}…"):
+        phase = _phase(dataclasses.replace(settings, rates=()), sweep.low, sweep.high, lesson)
+    current = None
+    if optimizer == settings.optimizer or settings.optimizer == "gd":
+        current = _current_value(settings, optimizer, param)
+    largest = quadratic_largest_eigenvalue(lesson.objective) if optimizer == "momentum" else None
+    st.session_state["_phase_axis"] = (optimizer, param)
+    figure = phase_figure(
+        phase, panel_rates=lesson.rates, current=current, largest_eigenvalue=largest,
+        style=style, height=height,
+    )  # fmt: skip
+    st.plotly_chart(
+        figure, key="phase_map", on_select=_pair_from_phase, selection_mode="points",
+        width="stretch", config={"displaylogo": False},
+    )  # fmt: skip
+    parts = [
+        f"{optimizer} over lr × {param} ({PHASE_RATES} × {count} runs, up to "
+        f"{min(lesson.steps, MAP_STEPS):,} steps, from ({lesson.start[0]:.4g}, {lesson.start[1]:.4g}))"
+    ]
+    if phase.theory is not None:
+        agree = float((phase.theory == (phase.outcome != "diverged")).mean())
+        parts.append(f"theory and measurement agree on {agree:.0%} of the cells")
+    st.caption(" · ".join(parts) + f". Click a cell to load its rate and {param} into the panels.")
+
+
+def _current_value(settings: Settings, optimizer: str, param: str) -> float:
+    """The panels' value of the phase map's hyperparameter (0 momentum for plain GD)."""
+    if settings.optimizer == "gd":
+        return 0.0
+    chosen = {**make_optimizer(optimizer).hyperparameters, **dict(settings.hyperparameters)}
+    if param in ("beta1", "beta2"):
+        return float(chosen["betas"][param == "beta2"])
+    return float(chosen[param])
+
+
 def _basin_map(lesson: Lesson, style: Style, height: int) -> None:
     left, right = st.columns(2)
     rates = list(lesson.rates)
@@ -157,7 +265,7 @@ def _basin_map(lesson: Lesson, style: Style, height: int) -> None:
         figure, key="basin_map", on_select=_start_from_basins, selection_mode="points",
         width="stretch", config={"displaylogo": False},
     )  # fmt: skip
-    steps = min(lesson.steps, BASIN_STEPS)
+    steps = min(lesson.steps, MAP_STEPS)
     shortened = f" (the panels run up to {lesson.steps:,})" if lesson.steps > steps else ""
     st.caption(
         f"{grid} × {grid} starts at lr = {rate_text(float(rate))}, each run up to {steps:,} steps"
