@@ -52,6 +52,18 @@ BASIN_COLORS = (
 _SYMBOLS = {"converged": "circle", "max_steps": "triangle-up", "diverged": "x"}
 
 
+def _gaps(values: np.ndarray) -> list[list[float | None]]:
+    """A heatmap's cells with NaN as None: a gap plotly.js leaves empty, never a NaN on the wire."""
+    return [[None if np.isnan(v) else float(v) for v in row] for row in values]
+
+
+def _axis_fonts(figure: go.Figure, style: Style) -> None:
+    """Tick labels and axis titles at the style's size (Streamlit's theme sets them smaller)."""
+    font = {"size": style.font}
+    figure.update_xaxes(tickfont=font, title_font=font)
+    figure.update_yaxes(tickfont=font, title_font=font)
+
+
 def sweep_figure(
     sweep: RateSweep,
     *,
@@ -120,6 +132,7 @@ def sweep_figure(
         yaxis={"type": "log", "title": title, "gridcolor": "#eeeeee", "dtick": 1,
                "exponentformat": "power" if y == "gap" else "none"},
     )  # fmt: skip
+    _axis_fonts(figure, style)
     return figure
 
 
@@ -205,6 +218,7 @@ def basin_figure(
         yaxis={"range": [y_low, y_high], "title": landscape.axes[1], "scaleanchor": "x",
                "scaleratio": 1, "constrain": "domain"},
     )  # fmt: skip
+    _axis_fonts(figure, style)
     return figure
 
 
@@ -239,7 +253,7 @@ def phase_figure(
         n = len(present)
         scale = [pair for v, o in enumerate(present)
                  for pair in ([v / n, OUTCOME_COLORS[o]], [(v + 1) / n, OUTCOME_COLORS[o]])]  # fmt: skip
-        figure.add_trace(go.Heatmap(x=x, y=phase.values, z=codes, zmin=0, zmax=n, colorscale=scale,
+        figure.add_trace(go.Heatmap(x=x, y=phase.values, z=_gaps(codes), zmin=0, zmax=n, colorscale=scale,
                                     showscale=False, hoverinfo="skip"))  # fmt: skip
         for outcome in present:
             figure.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=outcome,
@@ -248,7 +262,7 @@ def phase_figure(
     if reached.any():
         figure.add_trace(
             go.Heatmap(
-                x=x, y=phase.values, z=steps, colorscale=STEPS_SCALE, hoverinfo="skip",
+                x=x, y=phase.values, z=_gaps(steps), colorscale=STEPS_SCALE, hoverinfo="skip",
                 colorbar={"title": {"text": "steps to a minimum"}, "tickvals": [0, 1, 2, 3, 4, 5],
                           "ticktext": ["1", "10", "100", "1000", "10⁴", "10⁵"], "len": 0.6,
                           "y": 0.3, "thickness": 14},
@@ -286,4 +300,5 @@ def phase_figure(
                "ticktext": [rate_text(10.0**k) for k in range(low, high + 1)]},
         yaxis={"title": phase.param, "range": [phase.values.min(), phase.values.max()]},
     )  # fmt: skip
+    _axis_fonts(figure, style)
     return figure

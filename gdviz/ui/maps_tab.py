@@ -10,6 +10,7 @@ sets that rate and the hyperparameter, a point of the basin map becomes the star
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -155,21 +156,23 @@ def maps_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
             "with the panels in “rates” mode."
         )
         return
-    kind = st.radio(
-        "Map", ["Learning-rate sweep", "Phase map", "Basins of attraction"], horizontal=True,
-        key="map_kind", label_visibility="collapsed",
+    # One row of controls (the map, then its own options), so the map fills the first screen.
+    row = st.columns([1.6, 1, 1], vertical_alignment="bottom")
+    kind = row[0].radio(
+        "Map", ["Learning-rate sweep", "Phase map", "Basins of attraction"], key="map_kind",
+        horizontal=True,
     )  # fmt: skip
-    height = max(420, min(screen.height - (screen.top or 170) - 150, 900))
+    height = max(400, min(screen.height - (screen.top or 170) - 130, 900))
     if kind == "Learning-rate sweep":
-        _sweep_map(lesson, style, height)
+        _sweep_map(lesson, style, height, row[1])
     elif kind == "Phase map":
         _phase_map(lesson, style, height)
     else:
-        _basin_map(lesson, style, height)
+        _basin_map(lesson, style, height, row[1], row[2])
 
 
-def _sweep_map(lesson: Lesson, style: Style, height: int) -> None:
-    height_choice = st.radio(
+def _sweep_map(lesson: Lesson, style: Style, height: int, options: Any) -> None:
+    height_choice = options.radio(
         "Height", ["steps to converge", "final f − f*"], horizontal=True, key="sweep_y"
     )
     key = dataclasses.replace(lesson.settings, rates=())
@@ -242,8 +245,7 @@ def _current_value(settings: Settings, optimizer: str, param: str) -> float:
     return float(chosen[param])
 
 
-def _basin_map(lesson: Lesson, style: Style, height: int) -> None:
-    left, right = st.columns(2)
+def _basin_map(lesson: Lesson, style: Style, height: int, left: Any, right: Any) -> None:
     rates = list(lesson.rates)
     rate = left.selectbox(
         "Rate", rates, index=len(rates) // 2, key="basin_rate",
