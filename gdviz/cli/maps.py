@@ -106,8 +106,9 @@ def add_map_commands(commands: Any) -> None:
     phase = commands.add_parser(
         "phase",
         help="how runs end over learning rate × one hyperparameter (momentum, beta1, alpha, …)",
-        description="Every rate at every value of --param. For momentum on a quadratic, the "
-        "theory column says where heavy-ball momentum converges (lr < 2(1 + μ)/λ_max).",
+        description="Every rate at every value of --param. For momentum on a quadratic, the text "
+        "summary says on how many cells the runs agree with theory: heavy-ball momentum converges "
+        "where lr < 2(1 + μ)/λ_max.",
     )
     phase.add_argument("--start", type=_point, metavar="X,Y")
     add_optimizer_arguments(phase, required=True)
