@@ -1,7 +1,8 @@
 """Screenshots of every tab of the running app, for the README and for looking at.
 
 Usage: start the app (``streamlit run app.py``), then
-``python docs/take_screenshots.py [URL] [OUT_DIR]``. Needs Playwright and Debian's chromium.
+``python docs/take_screenshots.py [URL] [OUT_DIR] [maps]`` (``maps``: only the Maps tab's
+images). Needs Playwright and Debian's chromium.
 """
 
 from __future__ import annotations
@@ -13,6 +14,15 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 TABS = ["Landscapes", "3-D", "Loss curves", "The math", "Data"]
+MAPS = [  # file name, link, window, the map chosen in the tab
+    ("maps-sweep-himmelblau-1600x1000.png", "surface=himmelblau", (1600, 1000), "Learning-rate sweep"),
+    ("maps-phase-bowl-1600x1000.png", "f=x%5E2%2B10y%5E2", (1600, 1000), "Phase map"),
+    ("maps-basins-himmelblau-1600x1000.png", "surface=himmelblau", (1600, 1000), "Basins of attraction"),
+    ("maps-basins-himmelblau-1280x720-projector.png", "surface=himmelblau&big=true", (1280, 720),
+     "Basins of attraction"),
+    ("maps-sweep-rosenbrock-1280x720-projector.png", "surface=rosenbrock&big=true", (1280, 720),
+     "Learning-rate sweep"),
+]  # fmt: skip
 SIZES = {  # name: window, extra query (projector mode at a projector's resolution)
     "1600x1000": ((1600, 1000), ""),
     "1280x720-projector": ((1280, 720), "big=true"),
@@ -42,6 +52,9 @@ def main() -> None:
     }
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
+        _maps(browser, base, out)
+        if sys.argv[3:] == ["maps"]:
+            return
         for size_name, ((width, height), extra) in SIZES.items():
             for lesson, query in lessons.items():
                 page = browser.new_page(viewport={"width": width, "height": height})
@@ -80,6 +93,27 @@ def main() -> None:
             print(out / name)
             page.close()
         browser.close()
+
+
+def _maps(browser, base: str, out: Path) -> None:
+    """The Maps tab: each map once, as the class sees it after choosing it (no scrolling)."""
+    for name, query, (width, height), choice in MAPS:
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(f"{base}/?{query}&tab=Maps")
+        page.wait_for_selector(".js-plotly-plot", timeout=90_000)  # the sweep, drawn first
+        page.wait_for_timeout(4000)  # the page measures itself and redraws for its size
+        page.get_by_text(choice, exact=True).click()
+        page.wait_for_selector(".js-plotly-plot", timeout=90_000)
+        page.wait_for_function(
+            """() => document.querySelector('[data-testid=stApp]')
+                 .getAttribute('data-test-script-state') === 'notRunning'""",
+            timeout=120_000,
+        )
+        page.wait_for_timeout(3000)
+        page.mouse.move(width * 0.99, height * 0.99)  # no hover label on the map
+        page.screenshot(path=str(out / name))
+        print(out / name)
+        page.close()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ The public API, usable from a notebook::
 """
 
 from gdviz.datasets import DataError, Dataset, get_dataset, read_csv, standardize
-from gdviz.engine import Run, RunResult, run
+from gdviz.engine import FinalStates, Run, RunResult, final_states, run
 from gdviz.expression import ExpressionError, Objective, parse_function
 from gdviz.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from gdviz.rates import plan_rates, propose_rates, stability_bound
@@ -26,6 +26,7 @@ __all__ = [
     "DataError",
     "Dataset",
     "ExpressionError",
+    "FinalStates",
     "MiniBatches",
     "Objective",
     "Optimizer",
@@ -36,6 +37,7 @@ __all__ = [
     "Surface",
     "SurfaceError",
     "classify",
+    "final_states",
     "find_minima",
     "get_dataset",
     "get_surface",

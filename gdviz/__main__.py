@@ -1,8 +1,10 @@
-"""Command line: ``python -m gdviz run ...``, ``python -m gdviz surfaces`` and ``... datasets``.
+"""Command line: ``python -m gdviz run ...``, ``sweep``, ``phase``, ``basins``, ``surfaces`` and
+``datasets``.
 
 ``run`` takes a function (``--function``), a library surface (``--surface``) or a data set
 (``--dataset NAME|FILE.csv``, fitted by ``--model linear|logistic`` with ``--batch-size``,
-``--epochs``, ``--scale``, ``--l1``, ``--l2``).
+``--epochs``, ``--scale``, ``--l1``, ``--l2``). The maps of many runs (``sweep``, ``phase``,
+``basins``) are in :mod:`gdviz.cli.maps`; what commands share, in :mod:`gdviz.cli.common`.
 
 Bad input of any kind exits with status 2 and one line on stderr, never a traceback.
 """
@@ -17,93 +19,31 @@ import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
 
+from gdviz.cli.common import (
+    UsageError,
+    _budget,
+    _count,
+    _non_negative,
+    _Parser,
+    _point,
+    _positive,
+    add_function_source,
+    add_optimizer_arguments,
+    add_rule_arguments,
+    function_problem,
+    optimizer_from,
+    run_options,
+)
+from gdviz.cli.maps import add_map_commands, execute_map
 from gdviz.datasets import BUILTIN_DATASETS, Dataset, get_dataset, read_csv, standardize
 from gdviz.engine import MAX_STEPS, Differentiable, RunResult, run
-from gdviz.expression import parse_function
-from gdviz.lesson import DEFAULT_STEPS, TYPED_START, data_budget, typed_minima, typed_view
-from gdviz.optimizers import OPTIMIZERS, make_optimizer
+from gdviz.lesson import data_budget
 from gdviz.rates import plan_rates
 from gdviz.regression import MODELS, MiniBatches, make_model, suggested_rate, suggested_view
-from gdviz.schedules import parse_schedule
-from gdviz.surfaces import Point, get_surface, load_library
+from gdviz.surfaces import Point, load_library
 
 CSV_COLUMNS = ("start_x", "start_y", "lr", "status", "nit", "x", "y", "f")
-
-# Command-line flag → (torch hyperparameter name, optimizers that take it).
-HYPERPARAMETER_FLAGS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "momentum": ("momentum", ("momentum", "nesterov", "rmsprop")),
-    "dampening": ("dampening", ("momentum",)),
-    "weight_decay": (
-        "weight_decay",
-        ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"),
-    ),
-    "lr_decay": ("lr_decay", ("adagrad",)),
-    "initial_accumulator_value": ("initial_accumulator_value", ("adagrad",)),
-    "alpha": ("alpha", ("rmsprop",)),
-    "centered": ("centered", ("rmsprop",)),
-    "eps": ("eps", ("adagrad", "rmsprop", "adam", "adamw")),
-    "amsgrad": ("amsgrad", ("adam", "adamw")),
-}
-
-
-class UsageError(Exception):
-    """A problem with what was typed: reported in one line, exit status 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
-def _finite(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
-    return value
-
-
-def _positive(text: str) -> float:
-    value = _finite(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text!r}")
-    return value
-
-
-def _non_negative(text: str) -> float:
-    value = _finite(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be ≥ 0, got {text!r}")
-    return value
-
-
-def _point(text: str) -> tuple[float, float]:
-    parts = text.split(",")
-    if len(parts) != 2:
-        raise argparse.ArgumentTypeError(f"expected X,Y such as 1.5,-2 — got {text!r}")
-    return (_finite(parts[0]), _finite(parts[1]))
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be ≥ 0, got {text!r}")
-    return value
-
-
-def _budget(text: str) -> int:
-    """A step budget: a whole number from 0 to the engine's MAX_STEPS."""
-    value = _count(text)
-    if value > MAX_STEPS:
-        raise argparse.ArgumentTypeError(f"at most {MAX_STEPS:,} steps, got {text}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,50 +58,20 @@ def build_parser() -> argparse.ArgumentParser:
         description="One run per --start × --lr (starts outer). With --surface and no --start or "
         "--lr, the surface's suggested start and its slow, good and diverging rates are used.",
     )
-    source = runner.add_mutually_exclusive_group(required=True)
-    source.add_argument(
-        "--function", metavar="TEXT", help="a function of x and y, e.g. 'x^2 + 10y^2'"
-    )
-    source.add_argument(
-        "--surface", metavar="NAME", help="a surface of the library (see: surfaces)"
-    )
+    source = add_function_source(runner)
     source.add_argument(
         "--dataset",
         metavar="NAME|FILE.csv",
         help="fit a model to a built-in data set (see: datasets) or a CSV file: columns x,y "
         "(linear) or x1,x2,class (logistic); the landscape is the loss over its two parameters",
     )
-    runner.add_argument("--optimizer", choices=list(OPTIMIZERS), default="gd")
+    add_optimizer_arguments(runner)
     runner.add_argument("--lr", type=_positive, action="append", metavar="RATE")
     runner.add_argument("--start", type=_point, action="append", metavar="X,Y")
     runner.add_argument(
         "--steps", type=_budget, metavar="N", help=f"largest number of updates (≤ {MAX_STEPS:,})"
     )
-    hyper = runner.add_argument_group("hyperparameters (torch.optim names)")
-    hyper.add_argument("--momentum", type=_non_negative)
-    hyper.add_argument("--dampening", type=_non_negative)
-    hyper.add_argument("--nesterov", action="store_true", help="SGD with Nesterov momentum")
-    hyper.add_argument("--weight-decay", type=_non_negative)
-    hyper.add_argument("--lr-decay", type=_non_negative)
-    hyper.add_argument("--initial-accumulator-value", type=_non_negative)
-    hyper.add_argument("--alpha", type=_non_negative)
-    hyper.add_argument("--centered", action="store_true")
-    hyper.add_argument("--beta1", type=_non_negative)
-    hyper.add_argument("--beta2", type=_non_negative)
-    hyper.add_argument("--eps", type=_positive)
-    hyper.add_argument("--amsgrad", action="store_true")
-    rules = runner.add_argument_group("stopping rules (0 turns a rule off)")
-    rules.add_argument("--gtol", type=_non_negative, default=1e-6)
-    rules.add_argument("--xtol", type=_non_negative, default=1e-12)
-    rules.add_argument("--ftol", type=_non_negative, default=0.0)
-    extras = runner.add_argument_group("schedule, clipping and noise")
-    extras.add_argument(
-        "--schedule", metavar="SPEC", help="e.g. 'cosine(t_max=500)', 'exp(gamma=0.99)'"
-    )
-    extras.add_argument("--clip-norm", type=_positive)
-    extras.add_argument("--clip-value", type=_positive)
-    extras.add_argument("--noise", type=_non_negative, default=0.0, help="gradient noise std")
-    extras.add_argument("--seed", type=int, default=0)
+    add_rule_arguments(runner)
     data = runner.add_argument_group("data sets (with --dataset)")
     data.add_argument("--model", choices=MODELS, help="default: what the data set is for")
     data.add_argument(
@@ -177,35 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--l1", type=_non_negative, default=0.0, help="lasso strength λ₁")
     data.add_argument("--l2", type=_non_negative, default=0.0, help="ridge strength λ₂")
     runner.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    add_map_commands(commands)
     return parser
-
-
-def _optimizer_from(args: argparse.Namespace) -> Any:
-    name = args.optimizer
-    if args.nesterov:
-        if name not in ("gd", "momentum", "nesterov"):
-            raise UsageError(f"--nesterov applies to SGD (gd, momentum, nesterov), not {name}")
-        name = "nesterov"
-    hyperparameters: dict[str, Any] = {}
-    for flag, (key, takers) in HYPERPARAMETER_FLAGS.items():
-        value = getattr(args, flag)
-        if value is None or value is False:
-            continue
-        if name not in takers:
-            raise UsageError(f"--{flag.replace('_', '-')} does not apply to {name}")
-        hyperparameters[key] = value
-    if args.beta1 is not None or args.beta2 is not None:
-        if name not in ("adam", "adamw"):
-            raise UsageError(f"--beta1/--beta2 apply to adam and adamw, not {name}")
-        defaults = make_optimizer(name).hyperparameters["betas"]
-        hyperparameters["betas"] = (
-            args.beta1 if args.beta1 is not None else defaults[0],
-            args.beta2 if args.beta2 is not None else defaults[1],
-        )
-    try:
-        return make_optimizer(name, **hyperparameters)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
 
 
 def _dataset_from(spec: str) -> Dataset:
@@ -253,7 +136,7 @@ def execute(args: argparse.Namespace) -> RunResult:
     batches = None
     objective: Differentiable
     minima: tuple[Point, ...]
-    optimizer = _optimizer_from(args)
+    optimizer = optimizer_from(args)
     if args.dataset is None:
         _data_only_flags(args)
     if args.dataset is not None:
@@ -286,20 +169,12 @@ def execute(args: argparse.Namespace) -> RunResult:
             else (Point(minimum[0], minimum[1], float(objective.value(*minimum)), "global"),)
         )
     else:
-        if args.surface is not None:
-            surface = get_surface(args.surface)
-            objective, view, minima = surface.objective, surface.view, surface.minima
-            starts = args.start or [surface.starts[0]]
-            budget = surface.steps
-            suggested = surface.rates.as_tuple() if optimizer.name == "gd" else ()
-        else:
-            function = parse_function(args.function)
-            starts = args.start or [TYPED_START]
-            view = typed_view(starts[0])
-            objective, minima = function, typed_minima(function, view)
-            budget, suggested = DEFAULT_STEPS, ()
+        problem = function_problem(args, optimizer.name, args.start[0] if args.start else None)
+        objective, view, minima = problem.objective, problem.view, problem.minima
+        starts = args.start or [problem.start]
+        budget, suggested = problem.budget, problem.suggested
         steps = args.steps if args.steps is not None else budget
-        options = _run_options(args)
+        options = run_options(args)
         plan = plan_rates(
             objective,
             optimizer,
@@ -324,22 +199,8 @@ def execute(args: argparse.Namespace) -> RunResult:
         view=view,
         batches=batches,
         minima=minima,
-        **_run_options(args),
+        **run_options(args),
     )
-
-
-def _run_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The engine's keyword arguments that come straight from the flags."""
-    return {
-        "gtol": args.gtol,
-        "xtol": args.xtol,
-        "ftol": args.ftol,
-        "schedule": parse_schedule(args.schedule) if args.schedule else None,
-        "clip_norm": args.clip_norm,
-        "clip_value": args.clip_value,
-        "noise": args.noise,
-        "seed": args.seed,
-    }
 
 
 def format_result(result: RunResult, output_format: str) -> str:
@@ -399,6 +260,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "datasets":
             print(_list_datasets())
+            return 0
+        if args.command in ("sweep", "phase", "basins"):
+            print(execute_map(args))
             return 0
         print(format_result(execute(args), args.format))
         return 0

@@ -37,6 +37,7 @@ __all__ = [
     "StabilityNote",
     "build_lesson",
     "data_budget",
+    "engine_options",
     "typed_minima",
     "typed_view",
 ]
@@ -248,7 +249,7 @@ def build_lesson(settings: Settings) -> Lesson:
     steps = settings.steps or budget
     hyperparameters = dict(settings.hyperparameters)
     optimizer = make_optimizer(settings.optimizer, **hyperparameters)
-    options = {**_run_options(settings, steps, view), "minima": minima}
+    options = {**engine_options(settings, steps, view), "minima": minima}
     plan_options = {
         **options,
         "steps_fixed": settings.steps is not None,
@@ -337,7 +338,7 @@ def _race(
     """Each racer at its own rate: the ``i``-th of the user's rates, else the surface's good
     rate for plain GD, else a sweep's good rate; racers with momentum the teacher did not set
     get the β of MOMENTUM_CHOICES that is fastest. One common budget (the longest plan's)."""
-    engine_options = {
+    run_kwargs = {
         key: value for key, value in plan_options.items() if key not in ("steps_fixed", "suggested")
     }
     racers = []
@@ -360,7 +361,7 @@ def _race(
                 # Only a faster β matters: no longer budget than the fastest so far.
                 options = {**options, "steps": int(best[0]), "steps_fixed": True}
             plan = plan_rates(objective, optimizer, start, **options)
-            fastest = _steps_to_minimum(objective, optimizer, start, plan, engine_options)
+            fastest = _steps_to_minimum(objective, optimizer, start, plan, run_kwargs)
             if best is None or fastest < best[0]:
                 best = (fastest, hyper, plan)
         assert best is not None
@@ -374,7 +375,7 @@ def _race(
             make_optimizer(racer.name, **racer.hyperparameters),
             [start],
             [racer.plan.good_rate],
-            **{**engine_options, "steps": steps},
+            **{**run_kwargs, "steps": steps},
         )
         for racer in racers
     )
@@ -386,7 +387,7 @@ def _steps_to_minimum(
     optimizer: Any,
     start: tuple[float, float],
     plan: RatePlan,
-    engine_options: dict[str, Any],
+    run_kwargs: dict[str, Any],
 ) -> float:
     """Steps the plan's good rate takes to a minimum (inf if it does not get there)."""
     proposal = plan.proposal
@@ -396,7 +397,7 @@ def _steps_to_minimum(
     if proposal is not None:
         return math.inf
     trial = run(
-        objective, optimizer, [start], [plan.good_rate], **{**engine_options, "steps": plan.steps}
+        objective, optimizer, [start], [plan.good_rate], **{**run_kwargs, "steps": plan.steps}
     )
     return float(trial.nit[0]) if trial.success[0] else math.inf
 
@@ -409,7 +410,7 @@ def _race_source(plans: list[RatePlan]) -> str:
     return "each racer's own: " + ", ".join(sources)
 
 
-def _run_options(settings: Settings, steps: int, view: View) -> dict[str, Any]:
+def engine_options(settings: Settings, steps: int, view: View) -> dict[str, Any]:
     """The engine's keyword arguments that come straight from the settings."""
     return {
         "steps": steps,
@@ -477,7 +478,7 @@ def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
     minima: tuple[Point, ...] = ()
     if minimum is not None:
         minima = (Point(minimum[0], minimum[1], float(model.value(*minimum)), "global"),)
-    options = {**_run_options(settings, steps, view), "minima": minima}
+    options = {**engine_options(settings, steps, view), "minima": minima}
     optimizer = make_optimizer(settings.optimizer, **dict(settings.hyperparameters))
     samplers = [MiniBatches(model, size, settings.seed) for size in sizes]
     budgets = [steps] * len(sizes)

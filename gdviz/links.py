@@ -78,7 +78,7 @@ MIN_RATE, MAX_RATE = 1e-9, 1e4
 MAX_COORDINATE = 1e6
 """Largest |x₀|, |y₀| and view limit accepted: far beyond any surface, finite in every formula."""
 
-TABS = ("Landscapes", "3-D", "Loss curves", "The math", "Data")
+TABS = ("Landscapes", "3-D", "Loss curves", "Maps", "The math", "Data")
 """The page's tabs, by the labels ``tab`` takes."""
 
 HYPERPARAMETERS = (

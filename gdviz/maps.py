@@ -27,6 +27,9 @@ __all__ = [
     "MAX_GRID",
     "MAX_RATES",
     "OUTCOMES",
+    "PHASE_AXIS",
+    "PHASE_PARAMS",
+    "PHASE_VALUES",
     "BasinMap",
     "PhaseMap",
     "RateSweep",
@@ -34,6 +37,7 @@ __all__ = [
     "momentum_converges",
     "outcomes",
     "phase_map",
+    "quadratic_largest_eigenvalue",
     "rate_sweep",
 ]
 
@@ -194,6 +198,57 @@ class PhaseMap:
     nit: np.ndarray
     fun: np.ndarray
     theory: np.ndarray | None
+    states: tuple[FinalStates, ...]
+
+
+PHASE_PARAMS = {
+    "momentum": ("momentum", "nesterov", "rmsprop"),
+    "dampening": ("momentum",),
+    "alpha": ("rmsprop",),
+    "beta1": ("adam", "adamw"),
+    "beta2": ("adam", "adamw"),
+    "weight_decay": ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"),
+    "lr_decay": ("adagrad",),
+}
+"""The hyperparameters a phase map can put on its second axis, and the optimizers that take
+them (``beta1`` and ``beta2`` are the two entries of torch's ``betas``)."""
+
+
+PHASE_VALUES = {
+    "momentum": (0.0, 0.99, 40),
+    "dampening": (0.0, 0.99, 40),
+    "alpha": (0.5, 0.999, 40),
+    "beta1": (0.0, 0.99, 40),
+    "beta2": (0.9, 0.9999, 40),
+    "weight_decay": (0.0, 1.0, 40),
+    "lr_decay": (0.0, 1.0, 40),
+}
+"""A phase map's default values of each hyperparameter (low, high, count)."""
+
+PHASE_AXIS = {
+    "gd": ("momentum", "momentum"),
+    "momentum": ("momentum", "momentum"),
+    "nesterov": ("nesterov", "momentum"),
+    "rmsprop": ("rmsprop", "alpha"),
+    "adam": ("adam", "beta1"),
+    "adamw": ("adamw", "beta1"),
+    "adagrad": ("adagrad", "lr_decay"),
+}
+"""The phase map the app draws for each optimizer: (the optimizer mapped, its hyperparameter).
+Plain GD is heavy-ball momentum at μ = 0, so its map is momentum's over μ."""
+
+
+def _with_param(optimizer: str, hyperparameters: dict[str, Any], param: str, value: float) -> Any:
+    if optimizer not in PHASE_PARAMS.get(param, ()):
+        takers = ", ".join(PHASE_PARAMS.get(param, ())) or "no optimizer"
+        raise ValueError(f"{param} is not a hyperparameter of {optimizer} (it is of {takers})")
+    if param in ("beta1", "beta2"):
+        betas = list(
+            hyperparameters.get("betas", make_optimizer(optimizer).hyperparameters["betas"])
+        )
+        betas[param == "beta2"] = value
+        return make_optimizer(optimizer, **{**hyperparameters, "betas": tuple(betas)})
+    return make_optimizer(optimizer, **{**hyperparameters, param: value})
 
 
 def phase_map(
@@ -217,8 +272,8 @@ def phase_map(
     grid = np.linspace(value_low, value_high, int(n))
     rates = _log_rates(low, high, count)
     rows = []
-    for value in grid:
-        chosen = make_optimizer(optimizer, **{**(hyperparameters or {}), param: float(value)})
+    for value in grid:  # one engine call per value: an optimizer's hyperparameters are fixed
+        chosen = _with_param(optimizer, hyperparameters or {}, param, float(value))
         rows.append(final_states(objective, chosen, [start], rates, **run_options))
     theory = None
     if (
@@ -226,7 +281,7 @@ def phase_map(
         and param == "momentum"
         and not (hyperparameters or {}).get("dampening")
     ):
-        largest = _quadratic_largest_eigenvalue(objective)
+        largest = quadratic_largest_eigenvalue(objective)
         if largest is not None:
             theory = momentum_converges(rates[None, :], grid[:, None], largest)
     return PhaseMap(
@@ -234,7 +289,7 @@ def phase_map(
         np.array([outcomes(row) for row in rows]),
         np.array([row.nit for row in rows]),
         np.array([row.fun for row in rows]),
-        theory,
+        theory, tuple(rows),
     )  # fmt: skip
 
 
@@ -249,7 +304,7 @@ def momentum_converges(lr: Any, momentum: Any, largest_eigenvalue: float) -> np.
     return np.asarray(lr) * largest_eigenvalue < 2 * (1 + np.asarray(momentum))
 
 
-def _quadratic_largest_eigenvalue(objective: Any) -> float | None:
+def quadratic_largest_eigenvalue(objective: Any) -> float | None:
     """λ_max of a typed quadratic's constant Hessian; ``None`` if f is not a quadratic."""
     expressions = getattr(objective, "hessian_expressions", None)
     if expressions is None:

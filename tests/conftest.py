@@ -318,6 +318,18 @@ class AppPage:
 # -- fixtures --------------------------------------------------------------------------------
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test in one xdist group: one worker runs them all against one server and
+    one chromium, while the other worker takes the pure and AppTest tests (pyproject's
+    ``-n 2 --dist loadgroup``). The browser keeps about 1.6 of the 2 cores busy; the rest of the
+    suite fills the gap instead of waiting for it. The browser tests go first, so their long
+    run starts at once rather than after the rest has been shared out."""
+    browser = [item for item in items if item.path.name.startswith("test_browser")]
+    for item in browser:
+        item.add_marker(pytest.mark.xdist_group("browser"))
+    items[:] = browser + [item for item in items if item not in browser]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

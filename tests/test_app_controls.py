@@ -1,6 +1,7 @@
 """Every control works: the sidebar's buttons, sliders, tabs and pickers through AppTest, and
 the settings that travel in a link (issue 12)."""
 
+import math
 import re
 import tomllib
 from pathlib import Path
@@ -275,10 +276,10 @@ def test_a_click_on_a_marker_starts_near_it_not_on_it():
 
     view = ((-3.0, 3.0), (-3.0, 3.0))
     grid = frozenset({5})
-    assert clicked_start({"x": 0.3913, "y": 1.1739, "curve_number": 5}, grid, view) == (
+    assert clicked_start({"x": 0.3913, "y": 1.1739, "curve_number": 5}, grid, view, n=CLICK_GRID) == (
         0.3913, 1.1739,
     )  # fmt: skip
-    start = clicked_start({"x": 0.0, "y": 0.0, "curve_number": 2}, grid, view)
+    start = clicked_start({"x": 0.0, "y": 0.0, "curve_number": 2}, grid, view, n=CLICK_GRID)
     assert start != (0.0, 0.0)
     assert max(abs(start[0]), abs(start[1])) <= 6 / (CLICK_GRID - 1)
 
@@ -358,3 +359,63 @@ def test_a_small_upload_gets_a_budget_in_which_batch_descent_converges():
     assert 1000 < lesson.steps <= 5000
     assert [r.run(0).status for r in lesson.results[:2]] == ["converged", "converged"]
     assert build_lesson(Settings(dataset=get_dataset("unscaled_feature"))).steps == 1000
+
+
+def test_the_maps_tab_draws_the_sweep_then_the_basins_and_only_when_open():
+    """?tab=Maps: the rate sweep's chart, then the basin map; neither on the Landscapes tab."""
+    import json
+
+    app = open_app(surface="himmelblau", tab="Maps")
+    assert not app.exception
+    charts = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    assert len(charts) == 1
+    names = {trace.get("name", "") for trace in charts[0]["data"]}
+    assert any(name.startswith("2/λ_max = ") for name in names)
+    assert any(name.startswith("panel 3: lr = 0.04") for name in names)
+    assert any("lr = 0.0" in c.value and "fastest to a minimum" in c.value for c in app.caption)
+    app.radio(key="map_kind").set_value("Basins of attraction").run()
+    assert not app.exception
+    app.select_slider(key="basin_grid").set_value(50).run()
+    assert not app.exception
+    charts = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    legend = [t["name"] for t in charts[0]["data"] if t.get("name", "").startswith("minimum")]
+    assert len(legend) == 4  # Himmelblau's four basins, each with its share of starts
+    assert any("50 × 50 starts at lr = 0.01" in c.value for c in app.caption)
+    app = open_app(surface="himmelblau")
+    specs = [chart.proto.spec for chart in app.get("plotly_chart")]
+    assert not any("2/λ_max" in spec or "minimum 1 (" in spec for spec in specs)
+
+
+def test_the_maps_tab_explains_itself_on_a_data_lesson():
+    app = open_app(data="noisy_line", tab="Maps")
+    assert not app.exception
+    assert any("Maps are drawn for one optimizer on a function" in i.value for i in app.info)
+
+
+def test_the_phase_map_of_plain_gd_is_momentums_and_a_click_loads_the_pair():
+    """Plain GD on x² + 10y²: the phase map over (lr, μ) with the theoretical boundary; loading a
+    cell switches the panels to momentum at that μ (what a click on the map does)."""
+    import json
+
+    from gdviz.ui import maps_tab
+
+    app = open_app(f="x^2 + 10y^2", tab="Maps")
+    app.radio(key="map_kind").set_value("Phase map").run()
+    assert not app.exception
+    spec = json.loads(next(iter(app.get("plotly_chart"))).proto.spec)
+    names = {trace.get("name") for trace in spec["data"]}
+    assert "theory: lr = 2(1 + μ)/λ_max" in names
+    assert "diverged" in names
+    assert any("theory and measurement agree on" in c.value for c in app.caption)
+    assert app.session_state["_phase_axis"] == ("momentum", "momentum")
+    # What the click callback sets before the rerun, for the cell (lr = 0.05, μ = 0.5).
+    point = {"x": math.log10(0.05), "y": 0.5}
+    updates = maps_tab.phase_click(point, ("momentum", "momentum"), "0.001, 0.09, 0.2")
+    assert updates["lr"] == "0.001, 0.05, 0.2"
+    for key, value in updates.items():
+        app.session_state[key] = value
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="opt").value == "momentum"
+    assert app.number_input(key="hp_momentum_momentum").value == 0.5
+    assert "0.05" in app.text_input(key="lr").value

@@ -190,6 +190,38 @@ def test_a_tab_in_the_link_opens_that_tab(app):
     assert state.tab == "The math"
 
 
+def test_the_maps_tab_draws_each_map_and_its_clicks_reach_the_panels(app):
+    """Maps on Himmelblau: a click on a sweep point puts that rate in a panel; the phase map
+    draws; a click on the basin map starts the panels there (issue 14)."""
+    before = app.assert_healthy(app.open("?surface=himmelblau&tab=Maps"), "the Maps tab")
+    assert before.tab == "Maps"
+    point = app.widget("sweep_map").locator(".scatterlayer .trace").first.locator(".point").nth(10)
+    spot = point.bounding_box()  # Plotly's drag layer takes the click, as for a person's
+    assert spot is not None
+    state = app.act(
+        lambda: app.page.mouse.click(spot["x"] + spot["width"] / 2, spot["y"] + spot["height"] / 2),
+        until=lambda s: s.query.get("lr") not in (None, ""),
+    )
+    app.assert_healthy(state, "a click on the rate sweep")
+    assert state.query["lr"] != "0.0005,0.01,0.04"
+    state = app.act(lambda: app.widget("map_kind").get_by_text("Phase map").click())
+    app.assert_healthy(state, "the phase map")
+    assert "phase_map" in state.charts
+    state = app.act(lambda: app.widget("map_kind").get_by_text("Basins of attraction").click())
+    app.assert_healthy(state, "the basin map")
+    box = app.widget("basin_map").locator(".nsewdrag").first.bounding_box()
+    assert box is not None
+    state = app.act(
+        lambda: app.page.mouse.click(
+            box["x"] + 0.62 * box["width"], box["y"] + 0.4 * box["height"]
+        ),
+        until=lambda s: "x0" in s.query,
+    )
+    app.assert_healthy(state, "a click on the basin map")
+    assert 0.5 < float(state.query["x0"]) < 2.0  # right of centre, as clicked
+    assert 0.0 < float(state.query["y0"]) < 2.0
+
+
 # -- rates --------------------------------------------------------------------------------
 
 

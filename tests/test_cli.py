@@ -263,3 +263,85 @@ def test_text_lines_say_where_each_converged_run_stopped(capsys):
     assert code == 0
     assert "converged  at saddle" in out
     assert "— stopped at a saddle point" in out
+
+
+# -- maps of many runs: sweep, phase, basins ------------------------------------------------------
+
+
+def test_sweep_csv_has_one_row_per_rate_and_diverges_above_the_bound(capsys):
+    code, out, _ = run_cli(
+        capsys, "sweep", "--function", "x^2 + 10y^2", "--start", "1.5,1.5", "--from", "1e-3",
+        "--to", "1", "--count", "25", "--steps", "1000", "--format", "csv",
+    )  # fmt: skip
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == ["lr", "status", "stopped_at", "nit", "x", "y", "f"]
+    assert len(rows) == 25
+    for row in rows:
+        lr = float(row["lr"])
+        assert (row["status"] == "diverged") == (lr > 0.1), row
+        assert (row["stopped_at"] != "") == (row["status"] == "converged")
+
+
+def test_sweep_text_names_the_narrowed_range_the_fastest_rate_and_the_bound(capsys):
+    code, out, _ = run_cli(capsys, "sweep", "--function", "x^2 + 10y^2", "--steps", "1000")
+    assert code == 0
+    assert "narrowed from 1e-06 to 1000" in out
+    assert "2/λ_max = 0.1" in out
+    assert "fastest to a minimum: lr = " in out
+
+
+def test_phase_csv_rows_and_theory_agreement(capsys):
+    code, out, _ = run_cli(
+        capsys, "phase", "--function", "x^2 + 10y^2", "--optimizer", "momentum", "--param",
+        "momentum", "--values", "0,0.9,4", "--count", "6", "--format", "csv",
+    )  # fmt: skip
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == ["lr", "param", "status", "stopped_at", "nit", "f"]
+    assert len(rows) == 24
+    assert {float(row["param"]) for row in rows} == {0.0, 0.3, 0.6, 0.9}
+    code, out, _ = run_cli(
+        capsys, "phase", "--function", "x^2 + 10y^2", "--optimizer", "momentum", "--param",
+        "momentum", "--values", "0,0.9,4", "--count", "6",
+    )  # fmt: skip
+    assert "theory (lr < 2(1 + μ)/λ_max) and measurement agree" in out
+
+
+def test_basins_json_names_the_minimum_each_start_reached(capsys):
+    code, out, _ = run_cli(
+        capsys, "basins", "--surface", "himmelblau", "--lr", "0.01", "--grid", "12",
+        "--steps", "300", "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    rows = data["rows"]
+    assert len(rows) == 144
+    assert set(rows[0]) == {"start_x", "start_y", "status", "stopped_at", "minimum", "nit", "x",
+                            "y", "f"}  # fmt: skip
+    reached = {row["minimum"] for row in rows}
+    assert reached == {1, 2, 3, 4}
+    corner = min(rows, key=lambda row: (row["start_x"] - 3) ** 2 + (row["start_y"] - 2) ** 2)
+    assert corner["minimum"] == 1  # the first listed minimum, (3, 2)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["sweep", "--surface", "ravine", "--count", "1"], "between 2 and"),
+        (["sweep", "--surface", "ravine", "--from", "-1"], "must be positive"),
+        (["basins", "--surface", "ravine", "--grid", "100000"], "between 2 and 400"),
+        (["phase", "--surface", "ravine", "--optimizer", "adam", "--param", "momentum"],
+         "momentum is not a hyperparameter of adam"),
+        (["phase", "--surface", "ravine", "--optimizer", "momentum", "--param", "momentum",
+          "--momentum", "0.5"], "--param momentum is the axis"),
+        (["phase", "--surface", "ravine", "--optimizer", "momentum", "--param", "momentum",
+          "--values", "0,1"], "LOW,HIGH,N"),
+    ],
+)  # fmt: skip
+def test_map_commands_refuse_bad_input_in_one_line(capsys, args, message):
+    code, out, err = run_cli(capsys, *args)
+    assert code == 2
+    assert out == ""
+    assert message in err
+    assert len(err.strip().splitlines()) == 1

@@ -788,3 +788,34 @@ def test_the_landscape_ramp_is_coloured_ordered_and_keeps_every_run_colour_visib
         assert closest >= 20, (run_color(i), closest)
     surface = surface_figure(*lesson("ravine")[1:])
     assert surface.data[0].colorscale == tuple(tuple(stop) for stop in LANDSCAPE_SCALE)
+
+
+def test_the_maps_figures_carry_no_nan_or_infinity_and_name_what_they_show():
+    """The rate sweep, the phase map and the basin map: strict JSON (no NaN or inf on the
+    wire), a legend entry per outcome and per basin, the theory line for momentum."""
+    import json as json_module
+
+    from gdviz.figures.maps import basin_figure, phase_figure, sweep_figure
+    from gdviz.maps import basin_map, phase_map, rate_sweep
+
+    bowl = parse_function("x^2 + 10y^2")
+    view = ((-3.0, 3.0), (-3.0, 3.0))
+    sweep = rate_sweep(bowl, make_optimizer("gd"), (1.5, 1.5), steps=300, view=view)
+    phase = phase_map(bowl, "momentum", (1.5, 1.5), param="momentum", values=(0, 0.9, 5),
+                      low=1e-3, high=1.0, count=8, steps=200, view=view)  # fmt: skip
+    surface = get_surface("himmelblau")
+    basins = basin_map(surface.objective, make_optimizer("gd"), 0.01, view=surface.view, grid=30,
+                       steps=200, minima=surface.minima)  # fmt: skip
+    figures = [
+        sweep_figure(sweep, panel_rates=(0.01, 0.05, 0.2), y="gap"),
+        sweep_figure(sweep, panel_rates=(0.01, 0.05, 0.2)),
+        phase_figure(phase, panel_rates=(0.01,), current=0.0, largest_eigenvalue=20.0),
+        basin_figure(basins, Landscape.from_surface(surface), start=(0.0, 0.0), click_grid=10),
+    ]
+    for figure in figures:
+        text = figure.to_json()
+        json_module.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in a figure"))
+    names = [{trace.name for trace in figure.data} for figure in figures]
+    assert {"2/λ_max = 0.1", "panel 2: lr = 0.05"} <= names[1]
+    assert "theory: lr = 2(1 + μ)/λ_max" in names[2]
+    assert sum(1 for name in names[3] if name and name.startswith("minimum ")) == 4

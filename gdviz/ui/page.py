@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from gdviz.engine import Run, View
+from gdviz.engine import Run
 from gdviz.expression import Objective
 from gdviz.figures import (
     Style,
@@ -28,11 +28,12 @@ from gdviz.lesson import Lesson, Settings
 from gdviz.links import TABS as TAB_LABELS
 from gdviz.links import format_rates, hyperparameter_text
 from gdviz.ui.keep_camera import keep_camera
+from gdviz.ui.maps_tab import maps_tab
 from gdviz.ui.screen import BASE_CSS, PROJECTOR_CSS, Screen, measure_screen
-from gdviz.ui.state import set_start
+from gdviz.ui.state import clicked_start, set_start
 from gdviz.ui.text import plain
 
-__all__ = ["CLICK_GRID", "render_lesson"]
+__all__ = ["CLICK_GRID", "clicked_start", "render_lesson"]
 
 CLICK_GRID = 24
 """Invisible points per axis laid over each panel, so a click on the landscape can move the start."""
@@ -44,24 +45,7 @@ def _start_from_click() -> None:
     points = state["selection"]["points"] if state else []
     grid = st.session_state.get("_click_grid")
     if points and grid:
-        set_start(*clicked_start(points[0], *grid))
-
-
-def clicked_start(
-    point: dict[str, Any], grid_curves: frozenset[int], view: View, n: int = CLICK_GRID
-) -> tuple[float, float]:
-    """Where a click on a landscape panel starts the runs.
-
-    A click on the invisible grid starts at that grid point. A click that lands on a marker
-    or a path instead (a ★ minimum, a run's end) starts at the grid point nearest to it, which
-    is near where the user clicked, never on the minimum itself, where nothing would move.
-    """
-    x, y = float(point["x"]), float(point["y"])
-    if point.get("curve_number") in grid_curves:
-        return x, y
-    (x_low, x_high), (y_low, y_high) = view
-    xs, ys = np.linspace(x_low, x_high, n), np.linspace(y_low, y_high, n)
-    return float(xs[np.abs(xs - x).argmin()]), float(ys[np.abs(ys - y).argmin()])
+        set_start(*clicked_start(points[0], grid[0], grid[1], n=CLICK_GRID))
 
 
 def _verdict_row(lesson: Lesson) -> None:
@@ -416,6 +400,10 @@ def _finite(value: Any) -> Any:
 
 
 TABS = dict(
-    zip(TAB_LABELS, (_landscapes_tab, _surface_tab, _curves_tab, _math_tab, _data_tab), strict=True)
+    zip(
+        TAB_LABELS,
+        (_landscapes_tab, _surface_tab, _curves_tab, maps_tab, _math_tab, _data_tab),
+        strict=True,
+    )
 )
 """Each tab's drawing function, under the labels the ``tab`` link parameter takes."""

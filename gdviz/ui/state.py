@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import streamlit as st
 from streamlit.runtime.state.session_state_proxy import get_session_state
 
+from gdviz.engine import View
 from gdviz.links import check_link
 from gdviz.surfaces import load_library
 
@@ -81,3 +85,20 @@ def set_start(x: float, y: float) -> None:
     st.session_state["y0"] = round(float(y), 4)
     if not st.session_state.get("lr") and st.session_state.get("_rates_in_force"):
         st.session_state["lr"] = st.session_state["_rates_in_force"]
+
+
+def clicked_start(
+    point: dict[str, Any], grid_curves: frozenset[int], view: View, n: int
+) -> tuple[float, float]:
+    """Where a click on a landscape panel starts the runs.
+
+    A click on the invisible grid starts at that grid point. A click that lands on a marker
+    or a path instead (a ★ minimum, a run's end) starts at the grid point nearest to it, which
+    is near where the user clicked, never on the minimum itself, where nothing would move.
+    """
+    x, y = float(point["x"]), float(point["y"])
+    if point.get("curve_number") in grid_curves:
+        return x, y
+    (x_low, x_high), (y_low, y_high) = view
+    xs, ys = np.linspace(x_low, x_high, n), np.linspace(y_low, y_high, n)
+    return float(xs[np.abs(xs - x).argmin()]), float(ys[np.abs(ys - y).argmin()])

@@ -1,0 +1,1 @@
+"""The command line's pieces; ``python -m gdviz`` (``gdviz.__main__``) wires them."""
