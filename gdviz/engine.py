@@ -778,35 +778,35 @@ def _settle(
     nit: np.ndarray,
     diverged_at: np.ndarray,
 ) -> None:
-    """Write the verdict of the runs that ended at update k (the first rule that holds wins);
-    ``rows`` are the history rows of steps k and k − 1."""
+    """Write the verdict of the runs that ended at update k, all at once (the first rule that
+    holds wins, in the order of the module's table); ``rows`` are the history rows of steps k
+    and k − 1."""
     low, high = box
     row, previous = rows
     gtol_squared, xtol_squared = tolerances
-    for j, run_index in enumerate(indices):
-        finite_point = bool(np.isfinite(new_point[j]).all())
-        if not (finite_point and np.isfinite(new_loss[j]) and np.isfinite(squared_norm[j])):
-            blown = not finite_point or np.isinf(new_loss[j]) or np.isinf(squared_norm[j])
-            verdict = ("diverged", "nonfinite" if blown else "undefined")
-            # The path ends at the last point where everything was finite.
-            paths[row, run_index], losses[row, run_index] = point[j], loss[j]
-            squared_norms[row, run_index] = squared_norms[previous, run_index]
-            nit[run_index] = k - 1
-        else:
-            nit[run_index] = k
-            if abs(new_loss[j]) > growth_limit[j]:
-                verdict = ("diverged", "loss_growth")
-            elif ((new_point[j] < low) | (new_point[j] > high)).any():
-                verdict = ("diverged", "left_view")
-            elif squared_norm[j] < gtol_squared:
-                verdict = ("converged", "gtol")
-            elif float(delta[j] @ delta[j]) < xtol_squared:
-                verdict = ("converged", "xtol")
-            else:
-                verdict = ("converged", "ftol")
-        status[run_index], rule[run_index] = verdict
-        if verdict[0] == "diverged":
-            diverged_at[run_index] = k
+    finite_point = np.isfinite(new_point).all(axis=1)
+    defined = finite_point & np.isfinite(new_loss) & np.isfinite(squared_norm)
+    blown = ~finite_point | np.isinf(new_loss) | np.isinf(squared_norm)
+    # A run whose step left the finite numbers ends at its last point where all was finite.
+    lost = indices[~defined]
+    paths[row, lost], losses[row, lost] = point[~defined], loss[~defined]
+    squared_norms[row, lost] = squared_norms[previous, lost]
+    nit[indices] = np.where(defined, k, k - 1)
+    kept_rule = np.select(
+        [
+            np.abs(new_loss) > growth_limit,
+            ((new_point < low) | (new_point > high)).any(axis=1),
+            squared_norm < gtol_squared,
+            np.einsum("ij,ij->i", delta, delta) < xtol_squared,
+        ],
+        ["loss_growth", "left_view", "gtol", "xtol"],
+        default="ftol",
+    )
+    rules = np.where(defined, kept_rule, np.where(blown, "nonfinite", "undefined"))
+    diverged = ~defined | np.isin(rules, ("loss_growth", "left_view"))
+    status[indices] = np.where(diverged, "diverged", "converged")
+    rule[indices] = rules
+    diverged_at[indices[diverged]] = k
 
 
 def _hold_last(paths: np.ndarray, losses: np.ndarray, norms: np.ndarray, nit: np.ndarray) -> None:

@@ -80,7 +80,9 @@ NARROW_MARGIN = 10.0
 
 def outcomes(states: FinalStates) -> np.ndarray:
     """The outcome (a word of :data:`OUTCOMES`) of every run."""
-    spent = np.array([_BUDGET_SPENT.get(d, "too slow") for d in states.diagnosis], dtype=object)
+    spent = np.full(len(states.diagnosis), "too slow", dtype=object)
+    for diagnosis, outcome in _BUDGET_SPENT.items():
+        spent[states.diagnosis == diagnosis] = outcome
     result = np.where(
         states.status == "converged",
         states.stop,

@@ -318,6 +318,7 @@ class AppPage:
 # -- fixtures --------------------------------------------------------------------------------
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every browser test in one xdist group: one worker runs them all against one server and
     one chromium, while the other worker takes the pure and AppTest tests (pyproject's
