@@ -7,12 +7,14 @@ Run by hand: ``python benchmarks/bench_app.py``. Prints:
   way — goal: no more than 3× the minimal app;
 * in headless chromium (Debian's, skipped if missing), timed by the page's own clock: the time
   from navigation until the first page is complete with its charts (goal < 5 s; the worst of
-  3 loads) and from pressing Enter on new rates until the panels show them (goal < 1 s; the
-  median of 7).
+  3 loads in fresh browser contexts), against the same for the minimal two-chart app (the
+  floor Streamlit and plotly.js set on this machine), and from pressing Enter on new rates
+  until the panels show them (goal < 1 s; the median of 7).
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import statistics
@@ -22,6 +24,7 @@ import tempfile
 import textwrap
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -160,16 +163,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def in_the_browser() -> None:
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        print("\nbrowser timings skipped: Debian's chromium is not installed")
-        return
-    from playwright.sync_api import sync_playwright
-
+@contextlib.contextmanager
+def served(script: Path) -> Iterator[str]:
+    """``streamlit run script`` on a free port, as its URL, for the duration."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
          "--server.port", str(port), "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -181,39 +180,79 @@ def in_the_browser() -> None:
                 break
             except OSError:
                 time.sleep(0.3)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=chromium,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-            )
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+MINIMAL_PAGE_COMPLETE = (
+    """() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= 2"""
+)
+
+
+def first_loads(browser, url: str, complete: str, init: str = "") -> list[float]:
+    """Seconds to a complete first page, in 3 fresh pages (each its own browser context: no
+    cache, no cookie), after one warm-up load."""
+    warm = browser.new_page(viewport={"width": 1600, "height": 1000})
+    warm.goto(url)
+    in_page_seconds(warm, complete, "0")
+    warm.close()
+    seconds = []
+    for _ in range(3):
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        if init:
+            page.add_init_script(init)
+        page.goto(url)
+        seconds.append(in_page_seconds(page, complete, "0"))
+        page.close()
+    return seconds
+
+
+def in_the_browser() -> None:
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        print("\nbrowser timings skipped: Debian's chromium is not installed")
+        return
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as folder:
+        browser = p.chromium.launch(
+            executable_path=chromium,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        minimal = Path(folder) / "minimal.py"
+        minimal.write_text(MINIMAL_APP)
+        with served(minimal) as url:
+            baseline = first_loads(browser, url, MINIMAL_PAGE_COMPLETE)
+        with served(ROOT / "app.py") as url:
+            loads = first_loads(browser, url, FIRST_PAGE_COMPLETE)
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.goto(url)  # warm the server's caches once, as a teacher's rehearsal would
-            page.wait_for_selector(".js-plotly-plot .layer-subplot image", timeout=60_000)
-            first_loads = []
-            for _ in range(3):
-                page = browser.new_page(viewport={"width": 1600, "height": 1000})
-                page.add_init_script(RECORD_ENTER)
-                page.goto(url)
-                first_loads.append(in_page_seconds(page, FIRST_PAGE_COMPLETE, "0"))
+            page.add_init_script(RECORD_ENTER)
+            page.goto(url)
+            in_page_seconds(page, FIRST_PAGE_COMPLETE, "0")
             redraws = []
             box = page.get_by_role("textbox", name="Learning rates")
             for good in ("0.031", "0.032", "0.033", "0.034", "0.036", "0.037", "0.038"):
                 box.fill(f"0.002, {good}, 0.041")
                 box.press("Enter")
                 redraws.append(in_page_seconds(page, PANEL_TITLED % good, "window.__enter"))
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-    first, redraw = max(first_loads), statistics.median(redraws)
+        browser.close()
+    first, redraw, floor = max(loads), statistics.median(redraws), max(baseline)
     print("\nheadless chromium, 1600×1000, timed by the page's own clock")
     print(
         f"  first page complete with charts (worst of 3): {first:5.2f} s (goal < 5 s: {verdict(first < 5)})"
     )
     print(
+        f"  for scale, a minimal Streamlit app with two small Plotly charts: {floor:5.2f} s "
+        f"(gdviz: {first / floor:.2f}× that)"
+    )
+    print(
         f"  panels redrawn after a new rate (median of 7): {redraw:5.2f} s (goal < 1 s: {verdict(redraw < 1)})"
     )
-    print(f"  (first loads: {listed(first_loads)} s; redraws: {listed(redraws)} s)")
+    print(
+        f"  (first loads: {listed(loads)} s; minimal app: {listed(baseline)} s; redraws: {listed(redraws)} s)"
+    )
 
 
 def verdict(passed: bool) -> str:
