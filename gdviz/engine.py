@@ -28,6 +28,7 @@ minimum, minimum, saddle, maximum, flat or slope), and only a minimum counts as 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -547,10 +548,13 @@ class _Stepped:
         return diagnosis
 
     def diagnose_from_ring(self) -> np.ndarray:
-        """:meth:`diagnose` when only the ring of the last steps was kept."""
+        """:meth:`diagnose` when only the ring of the last steps was kept (its rows put back in
+        step order; nothing to reorder when no run spent the budget)."""
+        if not (self.status == "max_steps").any():
+            return np.full(len(self.rates), "", dtype=object)
         window = min(DIAGNOSIS_WINDOW, self.steps)
         rows = [(self.steps - window + j) % len(self.paths) for j in range(window + 1)]
-        ring = _Stepped(**{**self.__dict__, "steps": window})
+        ring = dataclasses.replace(self, steps=window)
         return ring.diagnose(self.losses[rows].T, self.paths[rows].transpose(1, 0, 2))
 
 
