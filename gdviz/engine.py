@@ -315,6 +315,15 @@ class FinalStates:
         """Converged at a minimum, per run."""
         return (self.status == "converged") & np.isin(self.stop, list(MINIMUM_KINDS))
 
+    def part(self, runs: slice) -> FinalStates:
+        """The runs ``runs`` alone (views of these arrays), e.g. one start's row of rates."""
+        arrays: dict[str, Any] = {
+            name.name: value[runs]
+            for name in dataclasses.fields(self)
+            if isinstance(value := getattr(self, name.name), np.ndarray)
+        }
+        return dataclasses.replace(self, **arrays)
+
 
 def _grid_of_runs(starts: Any, lrs: Any) -> tuple[np.ndarray, np.ndarray]:
     """One run per start × rate, starts outer."""
@@ -645,11 +654,13 @@ def _step(
         status[at_rest], rule[at_rest], nit[at_rest] = "converged", "gtol", 0
         keep = ~(undefined | at_rest)
         active: np.ndarray | slice = slice(None)  # a slice while every run is still going
+        # Initialised over every run: per-run hyperparameters are one per run, started or not.
+        state = optimizer.init(point)
         if not keep.all():
             active = np.flatnonzero(keep)
             point, loss, gradient = point[keep], loss[keep], gradient[keep]
             growth_limit = growth_limit[keep]
-        state = optimizer.init(point)
+            state = type(state)(*(_take(part, keep) for part in state))
         lr = rates[active]
         n_active = len(point)
 

@@ -1,6 +1,7 @@
 """Maps of many runs: the learning-rate sweep, the rate × hyperparameter phase map, and the
-basins of attraction — each one engine call (or one per hyperparameter value) of
-:func:`gdviz.engine.final_states`, which keeps how each run ended and not its path.
+basins of attraction — each one engine call (a narrowed sweep, two) of
+:func:`gdviz.engine.final_states`, which keeps how each run ended and not its path; the phase
+map gives its hyperparameter one value per run.
 
 Every run gets an **outcome**, one word of :data:`OUTCOMES` read from the engine's verdict:
 where a converged run stopped (``global minimum`` … ``slope``, see :mod:`gdviz.stationary`),
@@ -240,7 +241,11 @@ PHASE_AXIS = {
 Plain GD is heavy-ball momentum at μ = 0, so its map is momentum's over μ."""
 
 
-def _with_param(optimizer: str, hyperparameters: dict[str, Any], param: str, value: float) -> Any:
+def _with_param(
+    optimizer: str, hyperparameters: dict[str, Any], param: str, value: float | np.ndarray
+) -> Any:
+    """``optimizer`` built with ``hyperparameters`` and ``param`` set to ``value`` (one number,
+    or one per run)."""
     if optimizer not in PHASE_PARAMS.get(param, ()):
         takers = ", ".join(PHASE_PARAMS.get(param, ())) or "no optimizer"
         raise ValueError(f"{param} is not a hyperparameter of {optimizer} (it is of {takers})")
@@ -267,16 +272,21 @@ def phase_map(
     **run_options: Any,
 ) -> PhaseMap:
     """Run every rate (``count`` log-spaced from ``low`` to ``high``) at every value of the
-    hyperparameter ``param`` (``values`` = (low, high, n), evenly spaced), from ``start``."""
+    hyperparameter ``param`` (``values`` = (low, high, n), evenly spaced), from ``start``.
+
+    One engine call steps all n × count runs: ``n`` copies of the start (value i's row) times
+    the rates, with ``param`` given per run (value i for the runs of row i). Each run ends
+    exactly as it would in a call of its own value alone (with gradient ``noise`` or
+    mini-batches the draws are those of the whole grid, so they differ from such a call's).
+    """
     value_low, value_high, n = values
     if not (2 <= n <= MAX_GRID):
         raise ValueError(f"the number of values must be between 2 and {MAX_GRID}, got {n}")
     grid = np.linspace(value_low, value_high, int(n))
     rates = _log_rates(low, high, count)
-    rows = []
-    for value in grid:  # one engine call per value: an optimizer's hyperparameters are fixed
-        chosen = _with_param(optimizer, hyperparameters or {}, param, float(value))
-        rows.append(final_states(objective, chosen, [start], rates, **run_options))
+    chosen = _with_param(optimizer, hyperparameters or {}, param, np.repeat(grid, len(rates)))
+    states = final_states(objective, chosen, [start] * len(grid), rates, **run_options)
+    rows = tuple(states.part(slice(i * len(rates), (i + 1) * len(rates))) for i in range(len(grid)))
     theory = None
     if (
         optimizer == "momentum"
@@ -286,12 +296,10 @@ def phase_map(
         largest = quadratic_largest_eigenvalue(objective)
         if largest is not None:
             theory = momentum_converges(rates[None, :], grid[:, None], largest)
+    shape = (len(grid), len(rates))
     return PhaseMap(
-        param, grid, rates,
-        np.array([outcomes(row) for row in rows]),
-        np.array([row.nit for row in rows]),
-        np.array([row.fun for row in rows]),
-        theory, tuple(rows),
+        param, grid, rates, outcomes(states).reshape(shape), states.nit.reshape(shape),
+        states.fun.reshape(shape), theory, rows,
     )  # fmt: skip
 
 

@@ -125,6 +125,90 @@ def test_the_measured_phase_map_matches_momentums_theory_away_from_the_boundary(
     np.testing.assert_array_equal(diverged[far], ~phase.theory[far])
 
 
+PHASE_CASES = [
+    # (optimizer, param, values): the brief's four families, plus the other per-run branches
+    ("momentum", "momentum", (0.0, 0.99, 8)),  # μ = 0 runs take torch's plain steps
+    ("nesterov", "momentum", (0.1, 0.95, 8)),
+    ("rmsprop", "alpha", (0.5, 0.999, 8)),
+    ("rmsprop", "momentum", (0.0, 0.9, 6)),
+    ("adam", "beta1", (0.0, 0.99, 8)),
+    ("adam", "beta2", (0.9, 0.9999, 8)),
+    ("adamw", "beta1", (0.0, 0.99, 6)),
+    ("momentum", "dampening", (0.0, 0.99, 6)),
+    ("adagrad", "lr_decay", (0.0, 1.0, 6)),
+    ("gd", "weight_decay", (0.0, 1.0, 6)),
+]
+PHASE_PROBLEMS = {
+    "quadratic": (BOWL, (1.5, 1.5), {"view": BOWL_VIEW}),
+    "himmelblau": (
+        get_surface("himmelblau").objective,
+        (-0.27, -0.92),  # near the maximum: runs fan out to all four minima, or diverge
+        {"view": get_surface("himmelblau").view, "minima": get_surface("himmelblau").minima},
+    ),
+}
+
+
+def one_call_per_value(objective, optimizer, start, param, grid, rates, options):
+    """The phase map as it was computed before: one engine call per value, floats only."""
+    rows = []
+    for value in grid:
+        if param in ("beta1", "beta2"):
+            betas = [0.9, 0.999]
+            betas[param == "beta2"] = float(value)
+            chosen = make_optimizer(optimizer, betas=tuple(betas))
+        else:
+            chosen = make_optimizer(optimizer, **{param: float(value)})
+        rows.append(final_states(objective, chosen, [start], rates, **options))
+    return rows
+
+
+@pytest.mark.parametrize("problem", PHASE_PROBLEMS)
+@pytest.mark.parametrize(("optimizer", "param", "values"), PHASE_CASES)
+def test_the_phase_map_in_one_call_equals_one_call_per_value_cell_for_cell(
+    optimizer, param, values, problem
+):
+    """The whole grid stepped at once with the hyperparameter given per run ends every run
+    exactly as the old loop (one final_states call per value, the value a float) did: the
+    same outcome, step count, final loss and point in every cell."""
+    objective, start, options = PHASE_PROBLEMS[problem]
+    options = {**options, "steps": 200}
+    phase = phase_map(
+        objective, optimizer, start, param=param, values=values, low=1e-4, high=1.0, count=15,
+        **options,
+    )  # fmt: skip
+    loop = one_call_per_value(objective, optimizer, start, param, phase.values, phase.lrs, options)
+    np.testing.assert_array_equal(phase.outcome, [outcomes(row) for row in loop])
+    np.testing.assert_array_equal(phase.nit, [row.nit for row in loop])
+    np.testing.assert_array_equal(phase.fun, [row.fun for row in loop])
+    for mapped, alone in zip(phase.states, loop, strict=True):
+        np.testing.assert_array_equal(mapped.x, alone.x)
+        np.testing.assert_array_equal(mapped.status, alone.status)
+        np.testing.assert_array_equal(mapped.diagnosis, alone.diagnosis)
+        np.testing.assert_array_equal(mapped.lrs, alone.lrs)
+    # The grid reaches different ends: the comparison is not between uniform maps.
+    assert len(set(phase.outcome.ravel())) >= 2
+
+
+def test_the_phase_map_steps_the_whole_grid_in_one_engine_call(monkeypatch):
+    """One final_states call for all values × rates (not one per value), with the runs laid
+    out value-major: run i·count + j is value i at rate j."""
+    import gdviz.maps
+
+    calls = []
+
+    def counted(objective, optimizer, starts, lrs, **options):
+        calls.append((len(starts), len(lrs), optimizer.hyperparameters["momentum"]))
+        return final_states(objective, optimizer, starts, lrs, **options)
+
+    monkeypatch.setattr(gdviz.maps, "final_states", counted)
+    phase = phase_map(
+        BOWL, "momentum", (1.5, 1.5), param="momentum", values=(0.0, 0.9, 4), count=3, steps=50
+    )
+    assert [(starts, lrs) for starts, lrs, _ in calls] == [(4, 3)]
+    np.testing.assert_array_equal(calls[0][2], np.repeat(phase.values, 3))
+    assert phase.outcome.shape == phase.nit.shape == phase.fun.shape == (4, 3)
+
+
 def test_momentum_theory_is_the_spectral_radius_of_the_iteration():
     rng = np.random.default_rng(0)
     for _ in range(200):
