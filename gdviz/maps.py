@@ -81,15 +81,16 @@ NARROW_MARGIN = 10.0
 
 def outcomes(states: FinalStates) -> np.ndarray:
     """The outcome (a word of :data:`OUTCOMES`) of every run."""
-    spent = np.full(len(states.diagnosis), "too slow", dtype=object)
-    for diagnosis, outcome in _BUDGET_SPENT.items():
-        spent[states.diagnosis == diagnosis] = outcome
-    result = np.where(
-        states.status == "converged",
-        states.stop,
-        np.where(states.status == "diverged", "diverged", spent),
-    )
-    return result.astype(str)
+    width = f"<U{max(map(len, OUTCOMES))}"
+    result = np.where(states.status == "converged", states.stop, "diverged").astype(width)
+    spent = np.flatnonzero(states.status == "max_steps")
+    if len(spent):
+        words = np.full(len(spent), "too slow", dtype=width)
+        diagnosis = states.diagnosis[spent]
+        for said, outcome in _BUDGET_SPENT.items():
+            words[diagnosis == said] = outcome
+        result[spent] = words
+    return result
 
 
 def _log_rates(low: float, high: float, count: int) -> np.ndarray:

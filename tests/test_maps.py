@@ -40,6 +40,70 @@ def test_final_states_end_every_run_as_the_recording_engine_does(key):
     np.testing.assert_array_equal(final.grad_norm, ends)
 
 
+def diagnosis_from_the_paths(recorded, steps: int) -> np.ndarray:
+    """The diagnosis rule (DIAGNOSIS_WINDOW = 50 last steps) read off the recorded paths, as
+    the engine computed it from a history before it counted as it stepped: oscillating when
+    consecutive moves point against each other in more than half of the pairs or f rises in
+    more than 30 % of the steps; else descending when f fell by more than rounding; stalled."""
+    window = min(50, steps)
+    unfinished = recorded.status == "max_steps"
+    loss = recorded.losses[unfinished, steps - window : steps + 1]
+    moves = np.diff(recorded.paths[unfinished, steps - window : steps + 1], axis=1)
+    reversals = np.zeros(len(loss))
+    if window >= 2:
+        reversals = (np.einsum("rkj,rkj->rk", moves[:, 1:], moves[:, :-1]) < 0).mean(axis=1)
+    rises = (np.diff(loss, axis=1) > 0).mean(axis=1) if window else np.zeros(len(loss))
+    fell = loss[:, 0] - loss[:, -1] > 1e-12 * np.maximum(np.abs(loss[:, 0]), 1.0)
+    diagnosis = np.full(len(recorded), "", dtype=object)
+    diagnosis[unfinished] = np.where(
+        (reversals > 0.5) | (rises > 0.3), "oscillating", np.where(fell, "descending", "stalled")
+    )
+    return diagnosis.astype(str)
+
+
+@pytest.mark.parametrize("steps", [0, 1, 2, 30, 400])
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+def test_the_diagnosis_counted_while_stepping_is_the_one_read_off_the_paths(optimizer, steps):
+    """Both engines count the diagnosis over the last steps as they take them; it equals the
+    rule applied to the recorded history, for budgets shorter and longer than the window."""
+    seen = set()
+    for key in ("rosenbrock", "himmelblau", "two_basins", "plateau"):
+        surface = get_surface(key)
+        args = (surface.objective, make_optimizer(optimizer), list(surface.starts[:2]))
+        options = {"steps": steps, "view": surface.view}
+        recorded = run(*args, np.logspace(-5, 0.5, 12), **options)
+        final = final_states(*args, np.logspace(-5, 0.5, 12), **options)
+        expected = diagnosis_from_the_paths(recorded, steps)
+        np.testing.assert_array_equal(recorded.diagnosis, expected)
+        np.testing.assert_array_equal(final.diagnosis, expected)
+        seen |= set(expected)
+    if steps >= 30:  # the comparison covers more than one verdict
+        assert {"descending", "oscillating"} <= seen, seen
+
+
+def test_final_states_memory_does_not_grow_with_the_steps():
+    """Peak extra memory of a 100 × 100 map with every run taking every step: under 1 kB a
+    run, the same at 300 and at 1,200 steps (a ring of the last 50 steps was 5.7 kB a run)."""
+    import tracemalloc
+
+    surface = get_surface("himmelblau")
+    peaks = []
+    for steps in (300, 1200):
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            tracemalloc.reset_peak()
+            basin_map(
+                surface.objective, GD, 0.01, view=surface.view, grid=100, steps=steps,
+                gtol=0.0, xtol=0.0,
+            )  # fmt: skip
+            peaks.append(tracemalloc.get_traced_memory()[1] - before)
+        finally:
+            tracemalloc.stop()
+    assert max(peaks) < 1000 * 100 * 100
+    assert peaks[1] < 1.1 * peaks[0]
+
+
 def test_final_states_match_with_momentum_noise_and_a_budget_shorter_than_the_window():
     surface = get_surface("two_basins")
     for options in ({"steps": 30}, {"steps": 300, "noise": 0.5, "seed": 3}):
