@@ -38,6 +38,7 @@ __all__ = [
     "momentum_converges",
     "outcomes",
     "phase_map",
+    "phase_values",
     "quadratic_largest_eigenvalue",
     "rate_sweep",
 ]
@@ -227,7 +228,8 @@ PHASE_VALUES = {
     "weight_decay": (0.0, 1.0, 40),
     "lr_decay": (0.0, 1.0, 40),
 }
-"""A phase map's default values of each hyperparameter (low, high, count)."""
+"""A phase map's default values of each hyperparameter (low, high, count); see
+:func:`phase_values` for the one optimizer that needs other ones."""
 
 PHASE_AXIS = {
     "gd": ("momentum", "momentum"),
@@ -240,6 +242,16 @@ PHASE_AXIS = {
 }
 """The phase map the app draws for each optimizer: (the optimizer mapped, its hyperparameter).
 Plain GD is heavy-ball momentum at μ = 0, so its map is momentum's over μ."""
+
+
+def phase_values(optimizer: str, param: str) -> tuple[float, float, int]:
+    """The default values of ``param`` on ``optimizer``'s phase map: :data:`PHASE_VALUES`, but
+    Nesterov's momentum from 0.01 (torch refuses μ = 0 with ``nesterov=True``, and so does
+    :func:`gdviz.optimizers.nesterov`)."""
+    low, high, count = PHASE_VALUES[param]
+    if optimizer == "nesterov" and param == "momentum":
+        low = max(low, 0.01)
+    return low, high, count
 
 
 def _with_param(
@@ -285,6 +297,8 @@ def phase_map(
         raise ValueError(f"the number of values must be between 2 and {MAX_GRID}, got {n}")
     grid = np.linspace(value_low, value_high, int(n))
     rates = _log_rates(low, high, count)
+    for end in (grid[0], grid[-1]):  # a refused value is named as the user gave it, not per run
+        _with_param(optimizer, hyperparameters or {}, param, float(end))
     chosen = _with_param(optimizer, hyperparameters or {}, param, np.repeat(grid, len(rates)))
     states = final_states(objective, chosen, [start] * len(grid), rates, **run_options)
     rows = tuple(states.part(slice(i * len(rates), (i + 1) * len(rates))) for i in range(len(grid)))
