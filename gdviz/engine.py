@@ -31,12 +31,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
 from gdviz.optimizers import Optimizer
-from gdviz.stationary import MINIMUM_KINDS, KnownPoint, Scale, classify, stop_phrase
+from gdviz.stationary import KIND_DTYPE, MINIMUM_KINDS, KnownPoint, Scale, classify, stop_phrase
 
 __all__ = [
     "LOSS_GROWTH_FACTOR",
@@ -70,6 +70,16 @@ MAX_RUNS = 250_000
 
 DIAGNOSIS_WINDOW = 50
 """How many of the last steps the diagnosis of an unfinished run looks at."""
+
+COMPACT_SHARE = 0.15
+"""The loop drops ended runs from its arrays once they are this share of the rows (copying
+every array for each few runs that end would cost more than stepping them along)."""
+
+_RULES = ("max_steps", "gtol", "xtol", "ftol", "nonfinite", "undefined", "loss_growth", "left_view")
+"""The rules by their codes in the loop: 0 the budget, 1–3 converged, 4–7 diverged."""
+_MAX_STEPS, _GTOL, _XTOL, _FTOL, _NONFINITE, _UNDEFINED, _LOSS_GROWTH, _LEFT_VIEW = range(8)
+_RULE_NAMES = np.array(_RULES)
+_STATUS_OF_RULE = np.array(["max_steps"] + ["converged"] * 3 + ["diverged"] * 4)
 
 View = tuple[tuple[float, float], tuple[float, float]]
 
@@ -315,6 +325,15 @@ class FinalStates:
         """Converged at a minimum, per run."""
         return (self.status == "converged") & np.isin(self.stop, list(MINIMUM_KINDS))
 
+    def part(self, runs: slice) -> FinalStates:
+        """The runs ``runs`` alone (views of these arrays), e.g. one start's row of rates."""
+        arrays: dict[str, Any] = {
+            name.name: value[runs]
+            for name in dataclasses.fields(self)
+            if isinstance(value := getattr(self, name.name), np.ndarray)
+        }
+        return dataclasses.replace(self, **arrays)
+
 
 def _grid_of_runs(starts: Any, lrs: Any) -> tuple[np.ndarray, np.ndarray]:
     """One run per start × rate, starts outer."""
@@ -346,26 +365,10 @@ def _escape_box(view: View | None, starts: np.ndarray) -> tuple[np.ndarray, np.n
     return centre, VIEW_ESCAPE_FACTOR * half_widths
 
 
-def _diagnose(losses: np.ndarray, paths: np.ndarray, steps: int) -> np.ndarray:
-    """For runs that spent the budget: 'descending', 'oscillating' or 'stalled'.
-
-    Looks at the last DIAGNOSIS_WINDOW steps: oscillating when the step direction reverses
-    (consecutive steps at an obtuse angle) more often than not, or the loss rises in more than
-    30% of them; descending when the loss fell by more than rounding; stalled otherwise.
-    """
-    window = min(DIAGNOSIS_WINDOW, steps)
-    loss = losses[:, steps - window : steps + 1]
-    moves = np.diff(paths[:, steps - window : steps + 1], axis=1)
-    if window >= 2:
-        reversals = (np.einsum("rkj,rkj->rk", moves[:, 1:], moves[:, :-1]) < 0).mean(axis=1)
-    else:
-        reversals = np.zeros(len(loss))
-    rises = (np.diff(loss, axis=1) > 0).mean(axis=1) if window else np.zeros(len(loss))
-    fell = loss[:, 0] - loss[:, -1] > 1e-12 * np.maximum(np.abs(loss[:, 0]), 1.0)
-    oscillating = (reversals > 0.5) | (rises > 0.3)
-    return np.where(oscillating, "oscillating", np.where(fell, "descending", "stalled")).astype(
-        object
-    )
+def _dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a_i · b_i for every row of two (R, 2) arrays, as a_x b_x + a_y b_y (the same numbers as
+    einsum's row-wise sum, at a third of its cost on two columns: a hot path, a few per step)."""
+    return a[:, 0] * b[:, 0] + a[:, 1] * b[:, 1]
 
 
 def _clip(gradient: np.ndarray, clip_norm: float | None, clip_value: float | None) -> np.ndarray:
@@ -420,30 +423,30 @@ def run(
         view=view, batches=batches, record=True,
     )  # fmt: skip
     status, nit, n_runs = stepped.status, stepped.nit, len(stepped.rates)
+    assert stepped.history is not None
+    paths, losses, squared_norms = stepped.history
     taken = int(nit.max()) if n_runs else 0
-    paths_by_run = stepped.paths[: taken + 1].transpose(1, 0, 2)
-    losses_by_run = stepped.losses[: taken + 1].T
-    norms_by_run = stepped.squared_norms[: taken + 1].T.copy()
-    # Entries after a run's end were never written: fill them before any arithmetic.
+    paths_by_run = paths[: taken + 1].transpose(1, 0, 2)
+    losses_by_run = losses[: taken + 1].T
+    norms_by_run = squared_norms[: taken + 1].T.copy()
+    # Entries after a run's end are not its path: hold its last point there.
     _hold_last(paths_by_run, losses_by_run, norms_by_run, nit)
     np.sqrt(norms_by_run, out=norms_by_run)
-    final = np.arange(n_runs), nit
-    diagnosis = stepped.diagnose(losses_by_run, paths_by_run)
     stop, where, _ = _where_stopped(
-        objective, paths_by_run[final], status == "converged", view, stepped.starts, minima
+        objective, stepped.x, status == "converged", view, stepped.starts, minima
     )
     return RunResult(
         optimizer=optimizer.name,
         hyperparameters=dict(optimizer.hyperparameters),
         starts=stepped.starts,
         lrs=stepped.rates,
-        status=status.astype(str),
-        rule=stepped.rule.astype(str),
-        diagnosis=diagnosis.astype(str),
+        status=status,
+        rule=stepped.rule,
+        diagnosis=stepped.diagnosis,
         nit=nit,
         diverged_at=stepped.diverged_at,
-        x=paths_by_run[final].copy(),
-        fun=losses_by_run[final].copy(),
+        x=stepped.x,
+        fun=stepped.fun,
         paths=paths_by_run,
         losses=losses_by_run,
         grad_norms=norms_by_run,
@@ -475,7 +478,8 @@ def final_states(
     minima: Sequence[KnownPoint] = (),
 ) -> FinalStates:
     """:func:`run` without the paths: the same steps, stopping rules and verdicts, keeping only
-    the last DIAGNOSIS_WINDOW + 1 steps of each run (memory O(runs), not O(runs × steps)).
+    each run's end and the counts its diagnosis reads (memory O(runs), not O(runs × steps):
+    about 0.5 kB a run).
 
     For maps of many runs (rate sweeps, basins of attraction), where only how each run ended
     matters. The final states, statuses, step counts and classifications equal those of
@@ -486,76 +490,116 @@ def final_states(
         schedule=schedule, clip_norm=clip_norm, clip_value=clip_value, noise=noise, seed=seed,
         view=view, batches=batches, record=False,
     )  # fmt: skip
-    x, fun, grad_norm = stepped.last()
+    status = stepped.status
     stop, _, known = _where_stopped(
-        objective, x, stepped.status == "converged", view, stepped.starts, minima, phrase=False
+        objective, stepped.x, status == "converged", view, stepped.starts, minima, phrase=False
     )
     return FinalStates(
         optimizer=optimizer.name,
         starts=stepped.starts,
         lrs=stepped.rates,
-        status=stepped.status.astype(str),
-        rule=stepped.rule.astype(str),
-        diagnosis=stepped.diagnose_from_ring().astype(str),
+        status=status,
+        rule=stepped.rule,
+        diagnosis=stepped.diagnosis,
         stop=stop,
         minimum=known,
         nit=stepped.nit,
-        x=x,
-        fun=fun,
-        grad_norm=grad_norm,
+        x=stepped.x,
+        fun=stepped.fun,
+        grad_norm=np.sqrt(stepped.squared_norm),
         steps=int(steps),
     )
 
 
 @dataclass(frozen=True)
 class _Stepped:
-    """What the loop leaves: verdicts per run and the step-major history (every step, or a ring
-    of the last ones: step k sits in row k % len(paths))."""
+    """What the loop leaves: each run's rule (a code of :data:`_RULES`), step count, the update
+    at which it diverged (-1 if none), final point, f and squared gradient norm, the diagnosis of
+    the runs that spent the budget ('' for the others) and, when recording, the step-major
+    history of every step (rows after a run's end hold whatever it computed on; fill them)."""
 
     starts: np.ndarray
     rates: np.ndarray
-    status: np.ndarray
-    rule: np.ndarray
+    rule_code: np.ndarray  # (R,) small ints, named by _RULES
     nit: np.ndarray
     diverged_at: np.ndarray
-    paths: np.ndarray  # (length, R, 2)
-    losses: np.ndarray  # (length, R)
-    squared_norms: np.ndarray  # (length, R)
+    x: np.ndarray  # (R, 2)
+    fun: np.ndarray  # (R,)
+    squared_norm: np.ndarray  # (R,)
+    diagnosis: np.ndarray  # (R,) str
     lr_factors: np.ndarray
     steps: int
-    relabel: str  # what "oscillating" means for an unfinished run: "", "noisy" or "noise"
+    history: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # paths, losses, squared norms
 
-    def last(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each run's final point, f and gradient norm."""
-        runs, rows = np.arange(len(self.rates)), self.nit % len(self.paths)
-        return (
-            self.paths[rows, runs].copy(),
-            self.losses[rows, runs].copy(),
-            np.sqrt(self.squared_norms[rows, runs]),
-        )
+    @property
+    def status(self) -> np.ndarray:
+        return _STATUS_OF_RULE[self.rule_code]
 
-    def diagnose(self, losses_by_run: np.ndarray, paths_by_run: np.ndarray) -> np.ndarray:
-        """'descending', 'oscillating' (or ``relabel``) or 'stalled' for every run that spent
-        the budget, '' for the others; from run-major histories through step ``steps``."""
-        unfinished = self.status == "max_steps"
-        diagnosis = np.full(len(self.rates), "", dtype=object)
-        if unfinished.any():
-            diagnosis[unfinished] = _diagnose(
-                losses_by_run[unfinished], paths_by_run[unfinished], self.steps
+    @property
+    def rule(self) -> np.ndarray:
+        return _RULE_NAMES[self.rule_code]
+
+
+class _Window:
+    """The diagnosis of the runs that spend the budget, accumulated while the last
+    DIAGNOSIS_WINDOW steps are taken (steps ``first`` … ``steps``), so no history is needed.
+
+    Over the window, with m_k = x_k − x_{k−1}: a run is oscillating when m_k · m_{k−1} < 0
+    (the step turns back) in more than half of the pairs, or f_k − f_{k−1} > 0 in more than
+    30 % of the steps; else descending when f fell by more than rounding,
+    f_first − f_steps > 1e-12 · max(|f_first|, 1); else stalled.
+    """
+
+    def __init__(self, steps: int) -> None:
+        self.size = min(DIAGNOSIS_WINDOW, steps)
+        self.first = steps - self.size
+        self.start_loss: np.ndarray | None = None  # set at step ``first``
+        self.rises = self.reversals = np.zeros(0, dtype=np.int64)
+        self.move: np.ndarray | None = None
+
+    def open(self, loss: np.ndarray) -> None:
+        """Start counting at step ``first``, where f is ``loss``."""
+        self.start_loss = loss.copy()
+        self.rises = np.zeros(len(loss), dtype=np.int64)
+        self.reversals = np.zeros(len(loss), dtype=np.int64)
+
+    def add(
+        self, k: int, point: np.ndarray, loss: np.ndarray, new_point: np.ndarray, new_loss: Any
+    ) -> None:
+        """Count step k (x and f before it: ``point``, ``loss``; after it: ``new_*``)."""
+        if k > self.first:
+            move = new_point - point
+            self.rises += new_loss - loss > 0
+            if self.move is not None:
+                self.reversals += _dot(move, self.move) < 0
+            self.move = move
+        elif k == self.first:
+            self.open(new_loss)
+
+    def take(self, keep: np.ndarray) -> None:
+        """Drop the runs not in ``keep``, as the loop compacts its arrays."""
+        if self.start_loss is not None:
+            self.start_loss, self.rises, self.reversals = (
+                self.start_loss[keep],
+                self.rises[keep],
+                self.reversals[keep],
             )
-            if self.relabel:
-                diagnosis[diagnosis == "oscillating"] = self.relabel
-        return diagnosis
+            if self.move is not None:
+                self.move = self.move[keep]
 
-    def diagnose_from_ring(self) -> np.ndarray:
-        """:meth:`diagnose` when only the ring of the last steps was kept (its rows put back in
-        step order; nothing to reorder when no run spent the budget)."""
-        if not (self.status == "max_steps").any():
-            return np.full(len(self.rates), "", dtype=object)
-        window = min(DIAGNOSIS_WINDOW, self.steps)
-        rows = [(self.steps - window + j) % len(self.paths) for j in range(window + 1)]
-        ring = dataclasses.replace(self, steps=window)
-        return ring.diagnose(self.losses[rows].T, self.paths[rows].transpose(1, 0, 2))
+    def diagnose(self, runs: np.ndarray, final_loss: np.ndarray, relabel: str) -> np.ndarray:
+        """'descending', 'oscillating' (or ``relabel``) or 'stalled' for the rows ``runs``."""
+        assert self.start_loss is not None
+        start = self.start_loss[runs]
+        reversals = (
+            self.reversals[runs] / (self.size - 1) if self.size >= 2 else np.zeros(len(runs))
+        )
+        rises = self.rises[runs] / self.size if self.size else np.zeros(len(runs))
+        fell = start - final_loss > 1e-12 * np.maximum(np.abs(start), 1.0)
+        oscillating = (reversals > 0.5) | (rises > 0.3)
+        return np.where(
+            oscillating, relabel or "oscillating", np.where(fell, "descending", "stalled")
+        )
 
 
 def _step(
@@ -579,8 +623,8 @@ def _step(
 ) -> _Stepped:
     """The stepping loop shared by :func:`run` and :func:`final_states` (see :func:`run`).
 
-    With ``record`` every step is kept; without it only the last DIAGNOSIS_WINDOW + 1 (a ring,
-    step k in row k % length), which is all the verdicts and the diagnosis read.
+    With ``record`` every step is kept; without it nothing but each run's end and the window
+    counts of :class:`_Window` (memory O(runs), whatever the budget).
     """
     if steps < 0 or int(steps) != steps:
         raise ValueError(f"steps must be a whole number ≥ 0, got {steps}")
@@ -595,9 +639,7 @@ def _step(
     steps = int(steps)
     start_points, rates = _grid_of_runs(starts, lrs)
     n_runs = len(rates)
-    # Recording keeps every step; otherwise a ring of the last steps the diagnosis reads.
-    length = steps + 1 if record else min(steps, DIAGNOSIS_WINDOW) + 1
-    if record and length * n_runs > MAX_HISTORY:
+    if record and (steps + 1) * n_runs > MAX_HISTORY:
         raise ValueError(
             f"{n_runs:,} runs × {steps:,} steps is too much to record: (steps + 1) × runs must "
             f"stay within {MAX_HISTORY:,}"
@@ -613,51 +655,56 @@ def _step(
     rng = np.random.default_rng(seed)
     step_gradient = None if batches is None or batches.full else batches.start(n_runs)
     run_numbers = np.arange(n_runs)
-
-    # Histories are written step-major (contiguous rows), step k in row k % length, and
-    # transposed once at the end; gradient norms are kept squared in the loop and rooted once.
-    paths = np.empty((length, n_runs, 2))
-    losses = np.empty((length, n_runs))
-    squared_norms = np.empty((length, n_runs))
-    status = np.full(n_runs, "max_steps", dtype=object)
-    rule = np.full(n_runs, "max_steps", dtype=object)
+    rule = np.full(n_runs, _MAX_STEPS, dtype=np.int8)
     nit = np.full(n_runs, steps)
     diverged_at = np.full(n_runs, -1)
     gtol_squared, xtol_squared = gtol * gtol, xtol * xtol
     low, high = centre - escape, centre + escape
+    window = _Window(steps)
 
     with np.errstate(all="ignore"):
         point = start_points.copy()
         loss, gradient = objective.value_and_gradient(point[:, 0], point[:, 1])
-        squared_norm = np.einsum("ij,ij->i", gradient, gradient)
-        paths[0], losses[0], squared_norms[0] = point, loss, squared_norm
+        squared_norm = _dot(gradient, gradient)
+        # Each run's end, written when it ends (and at the start, for runs that cannot start).
+        ends = _Ends(point.copy(), np.array(loss, dtype=np.float64), squared_norm.copy())
+        history = None
+        if record:
+            # Step-major (contiguous rows), transposed once at the end; norms kept squared.
+            history = (
+                np.empty((steps + 1, n_runs, 2)),
+                np.empty((steps + 1, n_runs)),
+                np.empty((steps + 1, n_runs)),
+            )
+            history[0][0], history[1][0], history[2][0] = point, loss, squared_norm
         growth_limit = LOSS_GROWTH_FACTOR * np.maximum(np.abs(loss), 1.0)
 
         # Runs that cannot start: outside the domain, or already at a stationary point.
         undefined = ~np.isfinite(loss + squared_norm)
         at_rest = ~undefined & (squared_norm < gtol_squared)
-        status[undefined], rule[undefined], nit[undefined], diverged_at[undefined] = (
-            "diverged",
-            "undefined",
-            0,
-            0,
-        )
-        status[at_rest], rule[at_rest], nit[at_rest] = "converged", "gtol", 0
+        rule[undefined], nit[undefined], diverged_at[undefined] = _UNDEFINED, 0, 0
+        rule[at_rest], nit[at_rest] = _GTOL, 0
         keep = ~(undefined | at_rest)
-        active: np.ndarray | slice = slice(None)  # a slice while every run is still going
-        if not keep.all():
-            active = np.flatnonzero(keep)
-            point, loss, gradient = point[keep], loss[keep], gradient[keep]
-            growth_limit = growth_limit[keep]
+        # Initialised over every run: per-run hyperparameters are one per run, started or not.
         state = optimizer.init(point)
+        if not keep.all():
+            point, loss, gradient = point[keep], loss[keep], gradient[keep]
+            squared_norm, growth_limit = squared_norm[keep], growth_limit[keep]
+            state = type(state)(*(_take(part, keep) for part in state))
+        active = run_numbers[keep]  # the run number of every row of the loop's arrays
         lr = rates[active]
-        n_active = len(point)
+        if window.first == 0:
+            window.open(loss)
+        # Runs that ended stay in the arrays (stepped along, never judged again) until enough
+        # have ended to be worth the copying: ``live`` marks the rows still running.
+        live = np.ones(len(point), dtype=bool)
+        ended_rows = 0
 
         for k in range(1, steps + 1):
-            if n_active == 0:
+            if ended_rows == len(point):
                 break
             if step_gradient is not None:
-                gradient = step_gradient(point, k, run_numbers[active])
+                gradient = step_gradient(point, k, active)
             if noise > 0:
                 # Drawn for every run, so a run's noise does not depend on which others stopped.
                 gradient = gradient + noise * rng.standard_normal((n_runs, 2))[active]
@@ -671,51 +718,67 @@ def _step(
             )
             new_point = point + delta
             new_loss, gradient = objective.value_and_gradient(new_point[:, 0], new_point[:, 1])
-            squared_norm = np.einsum("ij,ij->i", gradient, gradient)
-            row = k % length
-            paths[row, active], losses[row, active], squared_norms[row, active] = (
-                new_point,
-                new_loss,
-                squared_norm,
-            )
+            new_squared_norm = _dot(gradient, gradient)
+            if history is not None:
+                history[0][k, active], history[1][k, active], history[2][k, active] = (
+                    new_point,
+                    new_loss,
+                    new_squared_norm,
+                )
+            window.add(k, point, loss, new_point, new_loss)
 
             # One pass for the common case "nothing happened"; details only for runs that ended.
             x, y = new_point[:, 0], new_point[:, 1]
-            finished = ~np.isfinite(new_loss + squared_norm + x + y)
+            finished = ~np.isfinite(new_loss + new_squared_norm + x + y)
             finished |= np.abs(new_loss) > growth_limit
             finished |= (x < low[0]) | (x > high[0]) | (y < low[1]) | (y > high[1])
             if gtol_squared:
-                finished |= squared_norm < gtol_squared
+                finished |= new_squared_norm < gtol_squared
             # A schedule that has decayed the rate to zero makes zero steps: that is not convergence.
             # Nor is a tiny mini-batch step: another batch may pull hard (only gtol, on the full
             # gradient, tells a stochastic run has converged).
             step_rule = xtol_squared if lr_factors[k - 1] > 0 and step_gradient is None else 0.0
             if step_rule:
-                finished |= np.einsum("ij,ij->i", delta, delta) < step_rule
+                finished |= _dot(delta, delta) < step_rule
             if ftol and step_gradient is None:
                 finished |= np.abs(new_loss - loss) <= ftol * np.maximum(
                     np.maximum(np.abs(new_loss), np.abs(loss)), 1.0
                 )
+            if ended_rows:
+                finished &= live
             if finished.any():
                 ended = np.flatnonzero(finished)
-                indices = run_numbers[active][ended]
                 _settle(
-                    indices, k, point[ended], loss[ended], new_point[ended], new_loss[ended],
-                    squared_norm[ended], delta[ended], growth_limit[ended], (low, high),
-                    (gtol_squared, step_rule), (row, (k - 1) % length), paths, losses, squared_norms,
-                    status, rule, nit, diverged_at,
+                    active[ended], k, point[ended], loss[ended], squared_norm[ended],
+                    new_point[ended], new_loss[ended], new_squared_norm[ended], delta[ended],
+                    growth_limit[ended], (low, high), (gtol_squared, step_rule), ends, history,
+                    rule, nit, diverged_at,
                 )  # fmt: skip
-                keep = ~finished
-                active = indices_kept = run_numbers[active][keep]
-                new_point, new_loss, gradient = new_point[keep], new_loss[keep], gradient[keep]
-                lr, growth_limit = lr[keep], growth_limit[keep]
-                state = type(state)(*(_take(part, keep) for part in state))
-                n_active = len(indices_kept)
-            point, loss = new_point, new_loss
+                live[ended] = False
+                ended_rows += len(ended)
+            point, loss, squared_norm = new_point, new_loss, new_squared_norm
+            if ended_rows > COMPACT_SHARE * len(point) and ended_rows < len(point):
+                rows = (point, loss, squared_norm, gradient, lr, growth_limit, active)
+                point, loss, squared_norm, gradient, lr, growth_limit, active = (
+                    part[live] for part in rows
+                )
+                state = type(state)(*(_take(part, live) for part in state))
+                window.take(live)
+                live, ended_rows = np.ones(len(point), dtype=bool), 0
 
+        # The runs still going spent the budget: their ends are where they are.
+        running = np.flatnonzero(live) if ended_rows else np.arange(len(point))
+        ends.x[active[running]] = point[running]
+        ends.fun[active[running]] = loss[running]
+        ends.squared_norm[active[running]] = squared_norm[running]
+
+    diagnosis = np.full(n_runs, "", dtype=f"<U{len('oscillating')}")
+    if len(running):
+        relabel = "noisy" if step_gradient is not None else "noise" if noise > 0 else ""
+        diagnosis[active[running]] = window.diagnose(running, loss[running], relabel)
     return _Stepped(
-        start_points, rates, status, rule, nit, diverged_at, paths, losses, squared_norms,
-        lr_factors, steps, relabel="noisy" if step_gradient is not None else "noise" if noise > 0 else "",
+        start_points, rates, rule, nit, diverged_at, ends.x, ends.fun, ends.squared_norm,
+        diagnosis, lr_factors, steps, history,
     )  # fmt: skip
 
 
@@ -732,7 +795,7 @@ def _where_stopped(
     """Classify the end of every converged run (``stop``), say it in words with ``phrase``
     (``where``; empty strings without, for maps of thousands of runs), and give the index of
     the listed minimum each run reached (``known``, -1 for none)."""
-    stop = np.full(len(ends), "", dtype=object)
+    stop = np.full(len(ends), "", dtype=KIND_DTYPE)
     where = [""] * len(ends)
     known = np.full(len(ends), -1)
     if converged.any():
@@ -753,7 +816,7 @@ def _where_stopped(
                     float(stops.grad_norm[j]),
                     global_minimum=best,
                 )
-    return stop.astype(str), tuple(where), known
+    return stop, tuple(where), known
 
 
 def _take(part: Any, keep: np.ndarray) -> Any:
@@ -761,56 +824,63 @@ def _take(part: Any, keep: np.ndarray) -> Any:
     return part[keep] if isinstance(part, np.ndarray) and part.ndim else part
 
 
+class _Ends(NamedTuple):
+    """Each run's final point, f and squared gradient norm, written as runs end."""
+
+    x: np.ndarray  # (R, 2)
+    fun: np.ndarray  # (R,)
+    squared_norm: np.ndarray  # (R,)
+
+
 def _settle(
-    indices: np.ndarray,
+    runs: np.ndarray,
     k: int,
     point: np.ndarray,
     loss: np.ndarray,
+    squared_norm: np.ndarray,
     new_point: np.ndarray,
     new_loss: np.ndarray,
-    squared_norm: np.ndarray,
+    new_squared_norm: np.ndarray,
     delta: np.ndarray,
     growth_limit: np.ndarray,
     box: tuple[np.ndarray, np.ndarray],
     tolerances: tuple[float, float],
-    rows: tuple[int, int],
-    paths: np.ndarray,
-    losses: np.ndarray,
-    squared_norms: np.ndarray,
-    status: np.ndarray,
+    ends: _Ends,
+    history: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
     rule: np.ndarray,
     nit: np.ndarray,
     diverged_at: np.ndarray,
 ) -> None:
-    """Write the verdict of the runs that ended at update k, all at once (the first rule that
-    holds wins, in the order of the module's table); ``rows`` are the history rows of steps k
-    and k − 1."""
+    """Write the verdict and the end of the runs numbered ``runs`` that ended at update k, all
+    at once (the first rule that holds wins, in the order of the module's table); x, f and
+    the squared norm before the update are ``point``, ``loss``, ``squared_norm``."""
     low, high = box
-    row, previous = rows
     gtol_squared, xtol_squared = tolerances
     finite_point = np.isfinite(new_point).all(axis=1)
-    defined = finite_point & np.isfinite(new_loss) & np.isfinite(squared_norm)
-    blown = ~finite_point | np.isinf(new_loss) | np.isinf(squared_norm)
+    defined = finite_point & np.isfinite(new_loss) & np.isfinite(new_squared_norm)
+    blown = ~finite_point | np.isinf(new_loss) | np.isinf(new_squared_norm)
     # A run whose step left the finite numbers ends at its last point where all was finite.
-    lost = indices[~defined]
-    paths[row, lost], losses[row, lost] = point[~defined], loss[~defined]
-    squared_norms[row, lost] = squared_norms[previous, lost]
-    nit[indices] = np.where(defined, k, k - 1)
+    ends.x[runs] = np.where(defined[:, None], new_point, point)
+    ends.fun[runs] = np.where(defined, new_loss, loss)
+    ends.squared_norm[runs] = np.where(defined, new_squared_norm, squared_norm)
+    if history is not None and not defined.all():
+        lost, before = runs[~defined], ~defined
+        history[0][k, lost], history[1][k, lost] = point[before], loss[before]
+        history[2][k, lost] = squared_norm[before]
+    nit[runs] = np.where(defined, k, k - 1)
     kept_rule = np.select(
         [
             np.abs(new_loss) > growth_limit,
             ((new_point < low) | (new_point > high)).any(axis=1),
-            squared_norm < gtol_squared,
-            np.einsum("ij,ij->i", delta, delta) < xtol_squared,
+            new_squared_norm < gtol_squared,
+            _dot(delta, delta) < xtol_squared,
         ],
-        ["loss_growth", "left_view", "gtol", "xtol"],
-        default="ftol",
+        [_LOSS_GROWTH, _LEFT_VIEW, _GTOL, _XTOL],
+        default=_FTOL,
     )
-    rules = np.where(defined, kept_rule, np.where(blown, "nonfinite", "undefined"))
-    diverged = ~defined | np.isin(rules, ("loss_growth", "left_view"))
-    status[indices] = np.where(diverged, "diverged", "converged")
-    rule[indices] = rules
-    diverged_at[indices[diverged]] = k
+    codes = np.where(defined, kept_rule, np.where(blown, _NONFINITE, _UNDEFINED))
+    rule[runs] = codes
+    diverged_at[runs[codes >= _NONFINITE]] = k
 
 
 def _hold_last(paths: np.ndarray, losses: np.ndarray, norms: np.ndarray, nit: np.ndarray) -> None:

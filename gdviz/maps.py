@@ -1,6 +1,7 @@
 """Maps of many runs: the learning-rate sweep, the rate × hyperparameter phase map, and the
-basins of attraction — each one engine call (or one per hyperparameter value) of
-:func:`gdviz.engine.final_states`, which keeps how each run ended and not its path.
+basins of attraction — each one engine call (a narrowed sweep, two) of
+:func:`gdviz.engine.final_states`, which keeps how each run ended and not its path; the phase
+map gives its hyperparameter one value per run.
 
 Every run gets an **outcome**, one word of :data:`OUTCOMES` read from the engine's verdict:
 where a converged run stopped (``global minimum`` … ``slope``, see :mod:`gdviz.stationary`),
@@ -37,6 +38,7 @@ __all__ = [
     "momentum_converges",
     "outcomes",
     "phase_map",
+    "phase_values",
     "quadratic_largest_eigenvalue",
     "rate_sweep",
 ]
@@ -80,15 +82,16 @@ NARROW_MARGIN = 10.0
 
 def outcomes(states: FinalStates) -> np.ndarray:
     """The outcome (a word of :data:`OUTCOMES`) of every run."""
-    spent = np.full(len(states.diagnosis), "too slow", dtype=object)
-    for diagnosis, outcome in _BUDGET_SPENT.items():
-        spent[states.diagnosis == diagnosis] = outcome
-    result = np.where(
-        states.status == "converged",
-        states.stop,
-        np.where(states.status == "diverged", "diverged", spent),
-    )
-    return result.astype(str)
+    width = f"<U{max(map(len, OUTCOMES))}"
+    result = np.where(states.status == "converged", states.stop, "diverged").astype(width)
+    spent = np.flatnonzero(states.status == "max_steps")
+    if len(spent):
+        words = np.full(len(spent), "too slow", dtype=width)
+        diagnosis = states.diagnosis[spent]
+        for said, outcome in _BUDGET_SPENT.items():
+            words[diagnosis == said] = outcome
+        result[spent] = words
+    return result
 
 
 def _log_rates(low: float, high: float, count: int) -> np.ndarray:
@@ -225,7 +228,8 @@ PHASE_VALUES = {
     "weight_decay": (0.0, 1.0, 40),
     "lr_decay": (0.0, 1.0, 40),
 }
-"""A phase map's default values of each hyperparameter (low, high, count)."""
+"""A phase map's default values of each hyperparameter (low, high, count); see
+:func:`phase_values` for the one optimizer that needs other ones."""
 
 PHASE_AXIS = {
     "gd": ("momentum", "momentum"),
@@ -240,7 +244,21 @@ PHASE_AXIS = {
 Plain GD is heavy-ball momentum at μ = 0, so its map is momentum's over μ."""
 
 
-def _with_param(optimizer: str, hyperparameters: dict[str, Any], param: str, value: float) -> Any:
+def phase_values(optimizer: str, param: str) -> tuple[float, float, int]:
+    """The default values of ``param`` on ``optimizer``'s phase map: :data:`PHASE_VALUES`, but
+    Nesterov's momentum from 0.01 (torch refuses μ = 0 with ``nesterov=True``, and so does
+    :func:`gdviz.optimizers.nesterov`)."""
+    low, high, count = PHASE_VALUES[param]
+    if optimizer == "nesterov" and param == "momentum":
+        low = max(low, 0.01)
+    return low, high, count
+
+
+def _with_param(
+    optimizer: str, hyperparameters: dict[str, Any], param: str, value: float | np.ndarray
+) -> Any:
+    """``optimizer`` built with ``hyperparameters`` and ``param`` set to ``value`` (one number,
+    or one per run)."""
     if optimizer not in PHASE_PARAMS.get(param, ()):
         takers = ", ".join(PHASE_PARAMS.get(param, ())) or "no optimizer"
         raise ValueError(f"{param} is not a hyperparameter of {optimizer} (it is of {takers})")
@@ -267,16 +285,23 @@ def phase_map(
     **run_options: Any,
 ) -> PhaseMap:
     """Run every rate (``count`` log-spaced from ``low`` to ``high``) at every value of the
-    hyperparameter ``param`` (``values`` = (low, high, n), evenly spaced), from ``start``."""
+    hyperparameter ``param`` (``values`` = (low, high, n), evenly spaced), from ``start``.
+
+    One engine call steps all n × count runs: ``n`` copies of the start (value i's row) times
+    the rates, with ``param`` given per run (value i for the runs of row i). Each run ends
+    exactly as it would in a call of its own value alone (with gradient ``noise`` or
+    mini-batches the draws are those of the whole grid, so they differ from such a call's).
+    """
     value_low, value_high, n = values
     if not (2 <= n <= MAX_GRID):
         raise ValueError(f"the number of values must be between 2 and {MAX_GRID}, got {n}")
     grid = np.linspace(value_low, value_high, int(n))
     rates = _log_rates(low, high, count)
-    rows = []
-    for value in grid:  # one engine call per value: an optimizer's hyperparameters are fixed
-        chosen = _with_param(optimizer, hyperparameters or {}, param, float(value))
-        rows.append(final_states(objective, chosen, [start], rates, **run_options))
+    for end in (grid[0], grid[-1]):  # a refused value is named as the user gave it, not per run
+        _with_param(optimizer, hyperparameters or {}, param, float(end))
+    chosen = _with_param(optimizer, hyperparameters or {}, param, np.repeat(grid, len(rates)))
+    states = final_states(objective, chosen, [start] * len(grid), rates, **run_options)
+    rows = tuple(states.part(slice(i * len(rates), (i + 1) * len(rates))) for i in range(len(grid)))
     theory = None
     if (
         optimizer == "momentum"
@@ -286,12 +311,10 @@ def phase_map(
         largest = quadratic_largest_eigenvalue(objective)
         if largest is not None:
             theory = momentum_converges(rates[None, :], grid[:, None], largest)
+    shape = (len(grid), len(rates))
     return PhaseMap(
-        param, grid, rates,
-        np.array([outcomes(row) for row in rows]),
-        np.array([row.nit for row in rows]),
-        np.array([row.fun for row in rows]),
-        theory, tuple(rows),
+        param, grid, rates, outcomes(states).reshape(shape), states.nit.reshape(shape),
+        states.fun.reshape(shape), theory, rows,
     )  # fmt: skip
 
 

@@ -12,7 +12,12 @@ defaults. As in optax, an optimizer is two pure functions held in a small record
   so slow, good and diverging rates (and a schedule) step together.
 
 Nothing is mutated: every update returns new arrays. Hyperparameters are fixed when the
-optimizer is built and bound in closures, keeping the per-step cost low.
+optimizer is built and carried in the state (as optax's ``inject_hyperparams`` does). Each
+number is either one float for every run or a per-run array of shape (runs,), kept as a
+column (runs, 1) that broadcasts against the (runs, 2) parameters and is dropped with a
+finished run like any other per-run state; so one engine call can step a whole rate ×
+hyperparameter grid (the phase map). A float takes exactly the arithmetic it always did; a
+run given value v in an array takes the same steps, bit for bit, as the float v.
 
 Where others differ from torch: optax and Keras put RMSprop's ε inside the square root
 (torch adds it outside); Keras' RMSprop starts its accumulator at 0 like torch but optax's
@@ -22,7 +27,7 @@ Adagrad starts at 0.1; TensorFlow's Adam applies ε to the un-corrected denomina
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -71,33 +76,102 @@ class Optimizer:
             return self.rule(grads, state, params, lr, hessian)
 
 
-def _check_range(
-    name: str, value: float, low: float, high: float, *, high_open: bool = True
-) -> None:
-    inside = low <= value < high if high_open else low <= value <= high
-    if not (np.isfinite(value) and inside):
-        bracket = ")" if high_open else "]"
-        raise ValueError(f"{name} must be in [{low:g}, {high:g}{bracket}, got {value!r}")
+PerRun = float | Sequence[float] | np.ndarray
+"""A hyperparameter as given: one number for every run, or one number per run."""
+
+Hyperparameter = float | np.ndarray
+"""A hyperparameter as the state holds it: a float, or a per-run column of shape (runs, 1)."""
 
 
-def _check_non_negative(name: str, value: float) -> None:
-    if not (np.isfinite(value) and value >= 0):
-        raise ValueError(f"{name} must be a number ≥ 0, got {value!r}")
+def _accept(
+    name: str, value: Any, allowed: Callable[[np.ndarray], np.ndarray], what: str
+) -> Hyperparameter:
+    """``value`` as a float, or a per-run sequence as a (runs, 1) column of float64, once every
+    element is finite and ``allowed``; otherwise a ValueError naming the value (and its run)."""
+    try:
+        if isinstance(value, (str, bytes)):
+            raise TypeError
+        values = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or one number per run, got {value!r}") from None
+    if values.ndim > 1 or values.size == 0:
+        raise ValueError(
+            f"{name} must be a number or a list of one number per run, got shape {values.shape}"
+        )
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(~(np.isfinite(values) & allowed(values)))
+    if len(bad):
+        shown = repr(value) if values.ndim == 0 else f"{float(values[bad[0]])!r} (run {bad[0]})"
+        raise ValueError(f"{name} must be {what}, got {shown}")
+    return float(values) if values.ndim == 0 else values[:, None].copy()
+
+
+def _in_range(
+    name: str, value: Any, low: float, high: float, *, high_open: bool = True
+) -> Hyperparameter:
+    """``value`` (a number or one per run) checked to lie in [low, high) (or [low, high])."""
+    bracket = ")" if high_open else "]"
+    return _accept(
+        name,
+        value,
+        lambda v: (low <= v) & ((v < high) if high_open else (v <= high)),
+        f"in [{low:g}, {high:g}{bracket}",
+    )
+
+
+def _non_negative(name: str, value: Any) -> Hyperparameter:
+    """``value`` (a number or one per run) checked to be ≥ 0."""
+    return _accept(name, value, lambda v: v >= 0, "a number ≥ 0")
+
+
+def _as_given(value: Any, accepted: Hyperparameter) -> Any:
+    """What ``hyperparameters`` shows: the number as given, or the per-run values (runs,)."""
+    return value if isinstance(accepted, float) else accepted[:, 0].copy()
+
+
+def _check_runs(params: np.ndarray, **hyperparameters: Hyperparameter) -> None:
+    """Refuse per-run hyperparameters whose length is not the number of runs in ``params``."""
+    for name, value in hyperparameters.items():
+        if isinstance(value, np.ndarray) and len(value) != len(params):
+            raise ValueError(
+                f"{name} has {len(value)} values, one per run, but there are {len(params)} runs"
+            )
+
+
+def _nonzero(value: Hyperparameter) -> bool:
+    """Whether some run has this hyperparameter ≠ 0 (a term that is 0 for all is skipped)."""
+    return bool(value) if isinstance(value, float) else bool(value.any())
+
+
+def _power(base: Hyperparameter, exponent: int) -> Hyperparameter:
+    """base ** exponent with Python's float power for every run, so that a per-run value gets
+    the float path's bit-for-bit (NumPy's vectorised power may differ in the last bit, as with
+    SVML on AVX-512); one power per distinct value, which a phase map's grid has few of."""
+    if isinstance(base, float):
+        return base**exponent
+    distinct, index = np.unique(base.ravel(), return_inverse=True)
+    powers = np.array([value**exponent for value in distinct.tolist()])
+    return powers[index].reshape(base.shape)
 
 
 # --- SGD family -------------------------------------------------------------------------------
 
 
-class NoState(NamedTuple):
-    """Plain gradient descent keeps nothing between steps."""
+class GDState(NamedTuple):
+    """Plain gradient descent keeps nothing between steps but its hyperparameter."""
+
+    weight_decay: Hyperparameter
 
 
 class MomentumState(NamedTuple):
     buffer: np.ndarray  # b_t, (R, 2)
     started: np.ndarray  # (R,) bool: b_1 = g_1 has been set
+    momentum: Hyperparameter
+    dampening: Hyperparameter
+    weight_decay: Hyperparameter
 
 
-def gd(*, weight_decay: float = 0.0) -> Optimizer:
+def gd(*, weight_decay: PerRun = 0.0) -> Optimizer:
     r"""Plain gradient descent: torch ``SGD(lr, momentum=0, weight_decay)``.
 
     .. code-block:: text
@@ -113,26 +187,39 @@ def gd(*, weight_decay: float = 0.0) -> Optimizer:
     >>> delta.tolist()
     [[-0.2, -4.0]]
     """
-    _check_non_negative("weight_decay", weight_decay)
+    decay = _non_negative("weight_decay", weight_decay)
 
-    def init(params: np.ndarray) -> NoState:
-        return NoState()
+    def init(params: np.ndarray) -> GDState:
+        _check_runs(params, weight_decay=decay)
+        return GDState(decay)
 
     def update(
-        grads: np.ndarray, state: NoState, params: np.ndarray, lr: np.ndarray, hessian: Any = None
-    ) -> tuple[np.ndarray, NoState]:
-        if weight_decay:
-            grads = grads + weight_decay * params
+        grads: np.ndarray, state: GDState, params: np.ndarray, lr: np.ndarray, hessian: Any = None
+    ) -> tuple[np.ndarray, GDState]:
+        if _nonzero(state.weight_decay):
+            grads = grads + state.weight_decay * params
         return -lr[:, None] * grads, state
 
-    return Optimizer("gd", init, update, {"weight_decay": weight_decay})
+    return Optimizer("gd", init, update, {"weight_decay": _as_given(weight_decay, decay)})
 
 
 def _sgd_with_momentum(
-    name: str, momentum_: float, dampening: float, weight_decay: float, nesterov_: bool
+    name: str,
+    momentum_: Hyperparameter,
+    dampening: Hyperparameter,
+    weight_decay: Hyperparameter,
+    nesterov_: bool,
+    hyperparameters: dict[str, Any],
 ) -> Optimizer:
     def init(params: np.ndarray) -> MomentumState:
-        return MomentumState(np.zeros_like(params), np.zeros(len(params), dtype=bool))
+        _check_runs(params, momentum=momentum_, dampening=dampening, weight_decay=weight_decay)
+        return MomentumState(
+            np.zeros_like(params),
+            np.zeros(len(params), dtype=bool),
+            momentum_,
+            dampening,
+            weight_decay,
+        )
 
     def update(
         grads: np.ndarray,
@@ -141,25 +228,26 @@ def _sgd_with_momentum(
         lr: np.ndarray,
         hessian: Any = None,
     ) -> tuple[np.ndarray, MomentumState]:
-        if weight_decay:
-            grads = grads + weight_decay * params
-        if momentum_ == 0:  # torch keeps no buffer then, so dampening does not apply
+        mu, decay = state.momentum, state.weight_decay
+        if _nonzero(decay):
+            grads = grads + decay * params
+        if isinstance(mu, float) and mu == 0:  # torch keeps no buffer, dampening does not apply
             return -lr[:, None] * grads, state
         # torch starts the buffer at the first gradient, undamped: b_1 = g_1.
         buffer = np.where(
-            state.started[:, None], momentum_ * state.buffer + (1 - dampening) * grads, grads
+            state.started[:, None], mu * state.buffer + (1 - state.dampening) * grads, grads
         )
-        direction = grads + momentum_ * buffer if nesterov_ else buffer
-        return -lr[:, None] * direction, MomentumState(buffer, np.ones_like(state.started))
+        direction = grads + mu * buffer if nesterov_ else buffer
+        if not isinstance(mu, float):  # the runs at μ = 0 take plain steps, as a float 0 does
+            direction = np.where(mu == 0, grads, direction)
+        started = np.ones_like(state.started)
+        return -lr[:, None] * direction, state._replace(buffer=buffer, started=started)
 
-    hyperparameters: dict[str, Any] = {"momentum": momentum_, "weight_decay": weight_decay}
-    if not nesterov_:
-        hyperparameters["dampening"] = dampening
     return Optimizer(name, init, update, hyperparameters)
 
 
 def momentum(
-    *, momentum: float = 0.9, dampening: float = 0.0, weight_decay: float = 0.0
+    *, momentum: PerRun = 0.9, dampening: PerRun = 0.0, weight_decay: PerRun = 0.0
 ) -> Optimizer:
     r"""Heavy-ball momentum: torch ``SGD(lr, momentum, dampening, weight_decay)``.
 
@@ -176,13 +264,18 @@ def momentum(
 
     The default μ = 0.9 is this app's (torch's SGD default is 0, which is :func:`gd`).
     """
-    _check_range("momentum", momentum, 0.0, 1.0)
-    _check_range("dampening", dampening, 0.0, 1.0, high_open=False)
-    _check_non_negative("weight_decay", weight_decay)
-    return _sgd_with_momentum("momentum", momentum, dampening, weight_decay, nesterov_=False)
+    mu = _in_range("momentum", momentum, 0.0, 1.0)
+    tau = _in_range("dampening", dampening, 0.0, 1.0, high_open=False)
+    decay = _non_negative("weight_decay", weight_decay)
+    given = {
+        "momentum": _as_given(momentum, mu),
+        "weight_decay": _as_given(weight_decay, decay),
+        "dampening": _as_given(dampening, tau),
+    }
+    return _sgd_with_momentum("momentum", mu, tau, decay, False, given)
 
 
-def nesterov(*, momentum: float = 0.9, weight_decay: float = 0.0) -> Optimizer:
+def nesterov(*, momentum: PerRun = 0.9, weight_decay: PerRun = 0.0) -> Optimizer:
     r"""Nesterov momentum: torch ``SGD(lr, momentum, nesterov=True, weight_decay)``.
 
     .. code-block:: text
@@ -197,10 +290,10 @@ def nesterov(*, momentum: float = 0.9, weight_decay: float = 0.0) -> Optimizer:
 
     torch requires μ > 0 and dampening 0 for Nesterov, and so does this.
     """
-    if not (np.isfinite(momentum) and 0 < momentum < 1):
-        raise ValueError(f"momentum must be in (0, 1) for Nesterov, got {momentum!r}")
-    _check_non_negative("weight_decay", weight_decay)
-    return _sgd_with_momentum("nesterov", momentum, 0.0, weight_decay, nesterov_=True)
+    mu = _accept("momentum", momentum, lambda v: (v > 0) & (v < 1), "in (0, 1) for Nesterov")
+    decay = _non_negative("weight_decay", weight_decay)
+    given = {"momentum": _as_given(momentum, mu), "weight_decay": _as_given(weight_decay, decay)}
+    return _sgd_with_momentum("nesterov", mu, 0.0, decay, True, given)
 
 
 # --- adaptive methods -------------------------------------------------------------------------
@@ -209,14 +302,17 @@ def nesterov(*, momentum: float = 0.9, weight_decay: float = 0.0) -> Optimizer:
 class AdagradState(NamedTuple):
     step: int  # t − 1, shared by all runs (they step together)
     sum_of_squares: np.ndarray  # (R, 2)
+    lr_decay: Hyperparameter
+    weight_decay: Hyperparameter
+    eps: Hyperparameter
 
 
 def adagrad(
     *,
-    lr_decay: float = 0.0,
-    weight_decay: float = 0.0,
-    initial_accumulator_value: float = 0.0,
-    eps: float = 1e-10,
+    lr_decay: PerRun = 0.0,
+    weight_decay: PerRun = 0.0,
+    initial_accumulator_value: PerRun = 0.0,
+    eps: PerRun = 1e-10,
 ) -> Optimizer:
     r"""Adagrad: torch ``Adagrad(lr, lr_decay, weight_decay, initial_accumulator_value, eps)``.
 
@@ -230,13 +326,16 @@ def adagrad(
             state_sum_t ← state_sum_{t−1} + g_t²
             θ_t ← θ_{t−1} − γ̃ g_t / (√state_sum_t + ε)
     """
-    _check_non_negative("lr_decay", lr_decay)
-    _check_non_negative("weight_decay", weight_decay)
-    _check_non_negative("initial_accumulator_value", initial_accumulator_value)
-    _check_non_negative("eps", eps)
+    eta = _non_negative("lr_decay", lr_decay)
+    decay = _non_negative("weight_decay", weight_decay)
+    initial = _non_negative("initial_accumulator_value", initial_accumulator_value)
+    epsilon = _non_negative("eps", eps)
 
     def init(params: np.ndarray) -> AdagradState:
-        return AdagradState(0, np.full_like(params, initial_accumulator_value))
+        _check_runs(
+            params, lr_decay=eta, weight_decay=decay, initial_accumulator_value=initial, eps=epsilon
+        )
+        return AdagradState(0, np.full_like(params, initial), eta, decay, epsilon)
 
     def update(
         grads: np.ndarray,
@@ -245,22 +344,22 @@ def adagrad(
         lr: np.ndarray,
         hessian: Any = None,
     ) -> tuple[np.ndarray, AdagradState]:
-        if weight_decay:
-            grads = grads + weight_decay * params
-        clr = lr / (1 + state.step * lr_decay)
+        if _nonzero(state.weight_decay):
+            grads = grads + state.weight_decay * params
+        clr = lr[:, None] / (1 + state.step * state.lr_decay)
         sum_of_squares = state.sum_of_squares + grads * grads
-        delta = -clr[:, None] * grads / (np.sqrt(sum_of_squares) + eps)
-        return delta, AdagradState(state.step + 1, sum_of_squares)
+        delta = -clr * grads / (np.sqrt(sum_of_squares) + state.eps)
+        return delta, state._replace(step=state.step + 1, sum_of_squares=sum_of_squares)
 
     return Optimizer(
         "adagrad",
         init,
         update,
         {
-            "lr_decay": lr_decay,
-            "weight_decay": weight_decay,
-            "initial_accumulator_value": initial_accumulator_value,
-            "eps": eps,
+            "lr_decay": _as_given(lr_decay, eta),
+            "weight_decay": _as_given(weight_decay, decay),
+            "initial_accumulator_value": _as_given(initial_accumulator_value, initial),
+            "eps": _as_given(eps, epsilon),
         },
     )
 
@@ -269,14 +368,18 @@ class RMSpropState(NamedTuple):
     square_average: np.ndarray  # v_t, (R, 2)
     grad_average: np.ndarray  # g^ave_t, (R, 2) (used when centered)
     buffer: np.ndarray  # b_t, (R, 2) (used when momentum > 0)
+    alpha: Hyperparameter
+    eps: Hyperparameter
+    weight_decay: Hyperparameter
+    momentum: Hyperparameter
 
 
 def rmsprop(
     *,
-    alpha: float = 0.99,
-    eps: float = 1e-8,
-    weight_decay: float = 0.0,
-    momentum: float = 0.0,
+    alpha: PerRun = 0.99,
+    eps: PerRun = 1e-8,
+    weight_decay: PerRun = 0.0,
+    momentum: PerRun = 0.0,
     centered: bool = False,
 ) -> Optimizer:
     r"""RMSprop: torch ``RMSprop(lr, alpha, eps, weight_decay, momentum, centered)``.
@@ -300,13 +403,15 @@ def rmsprop(
 
     ε is added outside the square root, as in torch (optax and Keras put it inside).
     """
-    _check_range("alpha", alpha, 0.0, 1.0, high_open=False)
-    _check_non_negative("eps", eps)
-    _check_non_negative("weight_decay", weight_decay)
-    _check_range("momentum", momentum, 0.0, 1.0)
+    alpha_ = _in_range("alpha", alpha, 0.0, 1.0, high_open=False)
+    epsilon = _non_negative("eps", eps)
+    decay = _non_negative("weight_decay", weight_decay)
+    mu_ = _in_range("momentum", momentum, 0.0, 1.0)
 
     def init(params: np.ndarray) -> RMSpropState:
-        return RMSpropState(np.zeros_like(params), np.zeros_like(params), np.zeros_like(params))
+        _check_runs(params, alpha=alpha_, eps=epsilon, weight_decay=decay, momentum=mu_)
+        zeros = np.zeros_like(params)
+        return RMSpropState(zeros, zeros, zeros, alpha_, epsilon, decay, mu_)
 
     def update(
         grads: np.ndarray,
@@ -315,32 +420,39 @@ def rmsprop(
         lr: np.ndarray,
         hessian: Any = None,
     ) -> tuple[np.ndarray, RMSpropState]:
-        if weight_decay:
-            grads = grads + weight_decay * params
-        square_average = alpha * state.square_average + (1 - alpha) * grads * grads
+        a, mu = state.alpha, state.momentum
+        if _nonzero(state.weight_decay):
+            grads = grads + state.weight_decay * params
+        square_average = a * state.square_average + (1 - a) * grads * grads
         grad_average = state.grad_average
         if centered:
-            grad_average = alpha * grad_average + (1 - alpha) * grads
-            denominator = np.sqrt(square_average - grad_average * grad_average) + eps
+            grad_average = a * grad_average + (1 - a) * grads
+            denominator = np.sqrt(square_average - grad_average * grad_average) + state.eps
         else:
-            denominator = np.sqrt(square_average) + eps
+            denominator = np.sqrt(square_average) + state.eps
         buffer = state.buffer
-        if momentum > 0:
-            buffer = momentum * buffer + grads / denominator
+        if not isinstance(mu, float):  # per run: μ > 0 keeps a buffer, μ = 0 steps as a float 0
+            stepped = mu * buffer + grads / denominator
+            buffer = np.where(mu > 0, stepped, buffer)
+            delta = np.where(mu > 0, -lr[:, None] * stepped, -lr[:, None] * grads / denominator)
+        elif mu > 0:
+            buffer = mu * buffer + grads / denominator
             delta = -lr[:, None] * buffer
         else:
             delta = -lr[:, None] * grads / denominator
-        return delta, RMSpropState(square_average, grad_average, buffer)
+        return delta, state._replace(
+            square_average=square_average, grad_average=grad_average, buffer=buffer
+        )
 
     return Optimizer(
         "rmsprop",
         init,
         update,
         {
-            "alpha": alpha,
-            "eps": eps,
-            "weight_decay": weight_decay,
-            "momentum": momentum,
+            "alpha": _as_given(alpha, alpha_),
+            "eps": _as_given(eps, epsilon),
+            "weight_decay": _as_given(weight_decay, decay),
+            "momentum": _as_given(momentum, mu_),
             "centered": centered,
         },
     )
@@ -351,34 +463,38 @@ class AdamState(NamedTuple):
     first_moment: np.ndarray  # m_t, (R, 2)
     second_moment: np.ndarray  # v_t, (R, 2)
     max_second_moment: np.ndarray  # v_t^max, (R, 2) (used with amsgrad)
+    beta1: Hyperparameter
+    beta2: Hyperparameter
+    eps: Hyperparameter
+    weight_decay: Hyperparameter
 
 
 def _adam_family(
     name: str,
-    betas: tuple[float, float],
-    eps: float,
-    weight_decay: float,
+    betas: tuple[Any, Any],
+    eps: Any,
+    weight_decay: Any,
     amsgrad: bool,
     decoupled: bool,
 ) -> Optimizer:
-    beta1, beta2 = (float(b) for b in betas)
-    _check_range("betas[0]", beta1, 0.0, 1.0)
-    _check_range("betas[1]", beta2, 0.0, 1.0)
-    _check_non_negative("eps", eps)
-    _check_non_negative("weight_decay", weight_decay)
+    beta1_, beta2_ = (_in_range(f"betas[{i}]", b, 0.0, 1.0) for i, b in enumerate(betas))
+    epsilon = _non_negative("eps", eps)
+    decay_ = _non_negative("weight_decay", weight_decay)
 
     def init(params: np.ndarray) -> AdamState:
+        _check_runs(params, beta1=beta1_, beta2=beta2_, eps=epsilon, weight_decay=decay_)
         zeros = np.zeros_like(params)
-        return AdamState(0, zeros, zeros, zeros)
+        return AdamState(0, zeros, zeros, zeros, beta1_, beta2_, epsilon, decay_)
 
     def update(
         grads: np.ndarray, state: AdamState, params: np.ndarray, lr: np.ndarray, hessian: Any = None
     ) -> tuple[np.ndarray, AdamState]:
         step = state.step + 1
+        beta1, beta2, weight_decay = state.beta1, state.beta2, state.weight_decay
         decay = None
-        if weight_decay:
-            if decoupled:
-                decay = -(lr * weight_decay)[:, None] * params  # θ ← θ − γλθ, before the Adam step
+        if _nonzero(weight_decay):
+            if decoupled:  # θ ← θ − γλθ, before the Adam step
+                decay = -(lr[:, None] * weight_decay) * params
             else:
                 grads = grads + weight_decay * params
         # In-place arithmetic on fresh arrays: fewer temporaries per step, inputs untouched.
@@ -391,32 +507,48 @@ def _adam_family(
             np.maximum(state.max_second_moment, second) if amsgrad else state.max_second_moment
         )
         # The arithmetic of torch's implementation: (lr / bc1) · m / (√v / √bc2 + ε).
-        bias_correction1 = 1 - beta1**step
-        bias_correction2_sqrt = math.sqrt(1 - beta2**step)
+        bias_correction1 = 1 - _power(beta1, step)
+        bias_correction2 = 1 - _power(beta2, step)
+        bias_correction2_sqrt = (
+            math.sqrt(bias_correction2)
+            if isinstance(bias_correction2, float)
+            else np.sqrt(bias_correction2)
+        )
         denominator = np.sqrt(max_second if amsgrad else second)
         denominator *= 1 / bias_correction2_sqrt
-        denominator += eps
-        delta = (lr * (-1 / bias_correction1))[:, None] * first
+        denominator += state.eps
+        delta = (lr[:, None] * (-1 / bias_correction1)) * first
         delta /= denominator
         if decay is not None:
             # torch applies the decay in place first, then the Adam step from the decayed θ;
             # the Adam step does not depend on θ, so the sum is the same.
             delta = decay + delta
-        return delta, AdamState(step, first, second, max_second)
+        return delta, state._replace(
+            step=step, first_moment=first, second_moment=second, max_second_moment=max_second
+        )
 
+    shown_betas = tuple(
+        b if isinstance(b, float) else _as_given(given, b)
+        for given, b in zip(betas, (beta1_, beta2_), strict=True)
+    )
     return Optimizer(
         name,
         init,
         update,
-        {"betas": (beta1, beta2), "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad},
+        {
+            "betas": shown_betas,
+            "eps": _as_given(eps, epsilon),
+            "weight_decay": _as_given(weight_decay, decay_),
+            "amsgrad": amsgrad,
+        },
     )
 
 
 def adam(
     *,
-    betas: tuple[float, float] = (0.9, 0.999),
-    eps: float = 1e-8,
-    weight_decay: float = 0.0,
+    betas: tuple[PerRun, PerRun] = (0.9, 0.999),
+    eps: PerRun = 1e-8,
+    weight_decay: PerRun = 0.0,
     amsgrad: bool = False,
 ) -> Optimizer:
     r"""Adam: torch ``Adam(lr, betas=(β₁, β₂), eps, weight_decay, amsgrad)``.
@@ -444,9 +576,9 @@ def adam(
 
 def adamw(
     *,
-    betas: tuple[float, float] = (0.9, 0.999),
-    eps: float = 1e-8,
-    weight_decay: float = 0.01,
+    betas: tuple[PerRun, PerRun] = (0.9, 0.999),
+    eps: PerRun = 1e-8,
+    weight_decay: PerRun = 0.01,
     amsgrad: bool = False,
 ) -> Optimizer:
     r"""AdamW: torch ``AdamW(lr, betas, eps, weight_decay=0.01, amsgrad)`` — decoupled decay.
@@ -465,7 +597,13 @@ def adamw(
 # --- second order -----------------------------------------------------------------------------
 
 
-def newton(*, definiteness_tolerance: float = 1e-8) -> Optimizer:
+class NewtonState(NamedTuple):
+    """Newton's method keeps nothing between steps but its hyperparameter."""
+
+    definiteness_tolerance: Hyperparameter
+
+
+def newton(*, definiteness_tolerance: PerRun = 1e-8) -> Optimizer:
     r"""Damped Newton steps with the exact Hessian — the second-order reference.
 
     .. code-block:: text
@@ -481,18 +619,19 @@ def newton(*, definiteness_tolerance: float = 1e-8) -> Optimizer:
     point whatever it is, or be undefined, so the run takes a gradient step instead. With
     lr = 1 a quadratic bowl is solved in one step. The 2×2 systems are solved in closed form.
     """
-    _check_non_negative("definiteness_tolerance", definiteness_tolerance)
+    tolerance = _non_negative("definiteness_tolerance", definiteness_tolerance)
 
-    def init(params: np.ndarray) -> NoState:
-        return NoState()
+    def init(params: np.ndarray) -> NewtonState:
+        _check_runs(params, definiteness_tolerance=tolerance)
+        return NewtonState(tolerance)
 
     def update(
         grads: np.ndarray,
-        state: NoState,
+        state: NewtonState,
         params: np.ndarray,
         lr: np.ndarray,
         hessian: np.ndarray | None = None,
-    ) -> tuple[np.ndarray, NoState]:
+    ) -> tuple[np.ndarray, NewtonState]:
         if hessian is None:
             raise ValueError("newton needs the Hessian: pass hessian=(runs, 2, 2)")
         a, c = hessian[:, 0, 0], hessian[:, 1, 1]
@@ -501,9 +640,9 @@ def newton(*, definiteness_tolerance: float = 1e-8) -> Optimizer:
             half_trace = 0.5 * (a + c)
             radius = np.sqrt(0.25 * (a - c) ** 2 + b * b)
             smaller, larger = half_trace - radius, half_trace + radius
-            definite = np.isfinite(smaller) & (
-                smaller > definiteness_tolerance * np.maximum(np.abs(larger), 1.0)
-            )
+            # (R, 1) whether the tolerance is one number or one per run
+            threshold = state.definiteness_tolerance * np.maximum(np.abs(larger), 1.0)[:, None]
+            definite = np.isfinite(smaller) & (smaller > threshold[:, 0])
             determinant = a * c - b * b
             newton_step = np.stack(
                 [
@@ -519,7 +658,7 @@ def newton(*, definiteness_tolerance: float = 1e-8) -> Optimizer:
         "newton",
         init,
         update,
-        {"definiteness_tolerance": definiteness_tolerance},
+        {"definiteness_tolerance": _as_given(definiteness_tolerance, tolerance)},
         needs_hessian=True,
     )
 

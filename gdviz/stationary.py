@@ -62,6 +62,10 @@ KINDS = ("global minimum", "local minimum", "minimum", "saddle", "maximum", "fla
 MINIMUM_KINDS = frozenset({"global minimum", "local minimum", "minimum"})
 """The kinds that count as success (the green tick)."""
 
+KIND_DTYPE = f"<U{max(map(len, KINDS))}"
+"""A fixed-width string type every kind fits in (arrays of kinds: fast where object arrays of
+tens of thousands of strings are slow)."""
+
 GRADIENT_TOL = 1e-5
 """|∇f| below GRADIENT_TOL · F/L counts as a vanished gradient."""
 
@@ -178,7 +182,7 @@ def classify(
         curvature = CURVATURE_TOL * f_scale / length**2
         low_eig, high_eig = eigenvalues[:, 0], eigenvalues[:, 1]
 
-        kind = np.full(n, "", dtype=object)
+        kind = np.full(n, "", dtype=KIND_DTYPE)
         clear = small_gradient & finite_h
         kind[clear & (low_eig > curvature)] = "minimum"
         kind[clear & (high_eig < -curvature)] = "maximum"
@@ -195,7 +199,7 @@ def classify(
     known = np.full(n, -1)
     if minima:
         kind, known = _name_minima(kind, points, f, scale, minima)
-    return Stops(kind.astype(str), f, grad_norm, eigenvalues, known)
+    return Stops(kind, f, grad_norm, eigenvalues, known)
 
 
 def _probe(
@@ -229,7 +233,7 @@ def _probe(
         ],
         ["saddle", "flat", "minimum", "maximum"],
         default="slope",
-    ).astype(object)
+    )
 
 
 def _name_minima(
@@ -251,13 +255,13 @@ def _name_minima(
     f_global = min(m.f for m in minima)
     has_global = any(m.kind == "global" for m in minima)
     as_low = f <= f_global + SAME_LEVEL * scale.level
-    kinds = np.array([m.kind for m in minima], dtype=object)
+    kinds = np.array([m.kind for m in minima])
     named = np.where(
         known >= 0,
         np.where(kinds[np.maximum(known, 0)] == "global", "global minimum", "local minimum"),
         np.where(as_low & has_global, "global minimum", "local minimum"),
     )
-    return np.where(is_minimum, named, kind).astype(object), known
+    return np.where(is_minimum, named, kind).astype(KIND_DTYPE), known
 
 
 def stop_phrase(

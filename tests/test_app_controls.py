@@ -392,6 +392,16 @@ def test_the_maps_tab_explains_itself_on_a_data_lesson():
     assert any("Maps are drawn for one optimizer on a function" in i.value for i in app.info)
 
 
+def test_nesterovs_phase_map_is_drawn():
+    """Nesterov's map over μ starts at 0.01: at μ = 0 torch (and gdviz) refuse Nesterov, and a
+    grid from 0 raised in the Maps tab."""
+    app = open_app(f="x^2 + 10y^2", opt="nesterov", tab="Maps")
+    app.radio(key="map_kind").set_value("Phase map").run()
+    assert not app.exception
+    assert app.session_state["_phase_axis"] == ("nesterov", "momentum")
+    assert any("nesterov over lr × momentum (60 × 40 runs" in c.value for c in app.caption)
+
+
 def test_the_phase_map_of_plain_gd_is_momentums_and_a_click_loads_the_pair():
     """Plain GD on x² + 10y²: the phase map over (lr, μ) with the theoretical boundary; loading a
     cell switches the panels to momentum at that μ (what a click on the map does)."""

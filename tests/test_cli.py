@@ -308,6 +308,25 @@ def test_phase_csv_rows_and_theory_agreement(capsys):
     assert "theory (lr < 2(1 + μ)/λ_max) and measurement agree" in out
 
 
+def test_nesterovs_phase_map_starts_its_momentum_above_zero(capsys):
+    """torch refuses μ = 0 with Nesterov: the default values start at 0.01; a range the user
+    gives from 0 is refused naming that value (not a run of the grid)."""
+    code, out, _ = run_cli(
+        capsys, "phase", "--function", "x^2 + 10y^2", "--optimizer", "nesterov", "--param",
+        "momentum", "--count", "3", "--steps", "50", "--format", "csv",
+    )  # fmt: skip
+    assert code == 0
+    values = sorted({float(row["param"]) for row in csv.DictReader(io.StringIO(out))})
+    assert (values[0], values[-1], len(values)) == (0.01, 0.99, 40)
+    code, _, err = run_cli(
+        capsys, "phase", "--function", "x^2 + 10y^2", "--optimizer", "nesterov", "--param",
+        "momentum", "--values", "0,0.9,4", "--count", "3",
+    )  # fmt: skip
+    assert code != 0
+    assert "momentum must be in (0, 1) for Nesterov, got 0.0" in err
+    assert "run" not in err
+
+
 def test_basins_json_names_the_minimum_each_start_reached(capsys):
     code, out, _ = run_cli(
         capsys, "basins", "--surface", "himmelblau", "--lr", "0.01", "--grid", "12",

@@ -440,14 +440,15 @@ def test_inputs_are_never_mutated(name, hyperparameters):
 
 @pytest.mark.parametrize(("name", "hyperparameters"), EVERY_BRANCH)
 def test_runs_are_independent_and_can_be_dropped_from_the_state(name, hyperparameters):
-    """State arrays have the runs first (the step count is one int), so dropping runs as the
-    engine does changes nothing for the others; a NaN in one run does not leak into another."""
+    """State arrays have the runs first (the step count is one int, a hyperparameter given as
+    one number one float), so dropping runs as the engine does changes nothing for the others;
+    a NaN in one run does not leak into another."""
     optimizer = make_optimizer(name, **hyperparameters)
     params, grads, lr, hessian = random_problem(runs=5)
     grads[0] = np.nan
     state = optimizer.init(params)
     for part in state:
-        assert isinstance(part, int) or (
+        assert isinstance(part, (int, float)) or (
             isinstance(part, np.ndarray) and part.shape[0] == len(params)
         )
     for _ in range(4):
@@ -529,6 +530,134 @@ def test_defaults_are_torchs_with_the_names_of_torch():
     }
     for name, hyperparameters in expected.items():
         assert dict(make_optimizer(name).hyperparameters) == hyperparameters
+
+
+# --- per-run hyperparameters -----------------------------------------------------------------
+
+# Values each numeric hyperparameter takes across the runs of one batch: 0 where it switches a
+# branch off (momentum, decay), so the per-run array mixes runs on both sides of every branch.
+PER_RUN_VALUES = {
+    "momentum": [0.0, 0.5, 0.9],
+    "dampening": [0.0, 0.3, 1.0],
+    "weight_decay": [0.0, 0.1],
+    "lr_decay": [0.0, 0.05],
+    "initial_accumulator_value": [0.0, 0.5],
+    "eps": [1e-10, 1e-6],
+    "alpha": [0.5, 0.9, 0.99],
+    "beta1": [0.0, 0.5, 0.9],
+    "beta2": [0.9, 0.99, 0.999],
+    "definiteness_tolerance": [1e-8, 0.05],
+}
+PER_RUN_NESTEROV = {"momentum": [0.3, 0.9]}  # Nesterov needs μ > 0
+
+
+def per_run_values(name: str, hyperparameters: dict[str, Any], runs: int) -> dict[str, list]:
+    """One value per run for every numeric hyperparameter of ``name`` (the case's own where it
+    sets one, first), cycling with different strides so the runs mix the values."""
+    defaults = dict(make_optimizer(name).hyperparameters)
+    numeric = {key: value for key, value in defaults.items() if not isinstance(value, bool)}
+    if "betas" in numeric:
+        del numeric["betas"]
+        numeric["beta1"], numeric["beta2"] = hyperparameters.get("betas", defaults["betas"])
+    chosen = {}
+    for stride, (key, default) in enumerate(sorted(numeric.items()), start=1):
+        table = (PER_RUN_NESTEROV if name == "nesterov" else {}).get(key, PER_RUN_VALUES[key])
+        own = hyperparameters.get(key, default)
+        table = [own, *(value for value in table if value != own)]
+        chosen[key] = [table[(run * stride) % len(table)] for run in range(runs)]
+    return chosen
+
+
+def as_arguments(values: dict[str, Any]) -> dict[str, Any]:
+    """beta1 and beta2 back into torch's ``betas``."""
+    values = dict(values)
+    if "beta1" in values:
+        values["betas"] = (values.pop("beta1"), values.pop("beta2"))
+    return values
+
+
+@pytest.mark.parametrize("surface_name", ["bowl", "rosenbrock", "saddle"])
+@pytest.mark.parametrize("case_name", CASES)
+def test_per_run_hyperparameters_step_each_run_bit_for_bit_as_its_own_floats(
+    case_name, surface_name
+):
+    """Every numeric hyperparameter given as one value per run: each run takes exactly the
+    steps (equal bits, 100 steps) of the optimizer built with that run's values as floats."""
+    case, surface = CASES[case_name], SURFACES[surface_name]
+    name, hyperparameters, rates = (
+        case.optimizer,
+        case.hyperparameters,
+        rates_for(case, surface_name),
+    )
+    runs = 12
+    params = np.array([STARTS[run % len(STARTS)] for run in range(runs)], dtype=np.float64)
+    lr = np.array([rates[run % len(rates)] for run in range(runs)], dtype=np.float64)
+    values = per_run_values(name, hyperparameters, runs)
+    flags = {key: value for key, value in hyperparameters.items() if isinstance(value, bool)}
+    together = make_optimizer(name, **flags, **as_arguments(values))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        paths = step_together(together, surface, params, lr, STEPS)
+        for run in range(runs):
+            own = as_arguments({key: float(value[run]) for key, value in values.items()})
+            alone = make_optimizer(name, **flags, **own)
+            expected = step_together(
+                alone, surface, params[run : run + 1], lr[run : run + 1], STEPS
+            )
+            np.testing.assert_array_equal(paths[run], expected[0], err_msg=f"run {run}: {own}")
+
+
+def test_per_run_hyperparameters_are_shown_and_dropped_with_their_runs():
+    """The optimizer shows the per-run values; the state holds them one row per run, so the
+    engine's dropping of finished runs drops their values too."""
+    optimizer = make_optimizer("adam", betas=([0.0, 0.5, 0.9], 0.999), weight_decay=[0.0, 0.1, 0.2])
+    np.testing.assert_array_equal(optimizer.hyperparameters["betas"][0], [0.0, 0.5, 0.9])
+    assert optimizer.hyperparameters["betas"][1] == 0.999
+    state = optimizer.init(np.zeros((3, 2)))
+    assert state.beta1.shape == (3, 1)
+    assert state.beta2 == 0.999
+    keep = np.array([True, False, True])
+    kept = type(state)(*(part[keep] if isinstance(part, np.ndarray) else part for part in state))
+    np.testing.assert_array_equal(kept.weight_decay[:, 0], [0.0, 0.2])
+
+
+@pytest.mark.parametrize(
+    ("name", "hyperparameters", "message"),
+    [
+        ("momentum", {"momentum": [0.5, 1.0]}, r"momentum must be in \[0, 1\), got 1.0 \(run 1\)"),
+        ("nesterov", {"momentum": [0.9, 0.0]}, r"in \(0, 1\) for Nesterov, got 0.0 \(run 1\)"),
+        (
+            "adam",
+            {"betas": (0.9, [0.99, np.nan])},
+            r"betas\[1\] must be in \[0, 1\), got nan \(run 1\)",
+        ),
+        (
+            "gd",
+            {"weight_decay": [0.1, -1.0, 2.0]},
+            r"weight_decay must be a number ≥ 0, got -1.0 \(run 1\)",
+        ),
+        ("rmsprop", {"alpha": [[0.9]]}, r"alpha must be a number or a list of one number per run"),
+        ("rmsprop", {"alpha": []}, r"alpha must be a number or a list of one number per run"),
+        ("adagrad", {"eps": "1e-8"}, r"eps must be a number or one number per run, got '1e-8'"),
+        (
+            "momentum",
+            {"dampening": ["a", "b"]},
+            r"dampening must be a number or one number per run",
+        ),
+    ],
+)
+def test_bad_per_run_hyperparameters_name_the_value_and_its_run(name, hyperparameters, message):
+    """Every element of a per-run array is checked as the single number is."""
+    with pytest.raises(ValueError, match=message):
+        make_optimizer(name, **hyperparameters)
+
+
+def test_per_run_hyperparameters_must_match_the_runs():
+    optimizer = make_optimizer("rmsprop", momentum=[0.0, 0.5, 0.9])
+    with pytest.raises(
+        ValueError, match="momentum has 3 values, one per run, but there are 2 runs"
+    ):
+        optimizer.init(np.zeros((2, 2)))
 
 
 # --- single steps worked out by hand ----------------------------------------------------------

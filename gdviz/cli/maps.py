@@ -42,11 +42,11 @@ from gdviz.maps import (
     MAX_RATES,
     OUTCOMES,
     PHASE_PARAMS,
-    PHASE_VALUES,
     SWEEP_COUNT,
     SWEEP_RANGE,
     basin_map,
     phase_map,
+    phase_values,
     rate_sweep,
 )
 from gdviz.rates import plan_rates
@@ -151,7 +151,7 @@ def execute_map(args: argparse.Namespace) -> str:
         return _output(args.format, header, rows, summary, {"low": swept.low, "high": swept.high,
                        "narrowed": swept.narrowed, "bound": swept.bound})  # fmt: skip
     if args.command == "phase":
-        values = args.values or PHASE_VALUES[args.param]
+        values = args.values or phase_values(optimizer.name, args.param)
         mapped = phase_map(
             problem.objective, optimizer.name, problem.start, param=args.param, values=values,
             low=args.low or 1e-4, high=args.high or 1.0, count=args.count,

@@ -21,12 +21,12 @@ from gdviz.lesson import Lesson, Settings, engine_options
 from gdviz.links import format_rates, parse_rates
 from gdviz.maps import (
     PHASE_AXIS,
-    PHASE_VALUES,
     BasinMap,
     PhaseMap,
     RateSweep,
     basin_map,
     phase_map,
+    phase_values,
     quadratic_largest_eigenvalue,
     rate_sweep,
 )
@@ -40,7 +40,7 @@ BASIN_GRIDS = (50, 100, 150, 200)
 """Starts per axis a basin map offers (200 × 200 = 40,000 runs)."""
 
 PHASE_RATES = 60
-"""Rates across a phase map (over the sweep's narrowed range), by PHASE_VALUES' 40 values."""
+"""Rates across a phase map (over the sweep's narrowed range), by phase_values' 40 values."""
 
 MAP_STEPS = 1000
 """Phase and basin maps stop their runs here when the lesson's budget is longer."""
@@ -71,7 +71,7 @@ def _phase(key: Settings, low: float, high: float, _lesson: Lesson) -> PhaseMap:
         hyperparameters.pop("betas", None)
     options = engine_options(key, min(lesson.steps, MAP_STEPS), lesson.landscape.view)
     return phase_map(
-        lesson.objective, optimizer, lesson.start, param=param, values=PHASE_VALUES[param],
+        lesson.objective, optimizer, lesson.start, param=param, values=phase_values(optimizer, param),
         low=low, high=high, count=PHASE_RATES, hyperparameters=hyperparameters,
         minima=lesson.landscape.minima, **options,
     )  # fmt: skip
@@ -208,7 +208,7 @@ def _phase_map(lesson: Lesson, style: Style, height: int) -> None:
         st.info(f"No phase map for {settings.optimizer}: it has no hyperparameter to vary.")
         return
     optimizer, param = PHASE_AXIS[settings.optimizer]
-    count = PHASE_VALUES[param][2]
+    count = phase_values(optimizer, param)[2]
     sweep = _sweep(dataclasses.replace(settings, rates=()), lesson)
     with st.spinner(f"Running {PHASE_RATES} rates × {count} values of {param}…"):
         phase = _phase(dataclasses.replace(settings, rates=()), sweep.low, sweep.high, lesson)
