@@ -25,6 +25,9 @@ Fixtures (use these names in new browser test files instead of module-level serv
     warnings, the URL's query parameters); ``app.assert_healthy()`` checks no exception element,
     no page or console error, and every landscape layer of every chart drawn (contour traces,
     or the layout pictures that replace them).
+``first_visit``
+    Function scope. An :class:`AppPage` in a context of its own (1600×1000, no cookie, empty
+    cache): a browser that has never seen the app.
 ``page``
     Function scope. The raw Playwright ``Page`` of ``app``, for tests that drive it directly.
 
@@ -418,6 +421,16 @@ def app(browser_context: Any, app_server: str) -> Iterator[AppPage]:
         yield AppPage(page, app_server)
     finally:
         page.close()
+
+
+@pytest.fixture
+def first_visit(chromium_browser: Any, app_server: str) -> Iterator[AppPage]:
+    """A page in a context of its own: no size cookie, nothing cached."""
+    context = chromium_browser.new_context(viewport=VIEWPORT)
+    try:
+        yield AppPage(context.new_page(), app_server)
+    finally:
+        context.close()
 
 
 @pytest.fixture

@@ -36,6 +36,23 @@ def test_default_page_is_a_working_lesson():
     assert not app.error
 
 
+def test_a_chart_with_new_data_is_a_new_chart():
+    """``gdviz.ui.chart`` gives every chart one ``datarevision``, telling plotly.js its data
+    never changes once drawn. That holds because Streamlit mounts a new chart (a new element id)
+    whenever the figure changes, and keeps the id when it does not: checked here against the
+    Streamlit we pin."""
+    app = open_app()
+    first = app.get("plotly_chart")[0].proto
+    assert first.spec
+    assert '"datarevision":"spec"' in first.spec
+    app.run()
+    assert app.get("plotly_chart")[0].proto.id == first.id
+    app.text_input(key="lr").set_value("0.01, 0.03").run()
+    second = app.get("plotly_chart")[0].proto
+    assert second.spec != first.spec
+    assert second.id != first.id
+
+
 def test_changing_the_surface_reruns_with_its_rates():
     app = open_app()
     app.selectbox(key="surface").select("rosenbrock").run()

@@ -86,3 +86,30 @@ def test_a_page_opened_again_is_drawn_for_its_window_at_once(app):
     app.open()
     app.open()
     assert app.runs()[0] == 1
+
+
+PLOTS_MADE = """
+window.__gdvizPlots = [];
+new MutationObserver(() => {
+  document.querySelectorAll('.js-plotly-plot').forEach(plot => {
+    if (!window.__gdvizPlots.includes(plot)) window.__gdvizPlots.push(plot);
+  });
+}).observe(document, {subtree: true, childList: true});
+"""
+"""Keeps every Plotly chart element the page ever made."""
+
+
+def test_a_first_visit_draws_the_landscapes_once_for_its_window(first_visit):
+    """Without the size cookie the landscapes used to be drawn for a guessed 1200 × 720
+    window, then again for the real one; now the first run holds their place and they are drawn
+    once, when the window is known, at its width."""
+    first_visit.page.add_init_script(PLOTS_MADE)
+    first_visit.assert_healthy(first_visit.open())
+    made = first_visit.page.evaluate(
+        "() => window.__gdvizPlots.map(p => [p.isConnected, p._fullLayout.width])"
+    )
+    assert len(made) == 1, made
+    connected, width = made[0]
+    assert connected
+    main = first_visit.page.locator("[data-testid=stMainBlockContainer]").bounding_box()
+    assert main["width"] - 80 < width <= main["width"]

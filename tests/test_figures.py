@@ -240,11 +240,36 @@ def test_figures_are_valid_plotly(ravine):
         go.Figure(figure.to_dict())  # full validation of what was built without it
 
 
-def test_arrays_go_out_as_compact_typed_arrays(rosenbrock):
+def _typed_arrays(node, path=""):
+    """Where in the JSON ``node`` plotly.py put a typed array ({"dtype", "bdata"})."""
+    if isinstance(node, dict):
+        if "bdata" in node:
+            return [path]
+        return [p for key, value in node.items() for p in _typed_arrays(value, f"{path}.{key}")]
+    if isinstance(node, list):
+        return [p for i, value in enumerate(node) for p in _typed_arrays(value, f"{path}[{i}]")]
+    return []
+
+
+def test_traces_carry_lists_and_the_playback_frames_compact_typed_arrays(rosenbrock):
+    """plotly.js decodes a typed array afresh whenever it is handed the figure, so
+    ``Plotly.react`` redraws a chart whose traces carry them though nothing changed (Streamlit
+    hands each chart over twice): the traces carry lists. The frames, which react does not
+    compare, keep float32 typed arrays."""
     _, landscape, result = rosenbrock
+    for figure in (
+        comparison_figure(landscape, result),
+        surface_figure(landscape, result),
+        curves_figure(result),
+    ):
+        spec = json.loads(figure.to_json())
+        assert _typed_arrays(spec["data"], "data") == []
     spec = json.loads(comparison_figure(landscape, result).to_json())
     path = next(t for t in spec["data"] if t.get("mode") == "lines+markers")
-    assert path["x"]["dtype"] == "f4"
+    assert isinstance(path["x"], list)
+    assert all(np.isfinite(path["x"]))
+    frame = spec["frames"][1]["data"]
+    assert any(isinstance(trace.get("x"), dict) and trace["x"]["dtype"] == "f4" for trace in frame)
 
 
 def test_side_by_side_panels_get_grids_no_finer_than_their_pixels(rosenbrock):

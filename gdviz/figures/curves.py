@@ -12,7 +12,7 @@ from gdviz.engine import RunResult
 from gdviz.figures.grid import _short
 from gdviz.figures.labels import rate_text, verdict_label
 from gdviz.figures.paths import _runs, thin_path
-from gdviz.figures.style import Style, run_color
+from gdviz.figures.style import Style, run_color, web_figure
 
 MAX_CURVE_POINTS = 800
 """Most points drawn per loss or gradient-norm curve."""
@@ -134,7 +134,7 @@ def curves_figure(
                 "font": title_font,
             },
         ],
-        "font": {"size": style.font},
+        "font": style.layout_font,
         "height": 480 if style.projector else 400,
         "margin": {
             "l": 10 + round(4 * style.font),
@@ -153,4 +153,4 @@ def curves_figure(
         "hovermode": "closest",
         "hoverlabel": {"font": {"size": style.font}},
     }
-    return go.Figure(data=data, layout=layout, _validate=False)
+    return web_figure(data, layout)

@@ -12,7 +12,7 @@ from gdviz.engine import RunResult
 from gdviz.figures.labels import rate_text
 from gdviz.figures.paths import _runs
 from gdviz.figures.playback import _frame_steps, _playback_controls
-from gdviz.figures.style import Style, run_color
+from gdviz.figures.style import Style, run_color, web_figure
 
 
 def _fitted_line(model: Any, theta: np.ndarray, bounds: np.ndarray) -> tuple[list, list]:
@@ -106,7 +106,7 @@ def data_figure(
                   "zeroline": False, "showgrid": False, "ticks": "outside"},
         "title": {"text": f"The data and {title}", "font": {"size": style.title_font}, "x": 0.5,
                   "xanchor": "center", "y": 1.0, "yanchor": "top", "pad": {"t": 8}},
-        "font": {"size": style.font}, "margin": {"l": 8 + round(4.2 * style.font), "r": 10,
+        "font": style.layout_font, "margin": {"l": 8 + round(4.2 * style.font), "r": 10,
                                                  "t": top, "b": bottom},
         "height": height or (560 if style.projector else 480), "plot_bgcolor": "white",
         "showlegend": True, "hovermode": "closest",
@@ -124,4 +124,4 @@ def data_figure(
                 frame_data.append({"type": "scatter", "x": xs, "y": ys})
             frames.append({"data": frame_data, "traces": line_indices, "name": str(int(step))})
         _playback_controls(layout, steps, style)
-    return go.Figure(data=data, layout=layout, frames=frames, _validate=False)
+    return web_figure(data, layout, frames)

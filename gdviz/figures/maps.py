@@ -124,7 +124,7 @@ def sweep_figure(
         )  # fmt: skip
     figure.update_layout(
         height=height, margin={"l": 70, "r": 20, "t": 30, "b": 60},
-        font={"size": style.font}, plot_bgcolor="white", clickmode="event+select",
+        font=style.layout_font, plot_bgcolor="white", clickmode="event+select",
         dragmode="pan", hovermode="closest",
         legend={"orientation": "h", "y": -0.18, "font": {"size": style.font}},
         xaxis={"type": "log", "title": "learning rate", "range": np.log10([sweep.low, sweep.high]).tolist(),
@@ -211,7 +211,7 @@ def basin_figure(
         figure.add_trace(_click_grid(landscape.view, click_grid))
     (x_low, x_high), (y_low, y_high) = landscape.view
     figure.update_layout(
-        height=height, margin={"l": 60, "r": 20, "t": 20, "b": 50}, font={"size": style.font},
+        height=height, margin={"l": 60, "r": 20, "t": 20, "b": 50}, font=style.layout_font,
         clickmode="event+select", dragmode="pan", hovermode="closest",
         legend={"font": {"size": style.font}, "itemclick": False, "itemdoubleclick": False},
         xaxis={"range": [x_low, x_high], "title": landscape.axes[0], "constrain": "domain"},
@@ -292,7 +292,7 @@ def phase_figure(
     )  # fmt: skip
     low, high = int(np.floor(x.min())), int(np.ceil(x.max()))
     figure.update_layout(
-        height=height, margin={"l": 70, "r": 20, "t": 20, "b": 60}, font={"size": style.font},
+        height=height, margin={"l": 70, "r": 20, "t": 20, "b": 60}, font=style.layout_font,
         clickmode="event+select", dragmode="pan", hovermode="closest", plot_bgcolor="white",
         legend={"orientation": "h", "y": -0.16, "font": {"size": style.font}},
         xaxis={"title": "learning rate", "range": [x.min(), x.max()],

@@ -17,7 +17,15 @@ from gdviz.figures.labels import _two_line_verdict, end_kind, panel_title, verdi
 from gdviz.figures.paths import _drawn_path, _DrawnPath, _path_hover, _runs
 from gdviz.figures.playback import _playback
 from gdviz.figures.raster import landscape_picture, picture_layout
-from gdviz.figures.style import _ENDS, _MARKS, LANDSCAPE_SCALE, Style, _to_float32, run_color
+from gdviz.figures.style import (
+    _ENDS,
+    _MARKS,
+    LANDSCAPE_SCALE,
+    Style,
+    _to_float32,
+    run_color,
+    web_figure,
+)
 
 PANEL_STRETCH = 2.0
 """Given the page's size, a panel may be up to twice as tall (or wide) as the view's shape: the
@@ -473,7 +481,7 @@ def _contour_figure(
                 "outlinewidth": 0,
             },
         },
-        font={"size": style.font},
+        font=style.layout_font,
         margin=margin,
         height=height,
         **({"width": width} if width else {}),
@@ -499,7 +507,7 @@ def _contour_figure(
     if playback:
         far = (x_low - 100 * (x_high - x_low), y_low - 100 * (y_high - y_low))
         frames = _playback(layout, data, drawn, animated, style, base, far)
-    return go.Figure(data=data, layout=layout, frames=frames, _validate=False)
+    return web_figure(data, layout, frames)
 
 
 def _panel_height(aspect: float, panels: int, style: Style, playback: bool, top: int) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import plotly.graph_objects as go
 
 RUN_COLORS = (
     "#0072B2",  # blue
@@ -72,6 +73,28 @@ def _typed_array(values: Any) -> dict[str, str]:
     return {"dtype": "f4", "bdata": base64.b64encode(_to_float32(values).tobytes()).decode("ascii")}
 
 
+def web_figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
+    """``go.Figure`` of trace dicts (not validated again), each trace's arrays as plain lists.
+
+    plotly.py sends NumPy arrays as typed arrays ({"dtype", "bdata"}), which plotly.js decodes
+    afresh each time it is handed the figure, so ``Plotly.react`` takes them for new data and
+    redraws the whole chart: Streamlit hands every chart over twice (see :mod:`gdviz.ui.chart`).
+    Lists it can compare. The playback frames keep the compact typed arrays: ``Plotly.react``
+    does not compare frames. Non-finite numbers become ``null`` in the JSON, a gap, as before.
+    """
+    return go.Figure(
+        data=[_plain(trace) for trace in data], layout=layout, frames=frames, _validate=False
+    )
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
 def run_color(i: int) -> str:
     """The colour of run i, the same in every figure."""
     return RUN_COLORS[i % len(RUN_COLORS)]
@@ -80,6 +103,12 @@ def run_color(i: int) -> str:
 def run_colors(n: int) -> list[str]:
     """The colours of runs 0 … n − 1."""
     return [run_color(i) for i in range(n)]
+
+
+FONT_FAMILY = '"Source Sans", "Source Sans Pro", "Source Sans 3", sans-serif'
+"""Every figure's text: the page's own font (Streamlit's). The figures' geometry (the room for
+the play buttons and colour-bar labels) is reckoned for its widths; plotly's default (Open Sans,
+else Verdana) is wider and pushed the ▶ Play and ❚❚ Pause buttons over the step slider."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +120,11 @@ class Style:
     @property
     def font(self) -> int:
         return 22 if self.projector else 13
+
+    @property
+    def layout_font(self) -> dict[str, Any]:
+        """A figure's ``layout.font``: the size above in :data:`FONT_FAMILY`."""
+        return {"size": self.font, "family": FONT_FAMILY}
 
     @property
     def title_font(self) -> int:

@@ -14,7 +14,15 @@ from gdviz.figures.grid import SURFACE_GRID, Grid, Landscape, _contour_levels, l
 from gdviz.figures.labels import end_kind, panel_title, verdict_label
 from gdviz.figures.panels import _escape_direction
 from gdviz.figures.paths import _drawn_path, _path_hover, _runs
-from gdviz.figures.style import _ENDS, _MARKS, LANDSCAPE_SCALE, Style, _to_float32, run_color
+from gdviz.figures.style import (
+    _ENDS,
+    _MARKS,
+    LANDSCAPE_SCALE,
+    Style,
+    _to_float32,
+    run_color,
+    web_figure,
+)
 
 
 def surface_figure(
@@ -142,7 +150,7 @@ def surface_figure(
             "domain": {"x": [0, 1], "y": [0, 1]},
             **scene.layout(),
         },
-        "font": {"size": style.font},
+        "font": style.layout_font,
         "margin": {"l": 0, "r": 0, "t": 10, "b": 0},
         "height": plot_height,
         "legend": {
@@ -157,7 +165,7 @@ def surface_figure(
         # Keep the user's camera when the figure is rebuilt for the same landscape and space.
         "uirevision": f"surface {landscape.title} {landscape.view} {plot_height}×{width}",
     }
-    return go.Figure(data=data, layout=layout, _validate=False)
+    return web_figure(data, layout)
 
 
 def _unit_box(grid: Grid, z: np.ndarray, z_range: tuple[float, float]) -> np.ndarray:

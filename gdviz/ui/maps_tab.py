@@ -31,6 +31,7 @@ from gdviz.maps import (
     rate_sweep,
 )
 from gdviz.optimizers import make_optimizer
+from gdviz.ui.chart import show_chart
 from gdviz.ui.screen import Screen
 from gdviz.ui.state import clicked_start, set_start
 
@@ -182,10 +183,7 @@ def _sweep_map(lesson: Lesson, style: Style, height: int, options: Any) -> None:
         sweep, panel_rates=lesson.rates, y="gap" if height_choice == "final f − f*" else "steps",
         f_min=lesson.f_min, style=style, height=height,
     )  # fmt: skip
-    st.plotly_chart(
-        figure, key="sweep_map", on_select=_rate_from_sweep, selection_mode="points",
-        width="stretch", config={"displaylogo": False},
-    )  # fmt: skip
+    show_chart(figure, key="sweep_map", on_select=_rate_from_sweep, selection_mode="points")
     parts = [
         f"{len(sweep.lrs)} rates from {rate_text(sweep.low)} to {rate_text(sweep.high)}"
         + (" (narrowed from 1e-6 to 1000 to where the outcomes change)" if sweep.narrowed else ""),
@@ -221,10 +219,7 @@ def _phase_map(lesson: Lesson, style: Style, height: int) -> None:
         phase, panel_rates=lesson.rates, current=current, largest_eigenvalue=largest,
         style=style, height=height,
     )  # fmt: skip
-    st.plotly_chart(
-        figure, key="phase_map", on_select=_pair_from_phase, selection_mode="points",
-        width="stretch", config={"displaylogo": False},
-    )  # fmt: skip
+    show_chart(figure, key="phase_map", on_select=_pair_from_phase, selection_mode="points")
     parts = [
         f"{optimizer} over lr × {param} ({PHASE_RATES} × {count} runs, up to "
         f"{min(lesson.steps, MAP_STEPS):,} steps, from ({lesson.start[0]:.4g}, {lesson.start[1]:.4g}))"
@@ -263,10 +258,7 @@ def _basin_map(lesson: Lesson, style: Style, height: int, left: Any, right: Any)
         frozenset(i for i, trace in enumerate(figure.data) if trace.name == "click grid"),
         lesson.landscape.view,
     )
-    st.plotly_chart(
-        figure, key="basin_map", on_select=_start_from_basins, selection_mode="points",
-        width="stretch", config={"displaylogo": False},
-    )  # fmt: skip
+    show_chart(figure, key="basin_map", on_select=_start_from_basins, selection_mode="points")
     steps = min(lesson.steps, MAP_STEPS)
     shortened = f" (the panels run up to {lesson.steps:,})" if lesson.steps > steps else ""
     st.caption(

@@ -27,9 +27,10 @@ from gdviz.figures import (
 from gdviz.lesson import Lesson, Settings
 from gdviz.links import TABS as TAB_LABELS
 from gdviz.links import format_rates, hyperparameter_text
+from gdviz.ui.chart import show_chart
 from gdviz.ui.keep_camera import keep_camera
 from gdviz.ui.maps_tab import maps_tab
-from gdviz.ui.screen import BASE_CSS, PROJECTOR_CSS, Screen, measure_screen
+from gdviz.ui.screen import BASE_CSS, PROJECTOR_CSS, Screen, awaiting_size, measure_screen
 from gdviz.ui.state import clicked_start, set_start
 from gdviz.ui.text import plain
 
@@ -182,7 +183,19 @@ def _chart_space(screen: Screen, style: Style) -> tuple[int, int]:
     return screen.width, max(screen.height - top - 12, 360)
 
 
+def _waiting_for_the_window(screen: Screen, style: Style) -> bool:
+    """On a first visit, hold the space of the pictures until the browser has said how big its
+    window is (a moment after the page appears), instead of drawing them twice."""
+    if not awaiting_size(screen):
+        return False
+    with st.container(height=_chart_space(screen, style)[1], border=False):
+        st.caption("Fitting the pictures to your window…")
+    return True
+
+
 def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
+    if _waiting_for_the_window(screen, style):
+        return
     width, height = _chart_space(screen, style)
     figure = comparison_figure(
         lesson.landscape,
@@ -198,15 +211,12 @@ def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         # The view as drawn: padded to the panels' shape, the click grid spans it.
         (tuple(figure.layout.xaxis.range), tuple(figure.layout.yaxis.range)),
     )
-    st.plotly_chart(
-        figure, key="landscape", on_select=_start_from_click,
-        selection_mode="points", width="stretch", config={"displaylogo": False},
-    )  # fmt: skip
+    show_chart(figure, key="landscape", on_select=_start_from_click, selection_mode="points")
     if lesson.data is not None:
         left, right = st.columns([1.15, 1])
-        left.plotly_chart(
+        show_chart(
             data_figure(lesson.data.model, list(lesson.results), labels=lesson.labels, style=style),
-            key="data_panel", width="stretch", config={"displaylogo": False},
+            key="data_panel", container=left,
         )  # fmt: skip
         right.markdown(_cost_table(lesson))
 
@@ -246,6 +256,8 @@ def _cost_table(lesson: Lesson) -> str:
 
 
 def _surface_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
+    if _waiting_for_the_window(screen, style):
+        return
     width, height = _chart_space(screen, style)
     figure = surface_figure(
         lesson.landscape,
@@ -256,9 +268,7 @@ def _surface_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         width=width,
     )
     # No scroll-zoom: scrolling the page over the scene must scroll the page, not zoom the camera.
-    st.plotly_chart(
-        figure, key="surface3d", width="stretch", config={"displaylogo": False, "scrollZoom": False}
-    )
+    show_chart(figure, key="surface3d", config={"scrollZoom": False})
     keep_camera()
     st.caption(
         "Drag to turn the surface; the view is kept when the rates change. Playback runs on the Landscapes tab: Plotly can animate a 3-D "
@@ -270,7 +280,7 @@ def _curves_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     figure = curves_figure(
         list(lesson.results), f_min=lesson.f_min, labels=lesson.labels or None, style=style
     )
-    st.plotly_chart(figure, key="curves", width="stretch", config={"displaylogo": False})
+    show_chart(figure, key="curves")
 
 
 def _data_math(lesson: Lesson) -> None:
@@ -373,6 +383,7 @@ def _data_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         "gdviz-runs.csv",
         "text/csv",
         key="csv",
+        on_click="ignore",  # a download changes nothing on the page: no rerun
     )
     right.download_button(
         "Download runs (JSON)",
@@ -380,6 +391,7 @@ def _data_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         "gdviz-runs.json",
         "application/json",
         key="json",
+        on_click="ignore",  # a download changes nothing on the page: no rerun
     )
 
 

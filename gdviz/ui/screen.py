@@ -26,7 +26,7 @@ from urllib.parse import unquote
 
 import streamlit as st
 
-__all__ = ["BASE_CSS", "PROJECTOR_CSS", "Screen", "measure_screen"]
+__all__ = ["BASE_CSS", "PROJECTOR_CSS", "Screen", "awaiting_size", "measure_screen"]
 
 _MEASURE_JS = """
 export default function (component) {
@@ -113,11 +113,13 @@ _measure = st.components.v2.component("gdviz.screen", js=_MEASURE_JS)
 @dataclass(frozen=True)
 class Screen:
     """The main column's inner width, the window's height, and where the tab content starts
-    (0 until the page has drawn its tabs once), in CSS pixels."""
+    (0 until the page has drawn its tabs once), in CSS pixels; ``reported``: whether the
+    browser said so (else these are defaults)."""
 
     width: int = 1200
     height: int = 720
     top: int = 0
+    reported: bool = False
 
 
 def measure_screen() -> Screen:
@@ -126,8 +128,23 @@ def measure_screen() -> Screen:
     size = getattr(previous, "size", None) or _cookie_size()
     screen = _screen(size)
     # The size this run draws for goes back to the browser, which then sends only a new one.
-    _measure(key="screen", on_size_change=lambda: None, data=asdict(screen) if size else None)
+    drawn_for = {k: v for k, v in asdict(screen).items() if k != "reported"}
+    _measure(key="screen", on_size_change=lambda: None, data=drawn_for if size else None)
     return screen
+
+
+def awaiting_size(screen: Screen) -> bool:
+    """Whether a browser is about to report its window for the first time (a first visit: no
+    report yet, no cookie). The landscapes then wait for it, a moment, instead of being drawn
+    for a guessed window and drawn again: on a fresh visit that halves plotly.js's work. A
+    session with no browser behind it (AppTest, a script run by hand) sends no headers and
+    never reports: it gets the default size at once."""
+    if screen.reported:
+        return False
+    try:
+        return bool(st.context.headers)
+    except RuntimeError:  # no session at all
+        return False
 
 
 def _cookie_size() -> Any:
@@ -146,16 +163,20 @@ def _cookie_size() -> Any:
 
 
 def _screen(size: Any) -> Screen:
-    """The browser's report as a Screen; the default for none or a malformed one."""
-    if not isinstance(size, dict):
+    """The browser's report as a Screen; the default for none, and the default marked
+    ``reported`` for a malformed one (a window we cannot use is still an answer: the page must
+    not wait for another)."""
+    if size is None:
         return Screen()
+    if not isinstance(size, dict):
+        return Screen(reported=True)
     try:
         width, height, top = (int(size.get(k, 0)) for k in ("width", "height", "top"))
     except (TypeError, ValueError):  # the browser's message is data: never trust its shape
-        return Screen()
+        return Screen(reported=True)
     if not (320 <= width <= 8000 and 240 <= height <= 8000 and 0 <= top <= 4000):
-        return Screen()
-    return Screen(width, height, top)
+        return Screen(reported=True)
+    return Screen(width, height, top, reported=True)
 
 
 BASE_CSS = """
