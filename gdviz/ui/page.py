@@ -24,6 +24,7 @@ from gdviz.figures import (
     surface_figure,
     verdict_label,
 )
+from gdviz.figures.style import placeholder_figure
 from gdviz.lesson import Lesson, Settings
 from gdviz.links import TABS as TAB_LABELS
 from gdviz.links import format_rates, hyperparameter_text
@@ -188,8 +189,10 @@ def _waiting_for_the_window(screen: Screen, style: Style) -> bool:
     window is (a moment after the page appears), instead of drawing them twice."""
     if not awaiting_size(screen):
         return False
-    with st.container(height=_chart_space(screen, style)[1], border=False):
-        st.caption("Fitting the pictures to your window…")
+    # A chart, not an empty box: it makes the browser fetch and start plotly.js (a 4.7 MB
+    # script) while the size report and the next run are on their way, not after them.
+    message = "Fitting the pictures to your window…"
+    show_chart(placeholder_figure(_chart_space(screen, style)[1], message, style), key="waiting")
     return True
 
 
