@@ -37,7 +37,7 @@ from gdviz.cli.common import (
 )
 from gdviz.cli.maps import add_map_commands, execute_map
 from gdviz.datasets import BUILTIN_DATASETS, Dataset, get_dataset, read_csv, standardize
-from gdviz.engine import MAX_STEPS, Differentiable, RunResult, run
+from gdviz.engine import MAX_STEPS, MAX_TRACE_ENTRIES, Differentiable, RunResult, run
 from gdviz.lesson import data_budget
 from gdviz.rates import plan_rates
 from gdviz.regression import MODELS, MiniBatches, make_model, suggested_rate, suggested_view
@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_argument("--l1", type=_non_negative, default=0.0, help="lasso strength λ₁")
     data.add_argument("--l2", type=_non_negative, default=0.0, help="ridge strength λ₂")
     runner.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    runner.add_argument(
+        "--trace",
+        action="store_true",
+        help="with --format json: add each run's gradient, optimizer state (torch's names) and "
+        f"step at every update (at most {MAX_TRACE_ENTRIES:,} updates in all)",
+    )
     add_map_commands(commands)
     return parser
 
@@ -133,6 +139,8 @@ def execute(args: argparse.Namespace) -> RunResult:
     a surface's suggestion for plain GD from its first start, else a sweep from the first start
     (slow, good and diverging, for any optimizer); a data set's suggested rate.
     """
+    if args.trace and args.format != "json":
+        raise UsageError("--trace needs --format json (the trace is written as JSON only)")
     batches = None
     objective: Differentiable
     minima: tuple[Point, ...]
@@ -199,13 +207,15 @@ def execute(args: argparse.Namespace) -> RunResult:
         view=view,
         batches=batches,
         minima=minima,
+        trace=args.trace,
         **run_options(args),
     )
 
 
-def format_result(result: RunResult, output_format: str) -> str:
+def format_result(result: RunResult, output_format: str, *, trace: bool = False) -> str:
+    """The runs as text, JSON (with ``trace``, each run's trace too) or CSV."""
     if output_format == "json":
-        return json.dumps(result.to_dict(), allow_nan=False)
+        return json.dumps(result.to_dict(include_trace=trace), allow_nan=False)
     if output_format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -264,7 +274,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("sweep", "phase", "basins"):
             print(execute_map(args))
             return 0
-        print(format_result(execute(args), args.format))
+        print(format_result(execute(args), args.format, trace=args.trace))
         return 0
     except (UsageError, ValueError) as error:
         # ExpressionError, SurfaceError and bad schedules are ValueErrors with a readable message.

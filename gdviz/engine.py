@@ -43,12 +43,16 @@ __all__ = [
     "MAX_HISTORY",
     "MAX_RUNS",
     "MAX_STEPS",
+    "MAX_TRACE",
+    "MAX_TRACE_ENTRIES",
     "VIEW_ESCAPE_FACTOR",
     "BatchGradients",
     "Differentiable",
     "FinalStates",
     "Run",
     "RunResult",
+    "Trace",
+    "check_trace_entries",
     "final_states",
     "run",
 ]
@@ -64,6 +68,14 @@ MAX_STEPS = 100_000
 
 MAX_HISTORY = 20_000_000
 """The largest (steps + 1) × runs recorded at once: about 640 MB of paths, losses and norms."""
+
+MAX_TRACE = 1_000_000
+"""The largest steps × runs traced at once (``run(..., trace=True)``): gradient, step, rate and
+up to three state vectors per update, about 90 MB; the app's 4 runs × 20,000 steps are 80,000."""
+
+MAX_TRACE_ENTRIES = 100_000
+"""The most trace entries (updates, summed over the runs) written as JSON at once: about
+25 MB (the command line's ``--trace``, the app's download)."""
 
 MAX_RUNS = 250_000
 """The most runs one call steps at once (a 500 × 500 map of starts)."""
@@ -143,6 +155,58 @@ _DIAGNOSES: dict[str, str] = {
 
 
 @dataclass(frozen=True)
+class Trace:
+    """What the optimizer saw and did at every update (``run(..., trace=True)``).
+
+    In a :class:`RunResult`, ``grad[i, k − 1]`` is update k of run i (k = 1 … T), shaped
+    (R, T, 2); entries after a run's ``nit`` are 0. In a :class:`Run`, cut to its updates:
+    (nit, 2). ``grad`` is g_k as the optimizer received it (after noise and clipping, before
+    weight decay, which is the optimizer's own term); ``state`` its per-run state *after* the
+    update under torch's names (``momentum_buffer``; ``exp_avg``, ``exp_avg_sq``,
+    ``max_exp_avg_sq``; ``sum``; ``square_avg``, ``grad_avg``; none for gd and newton);
+    ``step`` the Δθ the engine added, so path[k] = path[k − 1] + step[k − 1] exactly;
+    ``lr`` the rate in force (after the schedule).
+    """
+
+    grad: np.ndarray
+    step: np.ndarray
+    state: dict[str, np.ndarray]
+    lr: np.ndarray
+
+    def cut(self, i: int, nit: int) -> Trace:
+        """Run i's first ``nit`` updates."""
+        return Trace(
+            grad=self.grad[i, :nit],
+            step=self.step[i, :nit],
+            state={name: value[i, :nit] for name, value in self.state.items()},
+            lr=self.lr[i, :nit],
+        )
+
+    def entries(self) -> list[dict[str, Any]]:
+        """One JSON-ready record per update of a run's trace: k, grad, state, step."""
+        grads, steps = self.grad.tolist(), self.step.tolist()
+        states = {name: value.tolist() for name, value in self.state.items()}
+        return [
+            {
+                "k": k + 1,
+                "grad": _json_numbers(grads[k]),
+                "state": {name: _json_numbers(value[k]) for name, value in states.items()},
+                "step": _json_numbers(steps[k]),
+            }
+            for k in range(len(grads))
+        ]
+
+
+def check_trace_entries(count: int) -> None:
+    """Refuse writing ``count`` trace entries beyond MAX_TRACE_ENTRIES, saying why."""
+    if count > MAX_TRACE_ENTRIES:
+        raise ValueError(
+            f"the trace would hold {count:,} updates: at most {MAX_TRACE_ENTRIES:,} are written "
+            "at once (fewer steps or runs)"
+        )
+
+
+@dataclass(frozen=True)
 class Run:
     """One run of a :class:`RunResult`, with its path cut at its last step (finite values only)."""
 
@@ -160,14 +224,17 @@ class Run:
     grad_norm: np.ndarray  # (nit + 1,)
     epochs: float | None = None  # passes over the data (data-backed runs only)
     stop: str = ""  # where a converged run stopped (gdviz.stationary.KINDS); "" otherwise
+    trace: Trace | None = None  # (nit, 2) arrays, from run(..., trace=True)
 
     @property
     def success(self) -> bool:
         """Converged *at a minimum* (a saddle, a flat region or a maximum is not success)."""
         return self.status == "converged" and self.stop in MINIMUM_KINDS
 
-    def to_dict(self, *, include_path: bool = True) -> dict[str, Any]:
-        """A JSON-ready record: plain floats and lists; non-finite numbers become ``None``."""
+    def to_dict(self, *, include_path: bool = True, include_trace: bool = False) -> dict[str, Any]:
+        """A JSON-ready record: plain floats and lists; non-finite numbers become ``None``.
+
+        ``include_trace`` adds ``"trace"``: one ``{"k", "grad", "state", "step"}`` per update."""
         record: dict[str, Any] = {
             "start": _json_numbers(self.start),
             "lr": _json_number(self.lr),
@@ -184,6 +251,10 @@ class Run:
         if include_path:
             record["path"] = [_json_numbers(point) for point in self.path.tolist()]
             record["loss"] = _json_numbers(self.loss.tolist())
+        if include_trace:
+            if self.trace is None:
+                raise ValueError("this run was not traced: run(..., trace=True)")
+            record["trace"] = self.trace.entries()
         return record
 
 
@@ -225,6 +296,7 @@ class RunResult:
     epochs: np.ndarray | None = None  # (R,) passes over the data, for data-backed runs
     stop: np.ndarray | None = None  # (R,) str: where each converged run stopped, "" otherwise
     where: tuple[str, ...] = ()  # (R,) what the message says about that place
+    trace: Trace | None = None  # (R, T, 2) arrays, with trace=True
 
     def __len__(self) -> int:
         return len(self.lrs)
@@ -286,14 +358,22 @@ class RunResult:
             grad_norm=self.grad_norms[i, :end],
             epochs=None if self.epochs is None else float(self.epochs[i]),
             stop="" if self.stop is None else str(self.stop[i]),
+            trace=None if self.trace is None else self.trace.cut(i, int(self.nit[i])),
         )
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return (self.run(i) for i in range(len(self)))
 
-    def to_dict(self, *, include_paths: bool = True) -> dict[str, Any]:
-        """``{"runs": [...]}``, JSON-ready (the command line's ``--format json``)."""
-        return {"runs": [r.to_dict(include_path=include_paths) for r in self]}
+    def to_dict(self, *, include_paths: bool = True, include_trace: bool = False) -> dict[str, Any]:
+        """``{"runs": [...]}``, JSON-ready (the command line's ``--format json``); with
+        ``include_trace`` at most MAX_TRACE_ENTRIES updates in all, else a ValueError."""
+        if include_trace:
+            check_trace_entries(int(self.nit.sum()))
+        return {
+            "runs": [
+                r.to_dict(include_path=include_paths, include_trace=include_trace) for r in self
+            ]
+        }
 
 
 @dataclass(frozen=True)
@@ -399,6 +479,7 @@ def run(
     view: View | None = None,
     batches: BatchGradients | None = None,
     minima: Sequence[KnownPoint] = (),
+    trace: bool = False,
 ) -> RunResult:
     """Run ``optimizer`` from every start at every learning rate, all at once.
 
@@ -416,11 +497,14 @@ def run(
 
     Every converged run's end is classified (``stop``) against the view's scale and the
     listed ``minima`` (objects with x, y, f and kind "global"/"local", such as a surface's).
+
+    With ``trace`` the result's :class:`Trace` holds every update's gradient, optimizer state
+    and step (steps × runs at most MAX_TRACE); without it nothing of it is computed.
     """
     stepped = _step(
         objective, optimizer, starts, lrs, steps=steps, gtol=gtol, xtol=xtol, ftol=ftol,
         schedule=schedule, clip_norm=clip_norm, clip_value=clip_value, noise=noise, seed=seed,
-        view=view, batches=batches, record=True,
+        view=view, batches=batches, record=True, trace=trace,
     )  # fmt: skip
     status, nit, n_runs = stepped.status, stepped.nit, len(stepped.rates)
     assert stepped.history is not None
@@ -455,6 +539,7 @@ def run(
         epochs=None if batches is None else np.array([batches.epochs(int(n)) for n in nit]),
         stop=stop,
         where=where,
+        trace=None if stepped.tracer is None else stepped.tracer.result(taken, nit),
     )
 
 
@@ -488,7 +573,7 @@ def final_states(
     stepped = _step(
         objective, optimizer, starts, lrs, steps=steps, gtol=gtol, xtol=xtol, ftol=ftol,
         schedule=schedule, clip_norm=clip_norm, clip_value=clip_value, noise=noise, seed=seed,
-        view=view, batches=batches, record=False,
+        view=view, batches=batches, record=False, trace=False,
     )  # fmt: skip
     status = stepped.status
     stop, _, known = _where_stopped(
@@ -530,6 +615,7 @@ class _Stepped:
     lr_factors: np.ndarray
     steps: int
     history: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # paths, losses, squared norms
+    tracer: _Tracer | None = None
 
     @property
     def status(self) -> np.ndarray:
@@ -538,6 +624,48 @@ class _Stepped:
     @property
     def rule(self) -> np.ndarray:
         return _RULE_NAMES[self.rule_code]
+
+
+class _Tracer:
+    """The trace as the loop writes it: step-major (update k − 1 is row k − 1), transposed
+    to run-major once at the end."""
+
+    def __init__(self, steps: int, n_runs: int, state: dict[str, np.ndarray]) -> None:
+        self.grad = np.zeros((steps, n_runs, 2))
+        self.step = np.zeros((steps, n_runs, 2))
+        self.lr = np.zeros((steps, n_runs))
+        self.state = {name: np.zeros((steps, n_runs, 2)) for name in state}
+
+    def add(
+        self,
+        k: int,
+        runs: np.ndarray,
+        grad: np.ndarray,
+        step: np.ndarray,
+        lr: np.ndarray,
+        state: dict[str, np.ndarray],
+    ) -> None:
+        """Update k of the runs numbered ``runs`` (the loop's rows)."""
+        self.grad[k - 1, runs], self.step[k - 1, runs], self.lr[k - 1, runs] = grad, step, lr
+        for name, value in state.items():
+            self.state[name][k - 1, runs] = value
+
+    def result(self, taken: int, nit: np.ndarray) -> Trace:
+        """The first ``taken`` updates by run, 0 after each run's ``nit`` (what a run computed
+        after its end, or on the step that left the finite numbers, is not its trace)."""
+        after = np.arange(taken)[None, :] >= nit[:, None]
+
+        def by_run(part: np.ndarray) -> np.ndarray:
+            array = np.ascontiguousarray(np.swapaxes(part[:taken], 0, 1))
+            array[after] = 0.0
+            return array
+
+        return Trace(
+            grad=by_run(self.grad),
+            step=by_run(self.step),
+            state={name: by_run(value) for name, value in self.state.items()},
+            lr=by_run(self.lr),
+        )
 
 
 class _Window:
@@ -620,11 +748,13 @@ def _step(
     view: View | None,
     batches: BatchGradients | None,
     record: bool,
+    trace: bool = False,
 ) -> _Stepped:
     """The stepping loop shared by :func:`run` and :func:`final_states` (see :func:`run`).
 
     With ``record`` every step is kept; without it nothing but each run's end and the window
-    counts of :class:`_Window` (memory O(runs), whatever the budget).
+    counts of :class:`_Window` (memory O(runs), whatever the budget). With ``trace`` the
+    :class:`_Tracer` keeps what each update received, kept and did.
     """
     if steps < 0 or int(steps) != steps:
         raise ValueError(f"steps must be a whole number ≥ 0, got {steps}")
@@ -646,6 +776,11 @@ def _step(
         )
     if n_runs > MAX_RUNS:
         raise ValueError(f"{n_runs:,} runs at once is too many: at most {MAX_RUNS:,}")
+    if trace and steps * n_runs > MAX_TRACE:
+        raise ValueError(
+            f"{n_runs:,} runs × {steps:,} steps is too much to trace: steps × runs must stay "
+            f"within {MAX_TRACE:,}"
+        )
     lr_factors = (
         np.ones(steps)
         if schedule is None
@@ -687,6 +822,7 @@ def _step(
         keep = ~(undefined | at_rest)
         # Initialised over every run: per-run hyperparameters are one per run, started or not.
         state = optimizer.init(point)
+        tracer = _Tracer(steps, n_runs, optimizer.torch_state(state)) if trace else None
         if not keep.all():
             point, loss, gradient = point[keep], loss[keep], gradient[keep]
             squared_norm, growth_limit = squared_norm[keep], growth_limit[keep]
@@ -713,9 +849,10 @@ def _step(
             hessian = (
                 objective.hessian(point[:, 0], point[:, 1]) if optimizer.needs_hessian else None
             )
-            delta, state = optimizer.rule(
-                gradient, state, point, lr * lr_factors[k - 1], hessian=hessian
-            )
+            rate = lr * lr_factors[k - 1]
+            delta, state = optimizer.rule(gradient, state, point, rate, hessian=hessian)
+            if tracer is not None:
+                tracer.add(k, active, gradient, delta, rate, optimizer.torch_state(state))
             new_point = point + delta
             new_loss, gradient = objective.value_and_gradient(new_point[:, 0], new_point[:, 1])
             new_squared_norm = _dot(gradient, gradient)
@@ -778,7 +915,7 @@ def _step(
         diagnosis[active[running]] = window.diagnose(running, loss[running], relabel)
     return _Stepped(
         start_points, rates, rule, nit, diverged_at, ends.x, ends.fun, ends.squared_norm,
-        diagnosis, lr_factors, steps, history,
+        diagnosis, lr_factors, steps, history, tracer,
     )  # fmt: skip
 
 

@@ -98,6 +98,8 @@ class Settings:
     # The view of a function lesson, axis by axis (None: the surface's, or one holding the runs).
     xlim: tuple[float, float] | None = None
     ylim: tuple[float, float] | None = None
+    # Trace the runs on the panels (engine.Trace): the Data tab's JSON with the trace asks for it.
+    trace: bool = False
 
 
 @dataclass(frozen=True)
@@ -281,12 +283,15 @@ def build_lesson(settings: Settings) -> Lesson:
                     [start],
                     [rate],
                     **options,
+                    trace=settings.trace,
                 )
                 for name in names
             )
             labels = tuple(names)  # the shared rate is in the caption; panels stay narrow
         else:
-            results = (run(objective, optimizer, [start], list(rates), **options),)
+            results = (
+                run(objective, optimizer, [start], list(rates), **options, trace=settings.trace),
+            )
             labels = ()
             good_index = rates.index(plan.good_rate) if plan.good_rate in rates else good_index
 
@@ -376,6 +381,7 @@ def _race(
             [start],
             [racer.plan.good_rate],
             **{**run_kwargs, "steps": steps},
+            trace=settings.trace,
         )
         for racer in racers
     )
@@ -490,7 +496,15 @@ def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
         ]
         steps = max(budgets)
     results = tuple(
-        run(model, optimizer, [start], [rate], batches=sampler, **{**options, "steps": budget})
+        run(
+            model,
+            optimizer,
+            [start],
+            [rate],
+            batches=sampler,
+            **{**options, "steps": budget},
+            trace=settings.trace,
+        )
         for sampler, budget in zip(samplers, budgets, strict=True)
     )
     labels = (f"batch (all {m})", f"mini-batch (b = {sizes[1]})", "stochastic (b = 1)")

@@ -52,7 +52,8 @@ __all__ = [
 class Optimizer:
     """An update rule: ``init(params) -> state`` and ``update(grads, state, params, lr, hessian)``.
 
-    ``rule`` is the bare update; ``update`` calls it with floating-point errors silenced, so a
+    ``rule`` is the bare update; ``torch_state(state)`` names what it keeps as torch does;
+    ``update`` calls it with floating-point errors silenced, so a
     diverging run overflows to inf quietly (divergence is a verdict, not a warning). The engine,
     which silences them once for the whole loop, calls ``rule`` directly.
     """
@@ -62,6 +63,9 @@ class Optimizer:
     rule: Callable[..., tuple[np.ndarray, Any]]
     hyperparameters: Mapping[str, Any] = field(default_factory=dict)
     needs_hessian: bool = False
+    torch_state: Callable[[Any], dict[str, np.ndarray]] = field(default=lambda state: {})
+    """The state's per-run arrays under the names torch keeps them by in ``optimizer.state``
+    (``momentum_buffer``, ``exp_avg``, …), in torch's order; what the engine's trace records."""
 
     def update(
         self,
@@ -243,7 +247,12 @@ def _sgd_with_momentum(
         started = np.ones_like(state.started)
         return -lr[:, None] * direction, state._replace(buffer=buffer, started=started)
 
-    return Optimizer(name, init, update, hyperparameters)
+    def torch_state(state: MomentumState) -> dict[str, np.ndarray]:
+        # torch keeps no buffer at μ = 0 (plain SGD)
+        mu = state.momentum
+        return {} if isinstance(mu, float) and mu == 0 else {"momentum_buffer": state.buffer}
+
+    return Optimizer(name, init, update, hyperparameters, torch_state=torch_state)
 
 
 def momentum(
@@ -361,6 +370,7 @@ def adagrad(
             "initial_accumulator_value": _as_given(initial_accumulator_value, initial),
             "eps": _as_given(eps, epsilon),
         },
+        torch_state=lambda state: {"sum": state.sum_of_squares},
     )
 
 
@@ -444,6 +454,14 @@ def rmsprop(
             square_average=square_average, grad_average=grad_average, buffer=buffer
         )
 
+    def torch_state(state: RMSpropState) -> dict[str, np.ndarray]:
+        names = {"square_avg": state.square_average}
+        if _nonzero(state.momentum):
+            names["momentum_buffer"] = state.buffer
+        if centered:
+            names["grad_avg"] = state.grad_average
+        return names
+
     return Optimizer(
         "rmsprop",
         init,
@@ -455,6 +473,7 @@ def rmsprop(
             "momentum": _as_given(momentum, mu_),
             "centered": centered,
         },
+        torch_state=torch_state,
     )
 
 
@@ -527,6 +546,13 @@ def _adam_family(
             step=step, first_moment=first, second_moment=second, max_second_moment=max_second
         )
 
+    def torch_state(state: AdamState) -> dict[str, np.ndarray]:
+        # m̂ and v̂ (bias-corrected) are not state: torch computes them inside each step.
+        names = {"exp_avg": state.first_moment, "exp_avg_sq": state.second_moment}
+        if amsgrad:
+            names["max_exp_avg_sq"] = state.max_second_moment
+        return names
+
     shown_betas = tuple(
         b if isinstance(b, float) else _as_given(given, b)
         for given, b in zip(betas, (beta1_, beta2_), strict=True)
@@ -541,6 +567,7 @@ def _adam_family(
             "weight_decay": _as_given(weight_decay, decay_),
             "amsgrad": amsgrad,
         },
+        torch_state=torch_state,
     )
 
 

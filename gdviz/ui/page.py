@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import html
 import io
 import json
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from gdviz.engine import Run
+from gdviz.engine import MAX_TRACE_ENTRIES, Run, check_trace_entries
 from gdviz.expression import Objective
 from gdviz.figures import (
     Style,
@@ -25,7 +26,7 @@ from gdviz.figures import (
     verdict_label,
 )
 from gdviz.figures.style import placeholder_figure
-from gdviz.lesson import Lesson, Settings
+from gdviz.lesson import Lesson, Settings, build_lesson
 from gdviz.links import TABS as TAB_LABELS
 from gdviz.links import format_rates, hyperparameter_text
 from gdviz.ui.chart import show_chart
@@ -388,9 +389,24 @@ def _data_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         key="csv",
         on_click="ignore",  # a download changes nothing on the page: no rerun
     )
+    updates = sum(r.nit for r in records)
+    with_trace = False
+    if updates <= MAX_TRACE_ENTRIES:
+        with_trace = right.checkbox(
+            "include the trace (gradient, optimizer state and step at every update)",
+            key="json_trace",
+            help="Each run's list of updates k = 1 … nit: the gradient the optimizer received, "
+            "its state after the update under torch's names, and the step, as `--trace` "
+            "writes them.",
+        )
+    else:
+        right.caption(
+            f"These runs take {updates:,} updates: a download holds the trace of at most "
+            f"{MAX_TRACE_ENTRIES:,}."
+        )
     right.download_button(
         "Download runs (JSON)",
-        lambda: runs_json(records),
+        lambda: runs_json(traced_runs(lesson) if with_trace else records, trace=with_trace),
         "gdviz-runs.json",
         "application/json",
         key="json",
@@ -398,10 +414,22 @@ def _data_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     )
 
 
-def runs_json(records: list[Run]) -> str:
-    """The runs as JSON. A value that is not finite (f at a start outside the domain) is null:
-    JSON has no NaN, and json.dumps(allow_nan=False) raised, so the button did nothing."""
-    return json.dumps({"runs": [_finite(r.to_dict()) for r in records]}, allow_nan=False)
+def traced_runs(lesson: Lesson) -> list[Run]:
+    """The lesson's runs with their traces: the same runs again with ``trace=True`` (the page
+    itself never pays for the trace; it is computed when the download is made)."""
+    if not lesson.settings.trace:
+        lesson = build_lesson(dataclasses.replace(lesson.settings, trace=True))
+    return [r for result in lesson.results for r in result]
+
+
+def runs_json(records: list[Run], *, trace: bool = False) -> str:
+    """The runs as JSON (with ``trace``, each run's trace). A value that is not finite (f at a
+    start outside the domain) is null: JSON has no NaN, and json.dumps(allow_nan=False) raised,
+    so the button did nothing."""
+    if trace:
+        check_trace_entries(sum(r.nit for r in records))
+    runs = [_finite(r.to_dict(include_trace=trace)) for r in records]
+    return json.dumps({"runs": runs}, allow_nan=False)
 
 
 def _finite(value: Any) -> Any:
