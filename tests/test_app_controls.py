@@ -429,3 +429,31 @@ def test_the_phase_map_of_plain_gd_is_momentums_and_a_click_loads_the_pair():
     assert app.selectbox(key="opt").value == "momentum"
     assert app.number_input(key="hp_momentum_momentum").value == 0.5
     assert "0.05" in app.text_input(key="lr").value
+
+
+def test_the_math_tab_writes_one_update_out_with_the_engines_numbers():
+    """Issue 15, item 3: the optimizer's box at update t of a panel's run, from the trace."""
+    app = open_app(tab="The math", opt="adam")
+    assert not app.exception
+    boxes = [e.value for e in app.latex if r"\hat m_t" in e.value]
+    assert len(boxes) == 1
+    lesson = build_lesson(Settings(optimizer="adam", trace=True))
+    first = lesson.results[0].run(0)
+    assert f"{first.path[1][0]:.4g}" in boxes[0]  # θ_1, the path's own point
+    app.number_input(key="update_step").set_value(3).run()
+    app.selectbox(key="update_panel").set_value(1).run()
+    assert not app.exception
+    box = next(e.value for e in app.latex if r"\hat m_t" in e.value)
+    second = lesson.results[0].run(1)
+    assert r"1 - 0.9^{3}" in box
+    assert f"{second.path[3][1]:.4g}" in box
+
+
+def test_the_update_step_follows_a_shorter_run():
+    """A step beyond the chosen panel's run is brought back to its last update."""
+    app = open_app(tab="The math")
+    app.number_input(key="update_step").set_value(400).run()
+    diverging = len(app.selectbox(key="update_panel").options) - 1
+    app.selectbox(key="update_panel").set_value(diverging).run()
+    assert not app.exception
+    assert app.number_input(key="update_step").value == 56  # the diverging run's last update

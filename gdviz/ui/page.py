@@ -25,6 +25,7 @@ from gdviz.figures import (
     surface_figure,
     verdict_label,
 )
+from gdviz.figures.style import placeholder_figure
 from gdviz.lesson import Lesson, Settings, build_lesson
 from gdviz.links import TABS as TAB_LABELS
 from gdviz.links import format_rates, hyperparameter_text
@@ -34,6 +35,7 @@ from gdviz.ui.maps_tab import maps_tab
 from gdviz.ui.screen import BASE_CSS, PROJECTOR_CSS, Screen, awaiting_size, measure_screen
 from gdviz.ui.state import clicked_start, set_start
 from gdviz.ui.text import plain
+from gdviz.update_numbers import update_lines
 
 __all__ = ["CLICK_GRID", "clicked_start", "render_lesson"]
 
@@ -189,8 +191,10 @@ def _waiting_for_the_window(screen: Screen, style: Style) -> bool:
     window is (a moment after the page appears), instead of drawing them twice."""
     if not awaiting_size(screen):
         return False
-    with st.container(height=_chart_space(screen, style)[1], border=False):
-        st.caption("Fitting the pictures to your window…")
+    # A chart, not an empty box: it makes the browser fetch and start plotly.js (a 4.7 MB
+    # script) while the size report and the next run are on their way, not after them.
+    message = "Fitting the pictures to your window…"
+    show_chart(placeholder_figure(_chart_space(screen, style)[1], message, style), key="waiting")
     return True
 
 
@@ -332,6 +336,7 @@ def _math_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     if lesson.data is not None:
         _data_math(lesson)
         st.markdown(_stability_text(lesson))
+        _update_in_numbers(lesson)
         return
     objective = lesson.objective
     assert isinstance(objective, Objective)  # a function lesson (data lessons returned above)
@@ -356,6 +361,7 @@ def _math_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         "far below it the flat direction, shrinking by (1 − lr·λ_min), crawls."
     )
     st.markdown(_stability_text(lesson))
+    _update_in_numbers(lesson)
 
 
 def _data_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
@@ -411,12 +417,46 @@ def _data_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     )
 
 
+def traced_lesson(lesson: Lesson) -> Lesson:
+    """The same lesson with its runs traced (``trace=True``): the page never pays for the
+    trace; it is computed when a download or the math tab's update asks for it."""
+    if lesson.settings.trace:
+        return lesson
+    return build_lesson(dataclasses.replace(lesson.settings, trace=True))
+
+
 def traced_runs(lesson: Lesson) -> list[Run]:
-    """The lesson's runs with their traces: the same runs again with ``trace=True`` (the page
-    itself never pays for the trace; it is computed when the download is made)."""
-    if not lesson.settings.trace:
-        lesson = build_lesson(dataclasses.replace(lesson.settings, trace=True))
-    return [r for result in lesson.results for r in result]
+    """The lesson's runs with their traces."""
+    return [r for result in traced_lesson(lesson).results for r in result]
+
+
+def _update_in_numbers(lesson: Lesson) -> None:
+    """One update of one panel's run in its optimizer's torch box, with the numbers the engine
+    used and recorded (:mod:`gdviz.update_numbers`)."""
+    traced = traced_lesson(lesson)
+    runs = [(result, r) for result in traced.results for r in result]
+    names = [
+        traced.labels[i] if traced.labels else f"lr = {rate_text(r.lr)}"
+        for i, (_, r) in enumerate(runs)
+    ]
+    st.subheader("One update, in numbers")
+    left, right = st.columns(2)
+    i = left.selectbox("Panel", range(len(runs)), format_func=names.__getitem__, key="update_panel")
+    result, r = runs[i]
+    if r.nit == 0:
+        st.caption("This run took no step.")
+        return
+    if st.session_state.get("update_step", 1) > r.nit:  # another panel's run may be shorter
+        st.session_state["update_step"] = r.nit
+    t = int(right.number_input(f"Update t (1 … {r.nit:,})", 1, r.nit, key="update_step"))
+    lines = update_lines(result.optimizer, result.hyperparameters, r, t)
+    body = r" \\ ".join(line.latex().replace(" = ", " &= ", 1) for line in lines)
+    st.latex(r"\begin{aligned}" + body + r"\end{aligned}")
+    st.caption(
+        f"{result.optimizer} at update t = {t}: g_t is the gradient the optimizer received "
+        "(after any noise and clipping), the state is what the engine kept after the update "
+        "(torch's names), and θₜ is the path's own point: θₜ₋₁ + Δθₜ."
+    )
 
 
 def runs_json(records: list[Run], *, trace: bool = False) -> str:
