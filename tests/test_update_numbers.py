@@ -28,9 +28,7 @@ CASES = [
 def _traced(name, hyperparameters, lr=0.005, steps=40):
     surface = load_library().surfaces["himmelblau"]
     optimizer = make_optimizer(name, **hyperparameters)
-    result = run(
-        surface.objective, optimizer, [(0.5, -0.5)], [lr], steps=steps, gtol=0, trace=True
-    )
+    result = run(surface.objective, optimizer, [(0.5, -0.5)], [lr], steps=steps, gtol=0, trace=True)
     assert result.run(0).nit == steps
     return result, result.run(0)
 
@@ -73,6 +71,8 @@ def test_an_update_outside_the_run_or_an_untraced_run_is_refused():
     result, r = _traced("gd", {}, steps=5)
     with pytest.raises(ValueError, match="between 1 and 5"):
         update_lines("gd", result.hyperparameters, r, 6)
-    plain = run(load_library().surfaces["himmelblau"].objective, make_optimizer("gd"), [(0, 0)], [0.01])
+    plain = run(
+        load_library().surfaces["himmelblau"].objective, make_optimizer("gd"), [(0, 0)], [0.01]
+    )
     with pytest.raises(ValueError, match="no trace"):
         update_lines("gd", {}, plain.run(0), 1)
