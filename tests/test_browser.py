@@ -68,7 +68,11 @@ def test_uploading_a_csv_replaces_the_data_and_a_bad_one_keeps_it(app, tmp_path)
     uploader = app.page.locator("[data-testid='stFileUploader'] input[type=file]")
     bad = tmp_path / "bad.csv"
     bad.write_text("x,y\n1,2\n2,oops\n3,4\n")
-    state = app.act(lambda: uploader.set_input_files(str(bad)), until=lambda s: bool(s.alerts))
+    # The lesson's own notes are alerts too: wait for the file's message itself.
+    state = app.act(
+        lambda: uploader.set_input_files(str(bad)),
+        until=lambda s: any("oops" in alert for alert in s.alerts),
+    )
     assert any("row 3, column 2: 'oops' is not a number" in alert for alert in state.alerts)
     assert state.heading.startswith("noisy line: fitting")
     good = tmp_path / "houses.csv"
