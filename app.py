@@ -7,7 +7,14 @@ the UI module draws it. No math here.
 import streamlit as st
 
 from gdviz.lesson import Lesson, Settings, build_lesson
-from gdviz.ui import plain, rate_sliders, render_lesson, show_link_problems, sidebar
+from gdviz.ui import (
+    plain,
+    rate_sliders,
+    render_lesson,
+    schedule_curve,
+    show_link_problems,
+    sidebar,
+)
 
 # Projector mode (?big=true) opens with the sidebar collapsed: the landscapes get the width, and
 # the controls open on demand (the › at the top left).
@@ -28,7 +35,7 @@ def cached_lesson(settings: Settings) -> Lesson:
 
 
 show_link_problems()
-settings, projector, rate_slot = sidebar()
+settings, projector, slots = sidebar()
 # The link's problems stay on screen until the first change of a setting.
 if st.session_state.setdefault("_link_settings", settings) == settings:
     for message in st.session_state.get("_link_problems", []):
@@ -38,5 +45,6 @@ try:
 except ValueError as error:  # a bad hyperparameter or schedule: say so, keep the page alive
     st.error(plain(f"These settings cannot run: {error}"))
     st.stop()
-rate_sliders(rate_slot, lesson)
+rate_sliders(slots.rates, lesson)
+schedule_curve(slots.schedule, lesson)
 render_lesson(lesson, projector)

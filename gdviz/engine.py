@@ -36,6 +36,7 @@ from typing import Any, NamedTuple, Protocol
 import numpy as np
 
 from gdviz.optimizers import Optimizer
+from gdviz.schedules import Schedule
 from gdviz.stationary import KIND_DTYPE, MINIMUM_KINDS, KnownPoint, Scale, classify, stop_phrase
 
 __all__ = [
@@ -274,7 +275,9 @@ class RunResult:
     ``paths[i, k]`` is x after k updates; ``losses`` and ``grad_norms`` likewise. Entries after
     a run's ``nit[i]`` repeat its last finite point, so every array is finite; use ``run(i)`` or
     iterate to get paths cut at each run's end. ``lr_factors[k]`` is the schedule's factor for
-    update k + 1, so the rate in force at that update is ``lrs[i] * lr_factors[k]``.
+    update k + 1, so the rate in force at that update is ``lrs[i] * lr_factors[k]``. A schedule
+    of the run (``plateau``) has a factor per run: ``run_factors[i, k]`` (1s in ``lr_factors``);
+    ``factors(i)`` is run i's either way.
     """
 
     optimizer: str
@@ -297,9 +300,14 @@ class RunResult:
     stop: np.ndarray | None = None  # (R,) str: where each converged run stopped, "" otherwise
     where: tuple[str, ...] = ()  # (R,) what the message says about that place
     trace: Trace | None = None  # (R, T, 2) arrays, with trace=True
+    run_factors: np.ndarray | None = None  # (R, T), for a schedule of the run (plateau)
 
     def __len__(self) -> int:
         return len(self.lrs)
+
+    def factors(self, i: int) -> np.ndarray:
+        """The schedule's factor at every update of run i, (T,): its rate is ``lrs[i]`` × it."""
+        return self.lr_factors if self.run_factors is None else self.run_factors[i]
 
     @property
     def success(self) -> np.ndarray:
@@ -540,6 +548,9 @@ def run(
         stop=stop,
         where=where,
         trace=None if stepped.tracer is None else stepped.tracer.result(taken, nit),
+        run_factors=None
+        if stepped.in_force is None
+        else _factors_by_run(stepped.in_force, stepped.rates, nit),
     )
 
 
@@ -616,6 +627,7 @@ class _Stepped:
     steps: int
     history: tuple[np.ndarray, np.ndarray, np.ndarray] | None  # paths, losses, squared norms
     tracer: _Tracer | None = None
+    in_force: np.ndarray | None = None  # (steps, R): each run's rate, for a schedule of the run
 
     @property
     def status(self) -> np.ndarray:
@@ -781,11 +793,17 @@ def _step(
             f"{n_runs:,} runs × {steps:,} steps is too much to trace: steps × runs must stay "
             f"within {MAX_TRACE:,}"
         )
+    # A schedule of the run (ReduceLROnPlateau) keeps each run's rate; the others, one factor
+    # per update for every run, computed once.
+    plateau = (
+        schedule.plateau(rates) if isinstance(schedule, Schedule) and schedule.per_run else None
+    )
     lr_factors = (
         np.ones(steps)
-        if schedule is None
+        if schedule is None or plateau is not None
         else np.array([schedule(k) for k in range(steps)], dtype=np.float64)
     )
+    in_force = np.empty((steps, n_runs)) if plateau is not None and record else None
     centre, escape = _escape_box(view, start_points)
     rng = np.random.default_rng(seed)
     step_gradient = None if batches is None or batches.full else batches.start(n_runs)
@@ -849,7 +867,9 @@ def _step(
             hessian = (
                 objective.hessian(point[:, 0], point[:, 1]) if optimizer.needs_hessian else None
             )
-            rate = lr * lr_factors[k - 1]
+            rate = lr * lr_factors[k - 1] if plateau is None else plateau.lr[active]
+            if in_force is not None:
+                in_force[k - 1, active] = rate
             delta, state = optimizer.rule(gradient, state, point, rate, hessian=hessian)
             if tracer is not None:
                 tracer.add(k, active, gradient, delta, rate, optimizer.torch_state(state))
@@ -863,6 +883,8 @@ def _step(
                     new_squared_norm,
                 )
             window.add(k, point, loss, new_point, new_loss)
+            if plateau is not None:
+                plateau.step(active, new_loss)
 
             # One pass for the common case "nothing happened"; details only for runs that ended.
             x, y = new_point[:, 0], new_point[:, 1]
@@ -915,7 +937,7 @@ def _step(
         diagnosis[active[running]] = window.diagnose(running, loss[running], relabel)
     return _Stepped(
         start_points, rates, rule, nit, diverged_at, ends.x, ends.fun, ends.squared_norm,
-        diagnosis, lr_factors, steps, history, tracer,
+        diagnosis, lr_factors, steps, history, tracer, in_force,
     )  # fmt: skip
 
 
@@ -1018,6 +1040,15 @@ def _settle(
     codes = np.where(defined, kept_rule, np.where(blown, _NONFINITE, _UNDEFINED))
     rule[runs] = codes
     diverged_at[runs[codes >= _NONFINITE]] = k
+
+
+def _factors_by_run(in_force: np.ndarray, rates: np.ndarray, nit: np.ndarray) -> np.ndarray:
+    """Each run's rate in force (step-major, (T, R)) as factors of its base rate, (R, T); after
+    a run's end its last factor is held (the rows there were never written)."""
+    factors = in_force.T / rates[:, None]
+    steps = np.arange(factors.shape[1])
+    last = np.where(nit > 0, factors[np.arange(len(nit)), np.maximum(nit - 1, 0)], 1.0)
+    return np.where(steps[None, :] < nit[:, None], factors, last[:, None])
 
 
 def _hold_last(paths: np.ndarray, losses: np.ndarray, norms: np.ndarray, nit: np.ndarray) -> None:

@@ -116,7 +116,10 @@ def test_text_forms_and_aliases(text, described):
 
 def test_registry_builds_the_schedules_the_text_describes():
     """SCHEDULES lists every schedule by name and builds frozen records from keywords."""
-    assert list(SCHEDULES) == ["constant", "step", "exponential", "inverse_time", "cosine"]
+    assert list(SCHEDULES) == [
+        "constant", "step", "exponential", "inverse_time", "cosine",
+        "multistep", "polynomial", "onecycle", "plateau",
+    ]  # fmt: skip
     assert SCHEDULES["step"](step_size=10, gamma=0.1) == parse_schedule(
         "step(step_size=10, gamma=0.1)"
     )

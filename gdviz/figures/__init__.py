@@ -17,7 +17,8 @@ is a :class:`Landscape` (objective, view window, marked points); the runs are a
 * :func:`landscape_figure` — the same picture with every run in one panel;
 * :func:`surface_figure` — the landscape in 3-D with every path draped onto it;
 * :func:`curves_figure` — loss gap f − f* and gradient norm |∇f| against the step;
-* :func:`data_figure` — a data lesson's examples with each run's fitted line.
+* :func:`data_figure` — a data lesson's examples with each run's fitted line;
+* :func:`schedule_figure` — a learning-rate schedule's factor against the update.
 
 Conventions, the same in every figure:
 
@@ -51,6 +52,7 @@ from gdviz.figures.labels import panel_title, rate_text, verdict_label
 from gdviz.figures.panels import comparison_figure, landscape_figure
 from gdviz.figures.paths import MAX_PATH_POINTS, thin_path
 from gdviz.figures.playback import MAX_FRAMES
+from gdviz.figures.schedule import MAX_SCHEDULE_POINTS, schedule_figure
 from gdviz.figures.style import LANDSCAPE_SCALE, RUN_COLORS, Style, run_color, run_colors
 from gdviz.figures.surface3d import surface_figure
 
@@ -62,6 +64,7 @@ __all__ = [
     "MAX_CURVE_POINTS",
     "MAX_FRAMES",
     "MAX_PATH_POINTS",
+    "MAX_SCHEDULE_POINTS",
     "RUN_COLORS",
     "SURFACE_GRID",
     "Grid",
@@ -77,6 +80,7 @@ __all__ = [
     "rate_text",
     "run_color",
     "run_colors",
+    "schedule_figure",
     "surface_figure",
     "thin_path",
     "verdict_label",

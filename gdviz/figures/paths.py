@@ -75,7 +75,7 @@ def _runs(result: RunResult | Sequence[RunResult]) -> list[tuple[Run, np.ndarray
     results = [result] if isinstance(result, RunResult) else list(result)
     if not results or not all(isinstance(r, RunResult) for r in results):
         raise TypeError("expected a RunResult or a non-empty list of RunResults")
-    return [(run, res.lr_factors) for res in results for run in res]
+    return [(run, res.factors(i)) for res in results for i, run in enumerate(res)]
 
 
 def _rates_in_force(run: Run, lr_factors: np.ndarray, indices: np.ndarray) -> np.ndarray:

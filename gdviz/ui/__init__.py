@@ -15,8 +15,16 @@ A clicked start goes through session state into the bound number inputs.
 """
 
 from gdviz.ui.page import CLICK_GRID, render_lesson
-from gdviz.ui.sidebar import rate_sliders, sidebar
+from gdviz.ui.sidebar import rate_sliders, schedule_curve, sidebar
 from gdviz.ui.state import show_link_problems
 from gdviz.ui.text import plain
 
-__all__ = ["CLICK_GRID", "plain", "rate_sliders", "render_lesson", "show_link_problems", "sidebar"]
+__all__ = [
+    "CLICK_GRID",
+    "plain",
+    "rate_sliders",
+    "render_lesson",
+    "schedule_curve",
+    "show_link_problems",
+    "sidebar",
+]

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import streamlit as st
 
 from gdviz.expression import ExpressionError, Objective, parse_function
-from gdviz.figures import rate_text
+from gdviz.figures import rate_text, schedule_figure
 from gdviz.lesson import DEFAULT_BATCH_SIZE, DEFAULT_SURFACE, DEFAULT_VIEW, Lesson, Settings
 from gdviz.links import (
     HYPERPARAMETERS,
@@ -26,6 +26,7 @@ from gdviz.links import (
 from gdviz.optimizers import OPTIMIZERS, make_optimizer
 from gdviz.schedules import parse_schedule
 from gdviz.surfaces import load_library
+from gdviz.ui.chart import show_chart
 from gdviz.ui.data_controls import DataChoice, data_controls
 from gdviz.ui.state import (
     choice_from_url,
@@ -138,15 +139,22 @@ class OptimizerChoice:
     shared_rate: bool = False  # race: every racer at one rate
 
 
-def sidebar() -> tuple[Settings, bool, Any]:
-    """Draw the controls; return the settings, whether projector mode is on, and the sidebar slot
-    where :func:`rate_sliders` goes."""
+class Slots(NamedTuple):
+    """Places in the sidebar filled once the lesson is computed."""
+
+    rates: Any  # the rate sliders (:func:`rate_sliders`), under the rates box
+    schedule: Any  # the schedule's curve (:func:`schedule_curve`), under the schedule box
+
+
+def sidebar() -> tuple[Settings, bool, Slots]:
+    """Draw the controls; return the settings, whether projector mode is on, and the sidebar
+    :class:`Slots` the lesson's rate sliders and schedule curve go in."""
     with st.sidebar:
         landscape = _landscape_section()
         start = _start_section(landscape)
         choice, rate_slot = _optimizer_section(landscape.data)
         with st.expander("Advanced: hyperparameters, schedule, clipping, noise, stopping"):
-            advanced = _advanced_section(choice.optimizer)
+            advanced, schedule_slot = _advanced_section(choice.optimizer)
     data = landscape.data
     return (
         Settings(
@@ -170,7 +178,7 @@ def sidebar() -> tuple[Settings, bool, Any]:
             **advanced,
         ),
         choice.projector,
-        rate_slot,
+        Slots(rate_slot, schedule_slot),
     )
 
 
@@ -433,9 +441,9 @@ def _bound_number(
     )  # fmt: skip
 
 
-def _advanced_section(optimizer: str) -> dict[str, Any]:
+def _advanced_section(optimizer: str) -> tuple[dict[str, Any], Any]:
     """Hyperparameters, schedule, clipping, gradient noise, seed and stopping rules, as the
-    keyword arguments of :class:`Settings` they fill."""
+    keyword arguments of :class:`Settings` they fill, and the slot for the schedule's curve."""
     hyperparameters = _hyperparameter_inputs(optimizer)
     schedule_text = st.text_input(
         "Schedule",
@@ -443,7 +451,13 @@ def _advanced_section(optimizer: str) -> dict[str, Any]:
         bind="query-params",
         max_chars=200,
         placeholder="constant — e.g. cosine(t_max=500), exp(gamma=0.99)",
+        help="torch's schedules by their names and parameters: constant, step(step_size=100, "
+        "gamma=0.5), multistep(milestones=100|200, gamma=0.1), exponential(gamma=0.99), "
+        "inverse_time(decay=0.01), cosine(t_max=500), polynomial(total_iters=300, power=2), "
+        "onecycle(total_steps=500), plateau(patience=10, factor=0.1); warmup=N for any but "
+        "plateau.",
     ).strip()
+    schedule_slot = st.container()  # its curve, drawn once the lesson knows its steps
     schedule = None
     if schedule_text:
         try:
@@ -470,7 +484,7 @@ def _advanced_section(optimizer: str) -> dict[str, Any]:
         "gtol": float(gtol if gtol is not None else 1e-6),
         "xtol": float(xtol if xtol is not None else 1e-12),
         "ftol": float(ftol or 0.0),
-    }
+    }, schedule_slot
 
 
 def rate_sliders(slot: Any, lesson: Lesson) -> None:
@@ -515,6 +529,33 @@ def rate_sliders(slot: Any, lesson: Lesson) -> None:
                 f"› marks rates above 2/λ_max = {bound:.3g}: there plain gradient descent diverges"
                 + (", unless clipping or the schedule holds it back." if held else ".")
             )
+
+
+def schedule_curve(slot: Any, lesson: Lesson) -> None:
+    """The schedule's factor of the rate against the update, in ``slot`` under its box, over the
+    lesson's budget; ``plateau``'s as it happened on the first panel's run (it depends on the
+    run)."""
+    if not lesson.settings.schedule:
+        return
+    schedule = parse_schedule(lesson.settings.schedule)
+    if schedule.per_run:
+        first = lesson.results[0]
+        factors = first.factors(0)[: int(first.nit[0])]
+        note = "As it happened on panel 1's run: plateau cuts the rate when that run's f stalls."
+    else:
+        factors = schedule.factors(lesson.steps)
+        note = ""
+    with slot:
+        if len(factors) == 0:
+            st.caption("Panel 1's run took no step: no rate to draw.")
+            return
+        show_chart(
+            schedule_figure(factors),
+            key="schedule_curve",
+            config={"displayModeBar": False},
+        )
+        if note:
+            st.caption(note)
 
 
 def _rate_moved(index: int, key: str, rates: tuple[float, ...]) -> None:
