@@ -3,8 +3,7 @@
 :func:`update_lines` reads a traced run (``engine.run(..., trace=True)``): θ_{t−1} and θ_t from
 its path, g_t, the rate γ_t and the state after the update (torch's names: ``momentum_buffer``,
 ``exp_avg``, ``exp_avg_sq``, ``max_exp_avg_sq``, ``sum``, ``square_avg``, ``grad_avg``) from its
-trace, the state before it from update t − 1 (or torch's initial value at t = 1). What the trace
-does not keep — weight decay's λθ term, Adam's bias-corrected m̂_t and v̂_t, the per-coordinate
+trace, and Newton's step as the engine applied it. What the trace does not keep — weight decay's λθ term, Adam's bias-corrected m̂_t and v̂_t, the per-coordinate
 rates — is worked out from those numbers by the same formula the box states. The last line is
 the engine's own θ_t, so a reader can check the arithmetic; ``tests/test_update_numbers.py``
 does, for every optimizer.
@@ -18,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from gdviz.engine import Run
+from gdviz.engine import Run, Trace
 
 __all__ = ["Line", "update_lines"]
 
@@ -67,13 +66,6 @@ def update_lines(
     before, after = run.path[t - 1], run.path[t]
     g, lr = trace.grad[t - 1], float(trace.lr[t - 1])
 
-    recorded = {**trace.state, "step": trace.step}
-
-    def state(name: str, initial: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-        """(value before update t, value after it) of a state entry (or the step)."""
-        now = recorded[name][t - 1]
-        return (recorded[name][t - 2] if t > 1 else np.full(2, initial)), now
-
     lines = [
         Line(r"\theta_{t-1}", "", before),
         Line("g_t", r"\nabla f(\theta_{t-1})", g),
@@ -83,25 +75,40 @@ def update_lines(
     if decay and optimizer != "adamw":
         g = g + decay * before
         lines.append(Line("g_t", rf"g_t + {decay:g}\,\theta_{{t-1}}", g))
-    build = _BOXES[optimizer]
-    lines += build(hyperparameters, g, lr, before, t, state)
+    lines += _BOXES[optimizer](_Update(hyperparameters, g, lr, before, t, trace))
     lines.append(Line(r"\theta_t", "", after))
     return tuple(lines)
 
 
-def _gd(h: Mapping[str, Any], g: Any, lr: float, before: Any, t: int, state: Any) -> list[Line]:
-    return [Line(r"\Delta\theta_t", r"-\gamma_t\, g_t", -lr * g)]
+@dataclass(frozen=True)
+class _Update:
+    """What a box's lines are written from: the hyperparameters, g_t (with any weight decay),
+    γ_t, θ_{t−1}, t, and the run's trace for the state after the update."""
+
+    h: Mapping[str, Any]
+    g: np.ndarray
+    lr: float
+    before: np.ndarray
+    t: int
+    trace: Trace
+
+    def state(self, name: str) -> np.ndarray:
+        """The optimizer's state ``name`` (torch's name) after update t."""
+        return self.trace.state[name][self.t - 1]
 
 
-def _momentum(
-    h: Mapping[str, Any], g: Any, lr: float, before: Any, t: int, state: Any, nesterov: bool = False
-) -> list[Line]:
+def _gd(u: _Update) -> list[Line]:
+    return [Line(r"\Delta\theta_t", r"-\gamma_t\, g_t", -u.lr * u.g)]
+
+
+def _momentum(u: _Update, nesterov: bool = False) -> list[Line]:
+    h, g, lr = u.h, u.g, u.lr
     mu = float(h["momentum"])
     if mu == 0:
-        return _gd(h, g, lr, before, t, state)
-    _, buffer = state("momentum_buffer")
+        return _gd(u)
+    buffer = u.state("momentum_buffer")
     tau = float(h.get("dampening", 0.0))
-    if t == 1:
+    if u.t == 1:
         lines = [Line("b_1", "g_1", buffer)]
     else:
         damp = rf"(1 - {tau:g})\," if tau else ""
@@ -113,37 +120,32 @@ def _momentum(
     return [*lines, Line(r"\Delta\theta_t", r"-\gamma_t\, b_t", -lr * buffer)]
 
 
-def _nesterov(
-    h: Mapping[str, Any], g: Any, lr: float, before: Any, t: int, state: Any
-) -> list[Line]:
-    return _momentum(h, g, lr, before, t, state, nesterov=True)
+def _nesterov(u: _Update) -> list[Line]:
+    return _momentum(u, nesterov=True)
 
 
-def _adagrad(
-    h: Mapping[str, Any], g: Any, lr: float, before: Any, t: int, state: Any
-) -> list[Line]:
-    eta, eps = float(h["lr_decay"]), float(h["eps"])
-    _, total = state("sum", float(h["initial_accumulator_value"]))
-    rate = lr / (1 + (t - 1) * eta)
+def _adagrad(u: _Update) -> list[Line]:
+    eta, eps = float(u.h["lr_decay"]), float(u.h["eps"])
+    total = u.state("sum")
+    rate = u.lr / (1 + (u.t - 1) * eta)
     per_coordinate = rate / (np.sqrt(total) + eps)
     return [
         Line(r"\tilde\gamma_t", rf"\gamma_t / (1 + (t - 1)\,{eta:g})", rate),
         Line(r"\mathrm{sum}_t", r"\mathrm{sum}_{t-1} + g_t^2", total),
         Line(r"\tilde\gamma_t / (\sqrt{\mathrm{sum}_t} + \epsilon)", "", per_coordinate),
         Line(r"\Delta\theta_t", r"-\tilde\gamma_t\, g_t / (\sqrt{\mathrm{sum}_t} + \epsilon)",
-             -per_coordinate * g),
+             -per_coordinate * u.g),
     ]  # fmt: skip
 
 
-def _rmsprop(
-    h: Mapping[str, Any], g: Any, lr: float, before: Any, t: int, state: Any
-) -> list[Line]:
+def _rmsprop(u: _Update) -> list[Line]:
+    h, g, lr = u.h, u.g, u.lr
     alpha, eps, mu = float(h["alpha"]), float(h["eps"]), float(h["momentum"])
-    _, square = state("square_avg")
+    square = u.state("square_avg")
     lines = [Line("v_t", rf"{alpha:g}\, v_{{t-1}} + {1 - alpha:g}\, g_t^2", square)]
     adjusted = square
     if h.get("centered"):
-        _, average = state("grad_avg")
+        average = u.state("grad_avg")
         adjusted = square - average**2
         lines += [
             Line(r"\bar g_t", rf"{alpha:g}\, \bar g_{{t-1}} + {1 - alpha:g}\, g_t", average),
@@ -154,7 +156,7 @@ def _rmsprop(
         Line(r"\gamma_t / (\sqrt{\tilde v_t} + \epsilon)", "", lr / (np.sqrt(adjusted) + eps))
     )
     if mu > 0:
-        _, buffer = state("momentum_buffer")
+        buffer = u.state("momentum_buffer")
         return [
             *lines,
             Line("b_t", rf"{mu:g}\, b_{{t-1}} + g_t / (\sqrt{{\tilde v_t}} + \epsilon)", buffer),
@@ -164,11 +166,11 @@ def _rmsprop(
                          -lr * scaled)]  # fmt: skip
 
 
-def _adam(h: Mapping[str, Any], g: Any, lr: float, before: Any, t: int, state: Any) -> list[Line]:
+def _adam(u: _Update) -> list[Line]:
+    h, t = u.h, u.t
     beta1, beta2 = (float(b) for b in h["betas"])
     eps = float(h["eps"])
-    _, m = state("exp_avg")
-    _, v = state("exp_avg_sq")
+    m, v = u.state("exp_avg"), u.state("exp_avg_sq")
     lines = [
         Line("m_t", rf"{beta1:g}\, m_{{t-1}} + {1 - beta1:.3g}\, g_t", m),
         Line("v_t", rf"{beta2:g}\, v_{{t-1}} + {1 - beta2:.3g}\, g_t^2", v),
@@ -176,12 +178,12 @@ def _adam(h: Mapping[str, Any], g: Any, lr: float, before: Any, t: int, state: A
     ]
     kept = v
     if h.get("amsgrad"):
-        _, kept = state("max_exp_avg_sq")
+        kept = u.state("max_exp_avg_sq")
         lines.append(Line(r"v_t^{\max}", r"\max(v_{t-1}^{\max}, v_t)", kept))
     v_hat = kept / (1 - beta2**t)
     kept_name = r"v_t^{\max}" if h.get("amsgrad") else "v_t"
     lines.append(Line(r"\hat v_t", rf"{kept_name} / (1 - {beta2:g}^{{{t}}})", v_hat))
-    rate = lr / (np.sqrt(v_hat) + eps)
+    rate = u.lr / (np.sqrt(v_hat) + eps)
     lines += [
         Line(r"\gamma_t / (\sqrt{\hat v_t} + \epsilon)", "", rate),
         Line(r"\Delta\theta_t", r"-\gamma_t\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)",
@@ -190,25 +192,24 @@ def _adam(h: Mapping[str, Any], g: Any, lr: float, before: Any, t: int, state: A
     return lines
 
 
-def _adamw(h: Mapping[str, Any], g: Any, lr: float, before: Any, t: int, state: Any) -> list[Line]:
-    decay = float(h["weight_decay"])
-    shrunk = before - lr * decay * before
+def _adamw(u: _Update) -> list[Line]:
+    decay = float(u.h["weight_decay"])
+    shrunk = u.before - u.lr * decay * u.before
     lines = [
         Line(r"\theta_{t-1}'", rf"\theta_{{t-1}} - \gamma_t\, {decay:g}\, \theta_{{t-1}}", shrunk)
     ]
-    adam = _adam(h, g, lr, shrunk, t, state)
-    step = shrunk - before + adam[-1].value
+    adam = _adam(u)
+    step = shrunk - u.before + adam[-1].value
     formula = (
         r"-\gamma_t\,\lambda\,\theta_{t-1} - \gamma_t\, \hat m_t / (\sqrt{\hat v_t} + \epsilon)"
     )
     return [*lines, *adam[:-1], Line(r"\Delta\theta_t", formula, step)]
 
 
-def _newton(h: Mapping[str, Any], g: Any, lr: float, before: Any, t: int, state: Any) -> list[Line]:
+def _newton(u: _Update) -> list[Line]:
     # H_t is not traced: the step is the engine's, as applied (a gradient step where H_t is
     # not positive definite).
-    _, step = state("step")
-    return [Line(r"\Delta\theta_t", r"-\gamma_t\, H_t^{-1} g_t", step)]
+    return [Line(r"\Delta\theta_t", r"-\gamma_t\, H_t^{-1} g_t", u.trace.step[u.t - 1])]
 
 
 _BOXES = {

@@ -422,7 +422,13 @@ def traced_lesson(lesson: Lesson) -> Lesson:
     trace; it is computed when a download or the math tab's update asks for it."""
     if lesson.settings.trace:
         return lesson
-    return build_lesson(dataclasses.replace(lesson.settings, trace=True))
+    return _traced(dataclasses.replace(lesson.settings, trace=True))
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _traced(settings: Settings) -> Lesson:
+    """Cached: stepping through the math tab's updates reruns the page at every click."""
+    return build_lesson(settings)
 
 
 def traced_runs(lesson: Lesson) -> list[Run]:
