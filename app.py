@@ -8,6 +8,7 @@ import streamlit as st
 
 from gdviz.lesson import Lesson, Settings, build_lesson
 from gdviz.ui import (
+    open_page,
     plain,
     rate_sliders,
     render_lesson,
@@ -18,14 +19,17 @@ from gdviz.ui import (
 
 # Projector mode (?big=true) opens with the sidebar collapsed: the landscapes get the width, and
 # the controls open on demand (the › at the top left).
+linked_projector = st.query_params.get("big", "").lower() in ("true", "1")
 st.set_page_config(
     page_title="gdviz — gradient descent you can watch",
     page_icon="⛰️",
     layout="wide",
-    initial_sidebar_state=(
-        "collapsed" if st.query_params.get("big", "").lower() in ("true", "1") else "auto"
-    ),
+    initial_sidebar_state="collapsed" if linked_projector else "auto",
 )
+# First of all (the projector toggle's value is known before it is drawn again): on a first
+# visit the browser's size report leaves before the sidebar's widgets and plotly.js have loaded,
+# and the pictures are drawn once, for the real window.
+screen = open_page(bool(st.session_state.get("big", linked_projector)))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -47,4 +51,4 @@ except ValueError as error:  # a bad hyperparameter or schedule: say so, keep th
     st.stop()
 rate_sliders(slots.rates, lesson)
 schedule_curve(slots.schedule, lesson)
-render_lesson(lesson, projector)
+render_lesson(lesson, projector, screen)

@@ -87,33 +87,6 @@ def web_figure(data: list[dict], layout: dict, frames: list[dict] | None = None)
     )
 
 
-def placeholder_figure(height: int, message: str, style: Style | None = None) -> go.Figure:
-    """An empty chart ``height`` px tall saying ``message``: it holds a picture's place, and
-    showing it makes the browser load plotly.js while the page waits for the real one."""
-    style = style or Style()
-    axis = {"visible": False, "range": [0, 1]}
-    return web_figure(
-        [],
-        {
-            "height": height,
-            "margin": {"l": 0, "r": 0, "t": 0, "b": 0},
-            "xaxis": axis,
-            "yaxis": axis,
-            "font": style.layout_font,
-            "plot_bgcolor": "white",
-            "annotations": [
-                {
-                    "text": message,
-                    "x": 0.5,
-                    "y": 0.5,
-                    "showarrow": False,
-                    "font": {"color": "#888888"},
-                }
-            ],
-        },
-    )
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.tolist()

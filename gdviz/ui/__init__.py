@@ -11,16 +11,19 @@ A clicked start goes through session state into the bound number inputs.
 - :mod:`gdviz.ui.sidebar`: one function per sidebar section, and the rate sliders.
 - :mod:`gdviz.ui.data_controls`: the data lesson's part of the sidebar.
 - :mod:`gdviz.ui.page`: the main area: title, verdicts and the tabs.
+- :mod:`gdviz.ui.screen`: the page's size, measured in the browser, and its style sheet.
 - :mod:`gdviz.ui.text`: user text shown as text, never as Markdown.
 """
 
 from gdviz.ui.page import CLICK_GRID, render_lesson
+from gdviz.ui.screen import open_page
 from gdviz.ui.sidebar import rate_sliders, schedule_curve, sidebar
 from gdviz.ui.state import show_link_problems
 from gdviz.ui.text import plain
 
 __all__ = [
     "CLICK_GRID",
+    "open_page",
     "plain",
     "rate_sliders",
     "render_lesson",

@@ -163,7 +163,7 @@ def maps_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         "Map", ["Learning-rate sweep", "Phase map", "Basins of attraction"], key="map_kind",
         horizontal=True,
     )  # fmt: skip
-    height = max(400, min(screen.height - (screen.top or 170) - 130, 900))
+    height = max(400, min(screen.height - screen.top - 130, 900))
     if kind == "Learning-rate sweep":
         _sweep_map(lesson, style, height, row[1])
     elif kind == "Phase map":

@@ -25,14 +25,13 @@ from gdviz.figures import (
     surface_figure,
     verdict_label,
 )
-from gdviz.figures.style import placeholder_figure
 from gdviz.lesson import Lesson, Settings, build_lesson
 from gdviz.links import TABS as TAB_LABELS
 from gdviz.links import format_rates, hyperparameter_text
 from gdviz.ui.chart import show_chart
 from gdviz.ui.keep_camera import keep_camera
 from gdviz.ui.maps_tab import maps_tab
-from gdviz.ui.screen import BASE_CSS, PROJECTOR_CSS, Screen, awaiting_size, measure_screen
+from gdviz.ui.screen import Screen, awaiting_size
 from gdviz.ui.state import clicked_start, set_start
 from gdviz.ui.text import plain
 from gdviz.update_numbers import update_lines
@@ -151,13 +150,11 @@ def _iterates_csv(lesson: Lesson) -> str:
     return buffer.getvalue()
 
 
-def render_lesson(lesson: Lesson, projector: bool) -> None:
+def render_lesson(lesson: Lesson, projector: bool, screen: Screen) -> None:
     """The main area: the title, the tabs with the pictures on the first screen, then the
     verdicts, what the lesson teaches and the summary line (the panel titles carry each
-    verdict already)."""
+    verdict already); ``screen`` is the space :func:`~gdviz.ui.screen.open_page` measured."""
     style = Style(projector=projector)
-    st.markdown(BASE_CSS + (PROJECTOR_CSS if projector else ""), unsafe_allow_html=True)
-    screen = measure_screen()
     st.header(plain(lesson.title))  # a typed function or an upload's name: shown as typed
     # The tabs track which one is open, so the hidden ones cost nothing on a rerun.
     # Bound to the link as ?tab=The%20math.
@@ -179,11 +176,10 @@ def render_lesson(lesson: Lesson, projector: bool) -> None:
     )
 
 
-def _chart_space(screen: Screen, style: Style) -> tuple[int, int]:
+def _chart_space(screen: Screen) -> tuple[int, int]:
     """Width and height left for a chart in a tab on the first screen: the window below the
-    tabs' top (measured once the page has drawn; before that, a typical title and tab row)."""
-    top = screen.top or (150 if style.projector else 170)
-    return screen.width, max(screen.height - top - 12, 360)
+    tabs' top."""
+    return screen.width, max(screen.height - screen.top - 12, 360)
 
 
 def _waiting_for_the_window(screen: Screen, style: Style) -> bool:
@@ -191,17 +187,19 @@ def _waiting_for_the_window(screen: Screen, style: Style) -> bool:
     window is (a moment after the page appears), instead of drawing them twice."""
     if not awaiting_size(screen):
         return False
-    # A chart, not an empty box: it makes the browser fetch and start plotly.js (a 4.7 MB
-    # script) while the size report and the next run are on their way, not after them.
+    # A box, not an empty chart: a chart would make the browser start plotly.js (a 4.7 MB
+    # script that holds the page's one thread for over a second) before the size report has
+    # left, and the report, the rerun and the pictures would all wait for it.
     message = "Fitting the pictures to your window…"
-    show_chart(placeholder_figure(_chart_space(screen, style)[1], message, style), key="waiting")
+    with st.container(height=_chart_space(screen)[1], border=False, key="waiting"):
+        st.caption(message)
     return True
 
 
 def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     if _waiting_for_the_window(screen, style):
         return
-    width, height = _chart_space(screen, style)
+    width, height = _chart_space(screen)
     figure = comparison_figure(
         lesson.landscape,
         list(lesson.results),
@@ -263,7 +261,7 @@ def _cost_table(lesson: Lesson) -> str:
 def _surface_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     if _waiting_for_the_window(screen, style):
         return
-    width, height = _chart_space(screen, style)
+    width, height = _chart_space(screen)
     figure = surface_figure(
         lesson.landscape,
         list(lesson.results),

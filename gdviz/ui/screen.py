@@ -14,19 +14,22 @@ So the component reports only while the app root says no run is going
 (``data-test-script-state="notRunning"``) and nobody is half-way through typing, and only a
 size the server has not drawn for: each run hands the size it used back to the component as its
 ``data``. It also leaves the size in a cookie, so the next page this browser opens is drawn for
-its window on the first run (the very first visit is drawn for 1200 × 720, then once more).
+its window on the first run. On the very first visit the server has drawn for no size: the
+pictures wait (see :func:`awaiting_size`), and the report leaves as soon as the sidebar is
+there, during the first run, which only holds their place; the tabs' top, unknown until they
+are drawn, is assumed (:data:`TABS_TOP`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import unquote
 
 import streamlit as st
 
-__all__ = ["BASE_CSS", "PROJECTOR_CSS", "Screen", "awaiting_size", "measure_screen"]
+__all__ = ["Screen", "awaiting_size", "open_page"]
 
 _MEASURE_JS = """
 export default function (component) {
@@ -43,6 +46,7 @@ export default function (component) {
             const style = getComputedStyle(block);
             width = block.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
         }
+        // 0 before the tabs are drawn: the server then assumes where they start.
         const panel = document.querySelector('[data-testid="stTabs"] [role="tabpanel"]');
         const top = panel ? panel.getBoundingClientRect().top + window.scrollY : 0;
         return {
@@ -69,7 +73,14 @@ export default function (component) {
         // A click elsewhere (a selectbox's option after typing to filter it) ends the typing.
         document.addEventListener("pointerdown", (e) => { if (e.target !== memory.editing) sent(); }, true);
     }
+    // A first visit: the server has drawn for no size and waits for this report. Nothing set
+    // by a callback can be pending yet, so it goes out at once, while the first run is still
+    // going (that run only holds the pictures' place) and before plotly.js, arriving, holds
+    // the page's only thread for a second or two.
+    // It waits only for the sidebar, which takes its share of the width.
+    const first = data == null;
     const idle = () => {
+        if (first) return !!document.querySelector('[data-testid="stSidebar"]');
         // Only between runs. A rerun asked for while a run is going stops it, and Streamlit
         // then takes every widget's value from the browser, which has not yet seen a value
         // that run's callback set (🎲, a listed start, a click on a panel): the new start
@@ -94,8 +105,8 @@ export default function (component) {
             setStateValue("size", JSON.parse(text));
         }
     };
-    const later = () => { clearTimeout(timer); timer = setTimeout(report, 250); };
-    later();
+    const later = () => { clearTimeout(timer); timer = setTimeout(report, first ? 20 : 250); };
+    if (first && !memory.sent) report(); else later();
     const observer = new ResizeObserver(later);
     if (main()) observer.observe(main());
     window.addEventListener("resize", later);
@@ -106,8 +117,6 @@ export default function (component) {
     };
 }
 """
-
-_measure = st.components.v2.component("gdviz.screen", js=_MEASURE_JS)
 
 
 @dataclass(frozen=True)
@@ -122,12 +131,22 @@ class Screen:
     reported: bool = False
 
 
-def measure_screen() -> Screen:
-    """The last size the browser reported (a default before the first report)."""
+# Where the tabs' content starts on a page whose title fits one line, measured in chromium at
+# 1024-1920 px wide: assumed until the browser has drawn the tabs and said where they are.
+TABS_TOP = {False: 176, True: 144}
+
+
+def open_page(projector: bool) -> Screen:
+    """The page's style sheet and the measuring component, placed before the lesson is
+    computed so that a first visit's report is on its way at once; returns the last size the
+    browser reported (a default before the first report)."""
+    st.markdown(BASE_CSS + (PROJECTOR_CSS if projector else ""), unsafe_allow_html=True)
     previous = st.session_state.get("screen")
     size = getattr(previous, "size", None) or _cookie_size()
     screen = _screen(size)
-    # The size this run draws for goes back to the browser, which then sends only a new one.
+    screen = replace(screen, top=screen.top or TABS_TOP[projector])
+    # The size this run draws for goes back to the browser, which then sends only a new one;
+    # the tabs' top as assumed, so that a page where the guess was right is not drawn again.
     drawn_for = {k: v for k, v in asdict(screen).items() if k != "reported"}
     _measure(key="screen", on_size_change=lambda: None, data=drawn_for if size else None)
     return screen
@@ -178,6 +197,8 @@ def _screen(size: Any) -> Screen:
         return Screen(reported=True)
     return Screen(width, height, top, reported=True)
 
+
+_measure = st.components.v2.component("gdviz.screen", js=_MEASURE_JS)
 
 BASE_CSS = """
 <style>
