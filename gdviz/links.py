@@ -22,6 +22,7 @@ Teachers paste links into slides, so these names are a public promise and stay s
 ``mode``     ``rates`` (one panel per rate) or ``race`` (one panel per optimizer)
 ``big``      projector mode: true or false
 ``tab``      the open tab, by its label
+``step``     step-by-step mode, at update k (0 … the longest run's; the arrows of update k)
 ``schedule`` a learning-rate schedule as typed, e.g. ``cosine(t_max=500, warmup=20)``
 ``clip_norm``, ``clip_value``  gradient clipping (off when absent)
 ``noise``    gradient noise (standard deviation), ``seed`` its seed and the mini-batch order
@@ -121,6 +122,7 @@ NUMBERS = {
     "x0": NumberRule(-MAX_COORDINATE, MAX_COORDINATE, False, "using the suggested start"),
     "y0": NumberRule(-MAX_COORDINATE, MAX_COORDINATE, False, "using the suggested start"),
     "steps": NumberRule(1, MAX_STEPS, True, "using the surface's budget"),
+    "step": NumberRule(0, MAX_STEPS, True, "not stepping"),
     "l1": NumberRule(0, 2, False, "using 0"),
     "l2": NumberRule(0, 2, False, "using 0"),
     "batch": NumberRule(1, MAX_UPLOAD_ROWS, True, "using 32"),
