@@ -151,3 +151,29 @@ def test_the_figure_carries_each_steps_arrows_under_its_traces_indices():
         assert figure.data[indices["path"]].x is not None
         for name in ("point", "box", "gradient", "step", "mean"):
             assert figure.data[indices[name]].name == name
+
+
+def test_the_readmes_step_by_step_pictures_say_what_the_engine_did():
+    """The README's captions of its two step-by-step screenshots, against the engine."""
+    lesson = build_lesson(Settings(surface="rosenbrock", optimizer="adam", trace=True))
+    result = lesson.results[0]
+    good = list(result)[1]
+    adam = update_arrows("adam", result.hyperparameters, good)
+    gradient, mean, step, box = (adam.vectors["gradient"][11], adam.vectors["mean"][11],
+                                 adam.vectors["step"][11], adam.box[11])  # fmt: skip
+    assert gradient[1] > 10 * abs(gradient[0])  # almost straight up the wall
+    assert mean[0] < -20  # far to the left
+    assert np.hypot(*step) < np.hypot(*mean) / 100  # the step taken is short
+    assert box[1] > 100 * box[0]  # tall and thin
+    lesson = build_lesson(Settings(optimizer="momentum", rates=(0.001, 0.01, 0.03), trace=True))
+    result = lesson.results[0]
+    fast = list(result)[2]
+    momentum = update_arrows("momentum", result.hyperparameters, fast)
+    gradient, buffer, step = (
+        momentum.vectors[kind][5] for kind in ("gradient", "momentum", "step")
+    )
+    assert gradient[1] < 0  # down,
+    assert abs(gradient[0]) < 0.1 * abs(gradient[1])  # across the valley
+    np.testing.assert_array_equal(step, buffer)  # the step taken is the buffer
+    assert step[0] > 0.4  # half a unit along the valley, towards ★ at x = 0
+    assert momentum.starts[5][0] < -0.4

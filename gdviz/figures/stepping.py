@@ -39,15 +39,19 @@ MAX_STEPPED = 2000
 """Step mode covers a run's first 2000 updates: the browser holds every step's arrows."""
 
 ARROWS: dict[str, tuple[str, str]] = {
-    "gradient": ("gradient step −γ·g", "#2b6cb0"),
-    "raw": ("before clipping −γ·∇f", "#90cdf4"),
+    "gradient": ("gradient step −γ·g", "#b71c1c"),
+    "raw": ("before clipping −γ·∇f", "#e57373"),
     "step": ("actual step Δθ", "#111111"),
-    "momentum": ("momentum −γ·b", "#c05621"),
-    "mean": ("Adam's mean −γ·m̂", "#c05621"),
-    "lookahead": ("look-ahead θ − γμb", "#c05621"),
-    "box": ("per-coordinate rate × |g|", "#6b46c1"),
+    "momentum": ("momentum −γ·b", "#5e35b1"),
+    "mean": ("Adam's mean −γ·m̂", "#5e35b1"),
+    "lookahead": ("look-ahead θ − γμb", "#5e35b1"),
+    "box": ("per-coordinate rate × |g|", "#546e7a"),
 }
-"""Each drawn kind: its legend text and colour (the runs' own colours are for the paths)."""
+"""Each drawn kind: its legend text and colour, apart from the runs' colours (dark red, black,
+purple, slate)."""
+
+_DRAWN_ORDER = ("raw", "gradient", "momentum", "mean", "step", "lookahead")
+"""Drawing order: the step taken lies on top."""
 
 # Lines of the torch box (update_numbers) each kind is read from.
 _RATE_LINES = (
@@ -163,21 +167,25 @@ def step_panel(
         color = ARROWS["box"][1]
         traces.append(
             {**empty, **axes, "name": "box", "mode": "lines", "fill": "toself",
-             "fillcolor": "rgba(107,70,193,0.08)", "line": {"color": color, "width": line * 0.6,
+             "fillcolor": "rgba(84,110,122,0.10)", "line": {"color": color, "width": line * 0.6,
                                                             "dash": "dot"}}
         )  # fmt: skip
         low, high = arrows.starts - arrows.box, arrows.starts + arrows.box
         data["box"] = _numbers(np.hstack([low, high]))
-    for kind in arrows.vectors:
+    for kind in sorted(arrows.vectors, key=_DRAWN_ORDER.index):
         color = ARROWS[kind][1]
         data["ends"][kind] = _numbers(_arrow_ends(arrows, kind, view))
         if kind == "lookahead":
             style = {"mode": "markers", "marker": {"symbol": "diamond-open", "size": marker,
                                                    "color": color, "line": {"width": line * 0.6}}}  # fmt: skip
         else:
-            width = line * (0.9 if kind == "step" else 0.7)
+            # The optimizer's state is drawn wide and pale: plain momentum's step is its buffer,
+            # and the black step then lies visibly on it.
+            state = kind in ("momentum", "mean")
+            width = line * (1.8 if state else 0.9 if kind == "step" else 0.7)
             style = {
                 "mode": "lines+markers",
+                "opacity": 0.55 if state else 1.0,
                 "line": {"color": color, "width": width, "dash": "dash" if kind == "raw" else "solid"},
                 "marker": {"symbol": "arrow", "angleref": "previous", "size": [0, marker * 1.2],
                            "color": color},
