@@ -175,6 +175,7 @@ def step_panel(
     for kind in sorted(arrows.vectors, key=_DRAWN_ORDER.index):
         color = ARROWS[kind][1]
         data["ends"][kind] = _numbers(_arrow_ends(arrows, kind, view))
+        style: dict[str, Any]
         if kind == "lookahead":
             style = {"mode": "markers", "marker": {"symbol": "diamond-open", "size": marker,
                                                    "color": color, "line": {"width": line * 0.6}}}  # fmt: skip
