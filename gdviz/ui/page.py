@@ -203,15 +203,7 @@ def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         )
         height -= step_bar_height(sorted(kinds), style.projector, width)
     figure = (
-        comparison_figure(
-            lesson.landscape,
-            list(lesson.results),
-            labels=lesson.labels or None,
-            style=style,
-            click_grid=CLICK_GRID,
-            width=width,
-            height=height,
-        )
+        _panels(lesson, style, width, height)
         if arrows is None
         else _step_figure(lesson.settings, style, width, height)
     )
@@ -449,7 +441,14 @@ def stepped_arrows(settings: Settings) -> list[UpdateArrows]:
 def _step_figure(settings: Settings, style: Style, width: int, height: int) -> go.Figure:
     """The panels in step mode, cached: every step the browser reports reruns the page, and
     the figure, which carries every step's arrows, is the same."""
-    lesson = _traced(settings)
+    return _panels(_traced(settings), style, width, height, stepped_arrows(settings))
+
+
+def _panels(
+    lesson: Lesson, style: Style, width: int, height: int,
+    stepping: list[UpdateArrows] | None = None,
+) -> go.Figure:  # fmt: skip
+    """The landscape panels for the space measured (with ``stepping``: for step mode)."""
     return comparison_figure(
         lesson.landscape,
         list(lesson.results),
@@ -458,7 +457,7 @@ def _step_figure(settings: Settings, style: Style, width: int, height: int) -> g
         click_grid=CLICK_GRID,
         width=width,
         height=height,
-        stepping=stepped_arrows(settings),
+        stepping=stepping,
     )
 
 
