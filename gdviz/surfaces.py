@@ -78,7 +78,13 @@ __all__ = [
     "load_surface",
 ]
 
-DEFAULT_DIRECTORY = Path(__file__).resolve().parent.parent / "surfaces"
+# The repository's surfaces/ beside the package; in an installed gdviz, its copy gdviz/library.
+_REPOSITORY_SURFACES = Path(__file__).resolve().parent.parent / "surfaces"
+DEFAULT_DIRECTORY = (
+    _REPOSITORY_SURFACES
+    if _REPOSITORY_SURFACES.is_dir()
+    else Path(__file__).resolve().parent / "library"
+)
 DEFAULT_STEPS = 500
 MAX_FILE_BYTES = 64_000
 
