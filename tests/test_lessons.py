@@ -2,6 +2,7 @@
 checks what the engine did, and every step of every lesson says only what the engine does."""
 
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -57,6 +58,12 @@ def test_every_lesson_file_loads():
     assert LIBRARY.problems == ()
     assert len(LIBRARY.lessons) >= 8
     assert next(iter(LIBRARY.lessons)) == "update_rule"  # the files' order, not the alphabet
+
+
+def test_the_readme_lists_every_lesson_with_its_title():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name, lesson in LIBRARY.lessons.items():
+        assert f"| `{name}` | {lesson.title} | {len(lesson.steps)} |" in readme, name
 
 
 COURSE = {
