@@ -16,6 +16,7 @@ from gdviz.ui import (
     schedule_curve,
     show_link_problems,
     sidebar,
+    wait_for_the_window,
 )
 
 # Projector mode (?big=true) opens with the sidebar collapsed: the landscapes get the width, and
@@ -31,6 +32,8 @@ st.set_page_config(
 # visit the browser's size report leaves before the sidebar's widgets and plotly.js have loaded,
 # and the pictures are drawn once, for the real window.
 screen = open_page(bool(st.session_state.get("big", linked_projector)))
+if wait_for_the_window(screen):
+    st.stop()
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

@@ -166,13 +166,15 @@ class Trace:
     update under torch's names (``momentum_buffer``; ``exp_avg``, ``exp_avg_sq``,
     ``max_exp_avg_sq``; ``sum``; ``square_avg``, ``grad_avg``; none for gd and newton);
     ``step`` the Δθ the engine added, so path[k] = path[k − 1] + step[k − 1] exactly;
-    ``lr`` the rate in force (after the schedule).
+    ``lr`` the rate in force (after the schedule). ``raw_grad``, kept only when the gradient
+    is clipped, is g_k before clipping (after noise).
     """
 
     grad: np.ndarray
     step: np.ndarray
     state: dict[str, np.ndarray]
     lr: np.ndarray
+    raw_grad: np.ndarray | None = None
 
     def cut(self, i: int, nit: int) -> Trace:
         """Run i's first ``nit`` updates."""
@@ -181,6 +183,7 @@ class Trace:
             step=self.step[i, :nit],
             state={name: value[i, :nit] for name, value in self.state.items()},
             lr=self.lr[i, :nit],
+            raw_grad=None if self.raw_grad is None else self.raw_grad[i, :nit],
         )
 
     def entries(self) -> list[dict[str, Any]]:
@@ -642,7 +645,10 @@ class _Tracer:
     """The trace as the loop writes it: step-major (update k − 1 is row k − 1), transposed
     to run-major once at the end."""
 
-    def __init__(self, steps: int, n_runs: int, state: dict[str, np.ndarray]) -> None:
+    def __init__(
+        self, steps: int, n_runs: int, state: dict[str, np.ndarray], clipped: bool = False
+    ) -> None:
+        self.raw_grad = np.zeros((steps, n_runs, 2)) if clipped else None
         self.grad = np.zeros((steps, n_runs, 2))
         self.step = np.zeros((steps, n_runs, 2))
         self.lr = np.zeros((steps, n_runs))
@@ -677,6 +683,7 @@ class _Tracer:
             step=by_run(self.step),
             state={name: by_run(value) for name, value in self.state.items()},
             lr=by_run(self.lr),
+            raw_grad=None if self.raw_grad is None else by_run(self.raw_grad),
         )
 
 
@@ -840,7 +847,8 @@ def _step(
         keep = ~(undefined | at_rest)
         # Initialised over every run: per-run hyperparameters are one per run, started or not.
         state = optimizer.init(point)
-        tracer = _Tracer(steps, n_runs, optimizer.torch_state(state)) if trace else None
+        clipped = clip_norm is not None or clip_value is not None
+        tracer = _Tracer(steps, n_runs, optimizer.torch_state(state), clipped) if trace else None
         if not keep.all():
             point, loss, gradient = point[keep], loss[keep], gradient[keep]
             squared_norm, growth_limit = squared_norm[keep], growth_limit[keep]
@@ -863,6 +871,8 @@ def _step(
                 # Drawn for every run, so a run's noise does not depend on which others stopped.
                 gradient = gradient + noise * rng.standard_normal((n_runs, 2))[active]
             if clip_norm is not None or clip_value is not None:
+                if tracer is not None and tracer.raw_grad is not None:
+                    tracer.raw_grad[k - 1, active] = gradient
                 gradient = _clip(gradient, clip_norm, clip_value)
             hessian = (
                 objective.hessian(point[:, 0], point[:, 1]) if optimizer.needs_hessian else None

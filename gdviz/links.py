@@ -22,6 +22,7 @@ Teachers paste links into slides, so these names are a public promise and stay s
 ``mode``     ``rates`` (one panel per rate) or ``race`` (one panel per optimizer)
 ``big``      projector mode: true or false
 ``tab``      the open tab, by its label
+``step``     step-by-step mode, at update k (0 … the longest run's; the arrows of update k)
 ``lesson``   a guided lesson (``lessons/NAME.toml``), ``page`` its step from 1 (``step`` is the
              step-by-step mode's)
 ``schedule`` a learning-rate schedule as typed, e.g. ``cosine(t_max=500, warmup=20)``
@@ -123,6 +124,7 @@ NUMBERS = {
     "x0": NumberRule(-MAX_COORDINATE, MAX_COORDINATE, False, "using the suggested start"),
     "y0": NumberRule(-MAX_COORDINATE, MAX_COORDINATE, False, "using the suggested start"),
     "steps": NumberRule(1, MAX_STEPS, True, "using the surface's budget"),
+    "step": NumberRule(0, MAX_STEPS, True, "not stepping"),
     "l1": NumberRule(0, 2, False, "using 0"),
     "l2": NumberRule(0, 2, False, "using 0"),
     "batch": NumberRule(1, MAX_UPLOAD_ROWS, True, "using 32"),

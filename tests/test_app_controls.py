@@ -457,3 +457,28 @@ def test_the_update_step_follows_a_shorter_run():
     app.selectbox(key="update_panel").set_value(diverging).run()
     assert not app.exception
     assert app.number_input(key="update_step").value == 56  # the diverging run's last update
+
+
+def test_a_step_link_opens_step_mode_and_the_switch_leaves_it():
+    """?step=k opens step by step at k (the math tab's update is k's); switching it off takes
+    step out of the link; a bad step is said, and left out."""
+    app = open_app(step="7", tab="The math")
+    assert not app.exception
+    assert app.toggle(key="stepping").value is True
+    assert query(app, "step") == "7"
+    assert app.number_input(key="update_step").value == 7
+    app.toggle(key="stepping").set_value(False).run()
+    assert not app.exception
+    assert "step" not in app.query_params
+    bad = open_app(step="1.5")
+    assert not bad.exception
+    assert any("step='1.5'" in w.value for w in bad.warning)
+    assert bad.toggle(key="stepping").value is False
+    assert "step" not in bad.query_params
+
+
+def test_step_mode_on_a_race_and_a_data_lesson_draws_without_an_exception():
+    for page in ({"mode": "race", "step": "3"}, {"data": "noisy_line", "step": "3"}):
+        app = open_app(**page)
+        assert not app.exception, page
+        assert query(app, "step") == "3"

@@ -383,6 +383,66 @@ def test_a_mac_csv_upload_is_read(app, tmp_path):
     assert state.heading.startswith("mac.csv: fitting")
 
 
+# -- step by step -----------------------------------------------------------------------------
+
+_STEPPED = """() => {
+    const plot = document.querySelector('.st-key-landscape .js-plotly-plot');
+    const steps = plot.layout.meta.gdviz_steps;
+    const xy = (i) => [Array.from(plot.data[i].x), Array.from(plot.data[i].y)];
+    return steps.runs.map((run) => ({
+        nit: run.nit, n: run.n, pos: run.pos, steps: run.steps, ends: run.ends,
+        path: xy(run.traces.path), point: xy(run.traces.point),
+        arrows: Object.fromEntries(Object.keys(run.ends).map((kind) => [kind, xy(run.traces[kind])])),
+    }));
+}"""
+
+
+def _shown_step(app, k: int) -> list[dict]:
+    """What each panel draws once step ``k`` is on screen."""
+    app.page.wait_for_function(
+        f"() => window.__gdvizStepDrawn && window.__gdvizStepDrawn.k === {k}", timeout=30_000
+    )
+    return app.page.evaluate(_STEPPED)
+
+
+def _assert_drawn_at(runs: list[dict], k: int) -> None:
+    """Each panel shows its path up to θ_k, the point θ_k, and update k's arrows from θ_{k−1}
+    to the ends the figure carries (the pure tests check those against the engine)."""
+    for i, run in enumerate(runs):
+        assert len(run["path"][0]) == sum(s <= k for s in run["steps"]), f"panel {i}: path prefix"
+        at = min(k, run["nit"])
+        assert run["point"][0][0] == pytest.approx(run["pos"][2 * at]), f"panel {i}: θ_k"
+        assert run["point"][1][0] == pytest.approx(run["pos"][2 * at + 1]), f"panel {i}: θ_k"
+        if not 1 <= k <= run["n"]:
+            continue
+        start = (run["pos"][2 * (k - 1)], run["pos"][2 * (k - 1) + 1])
+        for kind, (xs, ys) in run["arrows"].items():
+            end = (run["ends"][kind][2 * (k - 1)], run["ends"][kind][2 * (k - 1) + 1])
+            if None in end:
+                continue  # parked off the view: the arrow starts outside it
+            want = ([end[0]] * 2, [end[1]] * 2) if kind == "lookahead" else (
+                [start[0], end[0]], [start[1], end[1]])  # fmt: skip
+            assert xs == pytest.approx(want[0]), f"panel {i}: {kind} arrow at step {k}"
+            assert ys == pytest.approx(want[1]), f"panel {i}: {kind} arrow at step {k}"
+
+
+def test_step_mode_steps_back_and_forth_and_the_link_keeps_the_step(app):
+    """?step=5 opens step by step at update 5 (Adam: its arrows and per-coordinate box); ▶ ▶ ◀
+    redraw in the page, the link follows, and the link opened again shows the same step."""
+    app.assert_healthy(app.open("?opt=adam&step=5"), "opening step mode")
+    _assert_drawn_at(_shown_step(app, 5), 5)
+    forward = app.page.locator(".gdviz-step .forward")
+    forward.click()
+    forward.click()
+    _assert_drawn_at(_shown_step(app, 7), 7)
+    app.page.locator(".gdviz-step .back").click()
+    _assert_drawn_at(_shown_step(app, 6), 6)
+    state = app.wait_until(lambda s: s.query.get("step") == "6")
+    app.assert_healthy(state, "stepping")
+    app.assert_healthy(app.open("?opt=adam&step=6"), "opening the stepped link")
+    _assert_drawn_at(_shown_step(app, 6), 6)
+
+
 # -- guided lessons -------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from gdviz.figures.labels import _two_line_verdict, end_kind, panel_title, verdi
 from gdviz.figures.paths import _drawn_path, _DrawnPath, _path_hover, _runs
 from gdviz.figures.playback import _playback
 from gdviz.figures.raster import landscape_picture, picture_layout
+from gdviz.figures.stepping import UpdateArrows, step_panel
 from gdviz.figures.style import (
     _ENDS,
     _MARKS,
@@ -204,6 +205,7 @@ def comparison_figure(
     height: int | None = None,
     width: int | None = None,
     click_grid: int = 0,
+    stepping: Sequence[UpdateArrows] | None = None,
 ) -> go.Figure:
     """One contour panel per run, side by side, sharing axes and one colour scale.
 
@@ -214,6 +216,9 @@ def comparison_figure(
     give ``width`` too (an exported file) and the colour bar is sized to the panels exactly.
     ``click_grid`` > 0 lays an invisible n × n grid of points over every panel: Plotly sends
     no click events for a bare contour, but a click on a grid point selects it.
+    ``stepping`` (one :class:`~gdviz.figures.stepping.UpdateArrows` per run) draws for step
+    mode instead of playback: each panel gets its update arrows' traces, empty, and
+    ``layout.meta.gdviz_steps`` what the browser fills them with at each step.
     """
     runs = _runs(result)
     titles = [panel_title(run, labels[i] if labels else None) for i, (run, _) in enumerate(runs)]
@@ -228,8 +233,8 @@ def comparison_figure(
         # Narrow panels and large type: a verdict on one line runs into its neighbour's title.
         titles = [_two_line_verdict(title) for title in titles]
     return _contour_figure(
-        landscape, runs, [[i] for i in range(len(runs))], titles, style, playback,
-        height, width, click_grid,
+        landscape, runs, [[i] for i in range(len(runs))], titles, style,
+        playback and stepping is None, height, width, click_grid, stepping,
     )  # fmt: skip
 
 
@@ -290,6 +295,7 @@ def _contour_figure(
     height: int | None,
     width: int | None,
     click_grid: int = 0,
+    stepping: Sequence[UpdateArrows] | None = None,
 ) -> go.Figure:
     """Contour panels side by side; panel j draws the runs ``panels[j]``."""
     n = len(panels)
@@ -348,6 +354,8 @@ def _contour_figure(
     animated: list[list[int]] = []  # per run: its path, end marker and flight trace indices
     annotations: list[dict] = []
     layout: dict = {"images": []}
+    stepped: list[dict] = []  # step mode: per run, what the browser draws at each step
+    far = (x_low - 100 * (x_high - x_low), y_low - 100 * (y_high - y_low))  # parked marks
     for j, members in enumerate(panels):
         suffix = "" if j == 0 else str(j + 1)
         axes = {"xaxis": f"x{suffix}", "yaxis": f"y{suffix}"}
@@ -366,6 +374,17 @@ def _contour_figure(
                 data.append({**escape[0], **axes})
                 animated[-1].append(len(data) - 1)
                 annotations.append(escape[1])
+            if stepping is not None:
+                traces, steps = step_panel(
+                    run, stepping[i], drawn[i].indices, view, axes, style.line, style.marker,
+                    far,
+                )  # fmt: skip
+                # Where the browser finds them: the path, its end marks, then the new traces.
+                steps["traces"] = {"path": animated[-1][0], "ends": animated[-1][1:]} | {
+                    trace["name"]: len(data) + n for n, trace in enumerate(traces)
+                }
+                data.extend(traces)
+                stepped.append(steps)
         x_domain, y_domain = cell_domains(j, arrangement, chrome)
         first_column = j % arrangement.columns == 0
         # Shared axes: x tick labels only where no panel below shows them (small multiples).
@@ -505,8 +524,9 @@ def _contour_figure(
             trace["unselected"] = {"marker": {"opacity": 1}, "textfont": {"color": "#444444"}}
     frames: list[dict] = []
     if playback:
-        far = (x_low - 100 * (x_high - x_low), y_low - 100 * (y_high - y_low))
         frames = _playback(layout, data, drawn, animated, style, base, far)
+    if stepping is not None:
+        layout["meta"] = {"gdviz_steps": {"runs": stepped, "parked": list(far)}}
     return web_figure(data, layout, frames)
 
 

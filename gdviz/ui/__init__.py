@@ -18,7 +18,7 @@ A clicked start goes through session state into the bound number inputs.
 
 from gdviz.ui.lesson_player import lesson_step
 from gdviz.ui.page import CLICK_GRID, render_lesson
-from gdviz.ui.screen import open_page
+from gdviz.ui.screen import open_page, wait_for_the_window
 from gdviz.ui.sidebar import rate_sliders, schedule_curve, sidebar
 from gdviz.ui.state import show_link_problems
 from gdviz.ui.text import plain
@@ -33,4 +33,5 @@ __all__ = [
     "schedule_curve",
     "show_link_problems",
     "sidebar",
+    "wait_for_the_window",
 ]

@@ -25,14 +25,16 @@ from gdviz.figures import (
     surface_figure,
     verdict_label,
 )
+from gdviz.figures.stepping import UpdateArrows, update_arrows
 from gdviz.lesson import Lesson, Settings, build_lesson
+from gdviz.links import NUMBERS, format_rates, hyperparameter_text
 from gdviz.links import TABS as TAB_LABELS
-from gdviz.links import format_rates, hyperparameter_text
 from gdviz.ui.chart import show_chart
 from gdviz.ui.keep_camera import keep_camera
 from gdviz.ui.maps_tab import maps_tab
-from gdviz.ui.screen import Screen, awaiting_size
+from gdviz.ui.screen import Screen
 from gdviz.ui.state import clicked_start, set_start
+from gdviz.ui.step_control import step_bar_height, step_control
 from gdviz.ui.text import plain
 from gdviz.update_numbers import update_lines
 
@@ -182,24 +184,23 @@ def _chart_space(screen: Screen) -> tuple[int, int]:
     return screen.width, max(screen.height - screen.top - 12, 360)
 
 
-def _waiting_for_the_window(screen: Screen, style: Style) -> bool:
-    """On a first visit, hold the space of the pictures until the browser has said how big its
-    window is (a moment after the page appears), instead of drawing them twice."""
-    if not awaiting_size(screen):
-        return False
-    # A box, not an empty chart: a chart would make the browser start plotly.js (a 4.7 MB
-    # script that holds the page's one thread for over a second) before the size report has
-    # left, and the report, the rerun and the pictures would all wait for it.
-    message = "Fitting the pictures to your window…"
-    with st.container(height=_chart_space(screen)[1], border=False, key="waiting"):
-        st.caption(message)
-    return True
-
-
 def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
-    if _waiting_for_the_window(screen, style):
-        return
     width, height = _chart_space(screen)
+    arrows = None
+    if st.session_state.get("stepping"):
+        # Step mode: the traced runs (the same runs, with what each update did) and the
+        # control above the panels, which steps them in the browser.
+        lesson = traced_lesson(lesson)
+        arrows = stepped_arrows(lesson.settings)
+        kinds = {kind for a in arrows for kind in a.vectors} | (
+            {"box"} if any(a.box is not None for a in arrows) else set()
+        )
+        longest = max(r.nit for result in lesson.results for r in result)
+        # The link holds the step the server knows; the browser's newer one comes back here.
+        st.query_params["step"] = str(
+            step_control(longest, sorted(kinds), style.projector, link_step())
+        )
+        height -= step_bar_height(sorted(kinds), style.projector, width)
     figure = comparison_figure(
         lesson.landscape,
         list(lesson.results),
@@ -208,6 +209,7 @@ def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         click_grid=CLICK_GRID,
         width=width,
         height=height,
+        stepping=arrows,
     )
     st.session_state["_click_grid"] = (
         frozenset(i for i, trace in enumerate(figure.data) if trace.name == "click grid"),
@@ -259,8 +261,6 @@ def _cost_table(lesson: Lesson) -> str:
 
 
 def _surface_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
-    if _waiting_for_the_window(screen, style):
-        return
     width, height = _chart_space(screen)
     figure = surface_figure(
         lesson.landscape,
@@ -429,6 +429,27 @@ def _traced(settings: Settings) -> Lesson:
     return build_lesson(settings)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def stepped_arrows(settings: Settings) -> list[UpdateArrows]:
+    """Every run's update arrows (step mode), in the panels' order; cached per setting."""
+    lesson = _traced(settings)
+    clipped = settings.clip_norm is not None or settings.clip_value is not None
+    return [
+        update_arrows(result.optimizer, result.hyperparameters, r, clipped=clipped)
+        for result in lesson.results
+        for r in result
+    ]
+
+
+def link_step() -> int:
+    """Step mode's step: the link's ``step``, which the step control keeps up to date (0 if
+    absent or not a whole number in range: the link's problems say so)."""
+    text = st.query_params.get("step")
+    if text is None or NUMBERS["step"].problem(text):
+        return 0
+    return int(float(text))
+
+
 def traced_runs(lesson: Lesson) -> list[Run]:
     """The lesson's runs with their traces."""
     return [r for result in traced_lesson(lesson).results for r in result]
@@ -450,6 +471,10 @@ def _update_in_numbers(lesson: Lesson) -> None:
     if r.nit == 0:
         st.caption("This run took no step.")
         return
+    k = link_step()
+    if st.session_state.get("stepping") and k and st.session_state.get("_synced_k") != k:
+        st.session_state["_synced_k"] = k  # a new step in step mode: show its update here
+        st.session_state["update_step"] = k
     if st.session_state.get("update_step", 1) > r.nit:  # another panel's run may be shorter
         st.session_state["update_step"] = r.nit
     t = int(right.number_input(f"Update t (1 … {r.nit:,})", 1, r.nit, key="update_step"))

@@ -29,7 +29,7 @@ from urllib.parse import unquote
 
 import streamlit as st
 
-__all__ = ["Screen", "awaiting_size", "open_page"]
+__all__ = ["Screen", "awaiting_size", "open_page", "wait_for_the_window"]
 
 _MEASURE_JS = """
 export default function (component) {
@@ -73,11 +73,9 @@ export default function (component) {
         // A click elsewhere (a selectbox's option after typing to filter it) ends the typing.
         document.addEventListener("pointerdown", (e) => { if (e.target !== memory.editing) sent(); }, true);
     }
-    // A first visit: the server has drawn for no size and waits for this report. Nothing set
-    // by a callback can be pending yet, so it goes out at once, while the first run is still
-    // going (that run only holds the pictures' place) and before plotly.js, arriving, holds
-    // the page's only thread for a second or two.
-    // It waits only for the sidebar, which takes its share of the width.
+    // A first visit: the server has drawn nothing but this and waits for the report (see
+    // wait_for_the_window). It goes out at once, once the sidebar (its share of the width) is
+    // there: no widget exists yet whose value a rerun could lose.
     const first = data == null;
     const idle = () => {
         if (first) return !!document.querySelector('[data-testid="stSidebar"]');
@@ -150,6 +148,22 @@ def open_page(projector: bool) -> Screen:
     drawn_for = {k: v for k, v in asdict(screen).items() if k != "reported"}
     _measure(key="screen", on_size_change=lambda: None, data=drawn_for if size else None)
     return screen
+
+
+def wait_for_the_window(screen: Screen) -> bool:
+    """On a browser's first visit, hold the page until it has said how big its window is,
+    and say so (True: the run should stop here). The report leaves as soon as the component
+    is mounted; the page then runs once more, for the real window. Nothing else is drawn
+    first: a widget drawn by a run that the report interrupts keeps the value the browser had
+    (a surface box once came back as the first surface), and the widgets' and plotly.js's code
+    would hold the page's one thread while the report waits. The sidebar gets its heading,
+    so that it takes its width before the main column is measured."""
+    if not awaiting_size(screen):
+        return False
+    st.sidebar.header("Landscape")
+    with st.container(height=max(screen.height - screen.top - 12, 360), border=False):
+        st.caption("Fitting the pictures to your window…")
+    return True
 
 
 def awaiting_size(screen: Screen) -> bool:

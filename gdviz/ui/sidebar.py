@@ -405,6 +405,15 @@ def _optimizer_section(data: DataChoice | None) -> tuple[OptimizerChoice, Any]:
         bind="query-params", placeholder="the surface's",
     )  # fmt: skip
     projector = st.toggle("Projector mode (large text)", key="big", bind="query-params")
+    if "stepping" not in st.session_state:  # a link with ?step=k opens in step mode
+        st.session_state["stepping"] = "step" in st.query_params
+    if not st.toggle(
+        "Step by step, with arrows", key="stepping",
+        help="◀ ▶ above the landscapes: each run's path up to step k, and update k drawn as "
+        "arrows: the gradient step, the step taken and the optimizer's state. The step is "
+        "in the link (step=k) and in the math tab's update.",
+    ):  # fmt: skip
+        st.query_params.pop("step", None)
     choice = OptimizerChoice(
         mode, optimizer, race, rates, int(steps) if steps else None, bool(projector),
         bool(shared_rate),
