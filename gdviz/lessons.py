@@ -81,8 +81,8 @@ class Claim:
     value: float | str | None = None
 
     def __str__(self) -> str:
-        text = CLAIM_TEXTS[self.kind]
-        return text.format(panel=self.panel, than=self.than, value=self.value)
+        value = f"{self.value:g}" if isinstance(self.value, float) else self.value
+        return CLAIM_TEXTS[self.kind].format(panel=self.panel, than=self.than, value=value)
 
 
 def panels(lesson: Lesson) -> list[Run]:

@@ -1,11 +1,13 @@
 """Guided lessons (gdviz.lessons): the files load, malformed ones are named, every claim kind
 checks what the engine did, and every step of every lesson says only what the engine does."""
 
+import json
 from functools import cache
 from pathlib import Path
 
 import pytest
 
+from gdviz.__main__ import main
 from gdviz.engine import final_states, run
 from gdviz.lesson import Lesson, Settings, build_lesson
 from gdviz.lessons import (
@@ -265,7 +267,37 @@ def test_a_step_that_says_what_did_not_happen_fails_naming_the_panel_and_claim()
     assert failures[2].startswith(
         "panel 1 reaches a minimum in fewer steps than panel 2: does not hold"
     )
-    assert failures[3] == "panel 4 ends with x (a model's w) below 0.0: there is no such panel"
+    assert failures[3] == "panel 4 ends with x (a model's w) below 0: there is no such panel"
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def test_the_command_line_lists_the_lessons_and_prints_one(capsys):
+    """`python -m gdviz lessons [NAME] [--format json]` (issue 16, item 5)."""
+    assert main(["lessons"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listing] == list(LIBRARY.lessons)
+    assert main(["lessons", "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)["lessons"]
+    assert [r["name"] for r in records] == list(LIBRARY.lessons)
+    assert main(["lessons", "stopping", "--format", "json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    stopping = LIBRARY.lessons["stopping"]
+    assert record["title"] == stopping.title
+    assert record["concepts"] == list(stopping.concepts)
+    assert record["steps"][2]["link"] == "?surface=plateau&lr=0.05&ftol=0.0001"
+    assert record["steps"][2]["expect"] == ["slope"]
+    assert record["steps"][2]["claims"][0] == "panel 1 stops by the rule ftol"
+    assert main(["lessons", "stopping"]) == 0
+    text = capsys.readouterr().out
+    assert "3. ?surface=plateau&lr=0.05&ftol=0.0001" in text
+    assert "   expect: slope" in text
+
+
+def test_the_command_line_refuses_an_unknown_lesson(capsys):
+    assert main(["lessons", "nope"]) == 2
+    assert capsys.readouterr().err.startswith("gdviz: error: no lesson 'nope' — use one of")
 
 
 # --- narration never lies ---------------------------------------------------------------------

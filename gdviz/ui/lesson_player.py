@@ -137,11 +137,6 @@ def _inputs(step: LessonStep) -> dict[str, Any]:
     return state
 
 
-def _go(name: str, page: int) -> None:
-    """on_click of Back / Next / 'back to the step'."""
-    _open(name, page)
-
-
 def lesson_step(settings: Settings) -> None:
     """Above the tabs: the lesson's title, "step k of n", Back / Next, the narration, what to
     notice and the question; a note when the settings no longer are the step's."""
@@ -157,11 +152,11 @@ def lesson_step(settings: Settings) -> None:
         heading.markdown(f"**📘 {plain(lesson.title)}** · step {page} of {len(lesson.steps)}")
         back.button(
             "◀ Back", key="lesson_back", disabled=page == 1, width="stretch",
-            on_click=_go, args=(name, page - 1),
+            on_click=_open, args=(name, page - 1),
         )  # fmt: skip
         forward.button(
             "Next ▶", key="lesson_next", disabled=page == len(lesson.steps), width="stretch",
-            on_click=_go, args=(name, page + 1),
+            on_click=_open, args=(name, page + 1),
         )  # fmt: skip
         told, asked = st.columns([3, 2])
         told.markdown(plain(step.narration))
@@ -176,5 +171,5 @@ def lesson_step(settings: Settings) -> None:
         )
         again.button(
                 "↺ Step's settings", key="lesson_again", width="stretch",
-                on_click=_go, args=(name, page),
+                on_click=_open, args=(name, page),
             )  # fmt: skip
