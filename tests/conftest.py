@@ -322,26 +322,46 @@ class AppPage:
 
 
 def _browser_test(nodeid: str) -> bool:
-    return nodeid.split("::")[0].rsplit("/", 1)[-1].startswith("test_browser")
+    return _module(nodeid).startswith("test_browser")
+
+
+def _module(nodeid: str) -> str:
+    return nodeid.split("::")[0].rsplit("/", 1)[-1]
+
+
+# The browser tests the second worker takes once the pure and AppTest tests are done.
+_LATE_BROWSER_MODULE = "test_browser.py"
+
+
+def _late(nodeid: str) -> bool:
+    return _module(nodeid) == _LATE_BROWSER_MODULE
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The browser tests first, so their long run starts at once (see the scheduler below)."""
-    browser = [item for item in items if _browser_test(item.nodeid)]
-    items[:] = browser + [item for item in items if not _browser_test(item.nodeid)]
+    """The browser tests first, so their long run starts at once, and one browser module last,
+    for the worker that finishes the rest early (see the scheduler below)."""
+    early = [item for item in items if _browser_test(item.nodeid) and not _late(item.nodeid)]
+    late = [item for item in items if _late(item.nodeid)]
+    rest = [item for item in items if not _browser_test(item.nodeid)]
+    items[:] = early + rest + late
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Two workers (pyproject's ``-n 2``): every browser test on one, against one server and
-    one chromium, while the other takes the pure and AppTest tests; the browser keeps about 1.6
-    of the 2 cores busy and the rest of the suite fills the gap. (Handing each browser file to
-    either worker was tried: two chromiums and two servers on two cores starved each other,
-    127 tests in 7 minutes.) A scheduler of our own, because xdist's ``loadgroup`` rewrites
-    node ids in a way pytest 9.2 no longer reads."""
+    """Two workers (pyproject's ``-n 2``): the browser tests but one module on one worker,
+    against one server and one chromium, while the other takes the pure and AppTest tests and
+    then that module (:data:`_LATE_BROWSER_MODULE`, with a server and chromium of its own).
+    Scopes are handed out in collection order, so the late module is taken by whichever worker
+    runs out of work first. (Handing each browser file to either worker from the start was
+    tried: two chromiums and two servers on two cores starved each other, 127 tests in 7
+    minutes; all of them on one worker left the other idle for its last four minutes.) A
+    scheduler of our own, because xdist's ``loadgroup`` rewrites node ids in a way pytest 9.2
+    no longer reads."""
     from xdist.scheduler import LoadScopeScheduling
 
     class BrowserTestsTogether(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
+            if _late(nodeid):
+                return "browser, late"
             return "browser" if _browser_test(nodeid) else nodeid
 
     return BrowserTestsTogether(config, log)

@@ -9,7 +9,7 @@ import pytest
 
 from gdviz.engine import run
 from gdviz.figures import comparison_figure
-from gdviz.figures.stepping import MAX_STEPPED, clip_segment, update_arrows
+from gdviz.figures.stepping import MAX_STEPPED, clip_segments, update_arrows
 from gdviz.lesson import Settings, build_lesson
 from gdviz.optimizers import make_optimizer
 from gdviz.surfaces import load_library
@@ -103,12 +103,11 @@ def test_a_clipped_gradient_shows_the_raw_gradient_too():
 
 def test_a_segment_longer_than_the_view_is_cut_at_its_border():
     view = ((-1.0, 1.0), (-2.0, 2.0))
-    end, cut = clip_segment(np.array([0.0, 0.0]), np.array([4.0, 1.0]), view)
-    np.testing.assert_allclose(end, [1.0, 0.25])
-    assert cut
-    inside, cut = clip_segment(np.array([0.0, 0.0]), np.array([0.5, -1.0]), view)
-    np.testing.assert_array_equal(inside, [0.5, -1.0])
-    assert not cut
+    starts = np.array([[0.0, 0.0], [0.0, 0.0], [0.5, 1.0]])
+    ends = np.array([[4.0, 1.0], [0.5, -1.0], [0.5, -5.0]])
+    np.testing.assert_allclose(
+        clip_segments(starts, ends, view), [[1.0, 0.25], [0.5, -1.0], [0.5, -2.0]]
+    )
 
 
 def test_step_mode_covers_at_most_max_stepped_updates():
@@ -129,7 +128,7 @@ def test_the_figure_carries_each_steps_arrows_under_its_traces_indices():
         assert drawn["nit"] == r.nit
         assert drawn["n"] == min(r.nit, MAX_STEPPED)
         pos = np.array(drawn["pos"], dtype=float).reshape(-1, 2)
-        np.testing.assert_allclose(pos, r.path, rtol=1e-6)
+        np.testing.assert_allclose(pos, r.path[: drawn["n"] + 1], rtol=1e-6)
         ends = np.array(drawn["ends"]["step"], dtype=float).reshape(-1, 2)
         inside = (
             (a.starts[:, 0] >= x_low) & (a.starts[:, 0] <= x_high)
@@ -151,3 +150,29 @@ def test_the_figure_carries_each_steps_arrows_under_its_traces_indices():
         assert figure.data[indices["path"]].x is not None
         for name in ("point", "box", "gradient", "step", "mean"):
             assert figure.data[indices[name]].name == name
+
+
+def test_the_readmes_step_by_step_pictures_say_what_the_engine_did():
+    """The README's captions of its two step-by-step screenshots, against the engine."""
+    lesson = build_lesson(Settings(surface="rosenbrock", optimizer="adam", trace=True))
+    result = lesson.results[0]
+    good = list(result)[1]
+    adam = update_arrows("adam", result.hyperparameters, good)
+    gradient, mean, step, box = (adam.vectors["gradient"][11], adam.vectors["mean"][11],
+                                 adam.vectors["step"][11], adam.box[11])  # fmt: skip
+    assert gradient[1] > 10 * abs(gradient[0])  # almost straight up the wall
+    assert mean[0] < -20  # far to the left
+    assert np.hypot(*step) < np.hypot(*mean) / 100  # the step taken is short
+    assert box[1] > 100 * box[0]  # tall and thin
+    lesson = build_lesson(Settings(optimizer="momentum", rates=(0.001, 0.01, 0.03), trace=True))
+    result = lesson.results[0]
+    fast = list(result)[2]
+    momentum = update_arrows("momentum", result.hyperparameters, fast)
+    gradient, buffer, step = (
+        momentum.vectors[kind][5] for kind in ("gradient", "momentum", "step")
+    )
+    assert gradient[1] < 0  # down,
+    assert abs(gradient[0]) < 0.1 * abs(gradient[1])  # across the valley
+    np.testing.assert_array_equal(step, buffer)  # the step taken is the buffer
+    assert step[0] > 0.4  # half a unit along the valley, towards ★ at x = 0
+    assert momentum.starts[5][0] < -0.4

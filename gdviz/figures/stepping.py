@@ -33,21 +33,25 @@ import numpy as np
 from gdviz.engine import Run, View
 from gdviz.update_numbers import update_lines
 
-__all__ = ["ARROWS", "MAX_STEPPED", "UpdateArrows", "clip_segment", "update_arrows"]
+__all__ = ["ARROWS", "MAX_STEPPED", "UpdateArrows", "clip_segments", "step_panel", "update_arrows"]
 
 MAX_STEPPED = 2000
 """Step mode covers a run's first 2000 updates: the browser holds every step's arrows."""
 
 ARROWS: dict[str, tuple[str, str]] = {
-    "gradient": ("gradient step −γ·g", "#2b6cb0"),
-    "raw": ("before clipping −γ·∇f", "#90cdf4"),
+    "gradient": ("gradient step −γ·g", "#b71c1c"),
+    "raw": ("before clipping −γ·∇f", "#e57373"),
     "step": ("actual step Δθ", "#111111"),
-    "momentum": ("momentum −γ·b", "#c05621"),
-    "mean": ("Adam's mean −γ·m̂", "#c05621"),
-    "lookahead": ("look-ahead θ − γμb", "#c05621"),
-    "box": ("per-coordinate rate × |g|", "#6b46c1"),
+    "momentum": ("momentum −γ·b", "#5e35b1"),
+    "mean": ("Adam's mean −γ·m̂", "#5e35b1"),
+    "lookahead": ("look-ahead θ − γμb", "#5e35b1"),
+    "box": ("per-coordinate rate × |g|", "#546e7a"),
 }
-"""Each drawn kind: its legend text and colour (the runs' own colours are for the paths)."""
+"""Each drawn kind: its legend text and colour, apart from the runs' colours (dark red, black,
+purple, slate)."""
+
+_DRAWN_ORDER = ("raw", "gradient", "momentum", "mean", "step", "lookahead")
+"""Drawing order: the step taken lies on top."""
 
 # Lines of the torch box (update_numbers) each kind is read from.
 _RATE_LINES = (
@@ -103,36 +107,43 @@ def update_arrows(
     return UpdateArrows(starts=run.path[:n], vectors=vectors, box=box)
 
 
-def clip_segment(start: np.ndarray, end: np.ndarray, view: View) -> tuple[np.ndarray, bool]:
-    """``end``, or where the segment from ``start`` (inside the view) leaves the view; and
-    whether it was cut."""
+def clip_segments(starts: np.ndarray, ends: np.ndarray, view: View) -> np.ndarray:
+    """Each segment's end (rows of ``starts`` and ``ends``, (n, 2)), or where the segment from
+    its start (inside the view) leaves the view."""
     (x_low, x_high), (y_low, y_high) = view
     low, high = np.array([x_low, y_low]), np.array([x_high, y_high])
-    if np.all((end >= low) & (end <= high)):
-        return end, False
-    direction = end - start
+    direction = ends - starts
     with np.errstate(divide="ignore", invalid="ignore"):
-        reach = np.where(direction > 0, (high - start) / direction,
-                         np.where(direction < 0, (low - start) / direction, np.inf))  # fmt: skip
-    fraction = float(np.clip(np.min(reach), 0.0, 1.0))
-    return start + fraction * direction, True
+        reach = np.where(direction > 0, (high - starts) / direction,
+                         np.where(direction < 0, (low - starts) / direction, np.inf))  # fmt: skip
+    fraction = np.clip(np.min(reach, axis=1), 0.0, 1.0)[:, None]
+    outside = np.any((ends < low) | (ends > high), axis=1)[:, None]
+    return np.where(outside, starts + fraction * direction, ends)
 
 
 def _numbers(values: np.ndarray) -> list[float | None]:
     """Flat, to 7 significant figures (what a panel can show), None where not finite."""
     flat = np.asarray(values, dtype=float).ravel()
-    return [float(f"{v:.7g}") if np.isfinite(v) else None for v in flat.tolist()]
+    finite = np.isfinite(flat)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = 10.0 ** (6 - np.floor(np.log10(np.abs(np.where(finite & (flat != 0), flat, 1.0)))))
+        rounded = np.round(flat * scale) / scale
+    return [v if ok else None for v, ok in zip(rounded.tolist(), finite.tolist(), strict=True)]
 
 
 def _arrow_ends(arrows: UpdateArrows, kind: str, view: View) -> np.ndarray:
     """Each update's arrow end, cut at the view's border; NaN where the arrow starts outside
     the view (a run already flying off) or is not finite."""
     (x_low, x_high), (y_low, y_high) = view
-    ends = np.full_like(arrows.starts, np.nan)
-    for row, (start, vector) in enumerate(zip(arrows.starts, arrows.vectors[kind], strict=True)):
-        inside = x_low <= start[0] <= x_high and y_low <= start[1] <= y_high
-        if inside and np.all(np.isfinite(vector)):
-            ends[row] = clip_segment(start, start + vector, view)[0]
+    starts, vectors = arrows.starts, arrows.vectors[kind]
+    inside = (
+        (starts[:, 0] >= x_low) & (starts[:, 0] <= x_high)
+        & (starts[:, 1] >= y_low) & (starts[:, 1] <= y_high)
+        & np.all(np.isfinite(vectors), axis=1)
+    )  # fmt: skip
+    ends = np.full_like(starts, np.nan)
+    with np.errstate(invalid="ignore", over="ignore"):
+        ends[inside] = clip_segments(starts[inside], starts[inside] + vectors[inside], view)
     return ends
 
 
@@ -143,7 +154,7 @@ def step_panel(
     """A run's step-mode traces (named ``point``, a kind of :data:`ARROWS` or ``box``; parked
     outside the axes, as playback parks its end marks, until the browser moves them for a
     step) and what the
-    browser steps through: ``pos`` θ_0 … θ_nit, ``steps`` the step of each drawn path point,
+    browser steps through: ``pos`` θ_0 … θ_n, ``steps`` the step of each drawn path point,
     ``ends[kind]`` each update's arrow end (cut at the view), ``box`` its corners, ``n`` the
     updates covered (at most :data:`MAX_STEPPED`)."""
     empty = {"type": "scatter", "x": [parked[0]] * 2, "y": [parked[1]] * 2,
@@ -155,7 +166,8 @@ def step_panel(
     data: dict[str, Any] = {
         "nit": run.nit,
         "n": len(arrows.starts),
-        "pos": _numbers(run.path),
+        # θ_0 … θ_n: beyond update n the browser marks the path's last drawn point.
+        "pos": _numbers(run.path[: len(arrows.starts) + 1]),
         "steps": [int(s) for s in drawn_steps],
         "ends": {},
     }
@@ -163,21 +175,26 @@ def step_panel(
         color = ARROWS["box"][1]
         traces.append(
             {**empty, **axes, "name": "box", "mode": "lines", "fill": "toself",
-             "fillcolor": "rgba(107,70,193,0.08)", "line": {"color": color, "width": line * 0.6,
+             "fillcolor": "rgba(84,110,122,0.10)", "line": {"color": color, "width": line * 0.6,
                                                             "dash": "dot"}}
         )  # fmt: skip
         low, high = arrows.starts - arrows.box, arrows.starts + arrows.box
         data["box"] = _numbers(np.hstack([low, high]))
-    for kind in arrows.vectors:
+    for kind in sorted(arrows.vectors, key=_DRAWN_ORDER.index):
         color = ARROWS[kind][1]
         data["ends"][kind] = _numbers(_arrow_ends(arrows, kind, view))
+        style: dict[str, Any]
         if kind == "lookahead":
             style = {"mode": "markers", "marker": {"symbol": "diamond-open", "size": marker,
                                                    "color": color, "line": {"width": line * 0.6}}}  # fmt: skip
         else:
-            width = line * (0.9 if kind == "step" else 0.7)
+            # The optimizer's state is drawn wide and pale: plain momentum's step is its buffer,
+            # and the black step then lies visibly on it.
+            state = kind in ("momentum", "mean")
+            width = line * (1.8 if state else 0.9 if kind == "step" else 0.7)
             style = {
                 "mode": "lines+markers",
+                "opacity": 0.55 if state else 1.0,
                 "line": {"color": color, "width": width, "dash": "dash" if kind == "raw" else "solid"},
                 "marker": {"symbol": "arrow", "angleref": "previous", "size": [0, marker * 1.2],
                            "color": color},

@@ -11,6 +11,7 @@ import math
 from typing import Any
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from gdviz.engine import MAX_TRACE_ENTRIES, Run, check_trace_entries
@@ -191,7 +192,7 @@ def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         # Step mode: the traced runs (the same runs, with what each update did) and the
         # control above the panels, which steps them in the browser.
         lesson = traced_lesson(lesson)
-        arrows = stepped_arrows(lesson.settings)
+        arrows = stepped_arrows(lesson.settings)  # cached, as is the figure they go in
         kinds = {kind for a in arrows for kind in a.vectors} | (
             {"box"} if any(a.box is not None for a in arrows) else set()
         )
@@ -201,15 +202,18 @@ def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
             step_control(longest, sorted(kinds), style.projector, link_step())
         )
         height -= step_bar_height(sorted(kinds), style.projector, width)
-    figure = comparison_figure(
-        lesson.landscape,
-        list(lesson.results),
-        labels=lesson.labels or None,
-        style=style,
-        click_grid=CLICK_GRID,
-        width=width,
-        height=height,
-        stepping=arrows,
+    figure = (
+        comparison_figure(
+            lesson.landscape,
+            list(lesson.results),
+            labels=lesson.labels or None,
+            style=style,
+            click_grid=CLICK_GRID,
+            width=width,
+            height=height,
+        )
+        if arrows is None
+        else _step_figure(lesson.settings, style, width, height)
     )
     st.session_state["_click_grid"] = (
         frozenset(i for i, trace in enumerate(figure.data) if trace.name == "click grid"),
@@ -439,6 +443,23 @@ def stepped_arrows(settings: Settings) -> list[UpdateArrows]:
         for result in lesson.results
         for r in result
     ]
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _step_figure(settings: Settings, style: Style, width: int, height: int) -> go.Figure:
+    """The panels in step mode, cached: every step the browser reports reruns the page, and
+    the figure, which carries every step's arrows, is the same."""
+    lesson = _traced(settings)
+    return comparison_figure(
+        lesson.landscape,
+        list(lesson.results),
+        labels=lesson.labels or None,
+        style=style,
+        click_grid=CLICK_GRID,
+        width=width,
+        height=height,
+        stepping=stepped_arrows(settings),
+    )
 
 
 def link_step() -> int:

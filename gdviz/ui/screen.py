@@ -235,6 +235,9 @@ PROJECTOR_CSS = """
 [data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"],
 [data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] p,
 [data-testid="stTabs"] button p { font-size: 24px !important; line-height: 1.4; }
+/* The values in the main area's inputs (the math tab's panel and update t). */
+[data-testid="stMainBlockContainer"] [data-baseweb="select"] div,
+[data-testid="stMainBlockContainer"] input { font-size: 22px !important; }
 [data-testid="stMainBlockContainer"] .katex { font-size: 1.6em; }
 [data-testid="stMainBlockContainer"] h2 { font-size: 34px; padding: 0 0 0.2rem 0; }
 </style>

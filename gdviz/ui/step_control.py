@@ -71,7 +71,10 @@ export default function (component) {
                 put(mark, ...(k >= run.nit ? [full[mark].x, full[mark].y] : parkedAt(steps, full[mark].x.length)));
             }
             const now = Math.min(k, run.nit);
-            const px = run.pos[2 * now], py = run.pos[2 * now + 1];
+            // θ_k from the run's positions; past the updates they cover, the path's last point.
+            const known = 2 * now + 1 < run.pos.length;
+            const px = known ? run.pos[2 * now] : full[at.path].x[shown - 1];
+            const py = known ? run.pos[2 * now + 1] : full[at.path].y[shown - 1];
             put(at.point, ...(px === null || py === null ? parkedAt(steps, 2) : [[px, px], [py, py]]));
             const live = memory.arrows && k >= 1 && k <= run.n;
             const sx = live ? run.pos[2 * (k - 1)] : null, sy = live ? run.pos[2 * (k - 1) + 1] : null;
