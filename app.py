@@ -8,6 +8,7 @@ import streamlit as st
 
 from gdviz.lesson import Lesson, Settings, build_lesson
 from gdviz.ui import (
+    lesson_step,
     open_page,
     plain,
     rate_sliders,
@@ -47,6 +48,7 @@ settings, projector, slots = sidebar()
 if st.session_state.setdefault("_link_settings", settings) == settings:
     for message in st.session_state.get("_link_problems", []):
         st.warning(plain(message), icon="🔗")
+lesson_step(settings)  # a guided lesson's narration and Back / Next, above the page
 try:
     lesson = cached_lesson(settings)
 except ValueError as error:  # a bad hyperparameter or schedule: say so, keep the page alive

@@ -1,5 +1,5 @@
-"""Command line: ``python -m gdviz run ...``, ``sweep``, ``phase``, ``basins``, ``surfaces`` and
-``datasets``.
+"""Command line: ``python -m gdviz run ...``, ``sweep``, ``phase``, ``basins``, ``surfaces``,
+``datasets`` and ``lessons``.
 
 ``run`` takes a function (``--function``), a library surface (``--surface``) or a data set
 (``--dataset NAME|FILE.csv``, fitted by ``--model linear|logistic`` with ``--batch-size``,
@@ -35,6 +35,7 @@ from gdviz.cli.common import (
     optimizer_from,
     run_options,
 )
+from gdviz.cli.lessons import add_lessons_command, lessons_text
 from gdviz.cli.maps import add_map_commands, execute_map
 from gdviz.datasets import BUILTIN_DATASETS, Dataset, get_dataset, read_csv, standardize
 from gdviz.engine import MAX_STEPS, MAX_TRACE_ENTRIES, Differentiable, RunResult, run
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         f"step at every update (at most {MAX_TRACE_ENTRIES:,} updates in all)",
     )
     add_map_commands(commands)
+    add_lessons_command(commands)
     return parser
 
 
@@ -270,6 +272,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "datasets":
             print(_list_datasets())
+            return 0
+        if args.command == "lessons":
+            print(lessons_text(args))
             return 0
         if args.command in ("sweep", "phase", "basins"):
             print(execute_map(args))

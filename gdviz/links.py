@@ -23,6 +23,8 @@ Teachers paste links into slides, so these names are a public promise and stay s
 ``big``      projector mode: true or false
 ``tab``      the open tab, by its label
 ``step``     step-by-step mode, at update k (0 … the longest run's; the arrows of update k)
+``lesson``   a guided lesson (``lessons/NAME.toml``), ``page`` its step from 1 (``step`` is the
+             step-by-step mode's)
 ``schedule`` a learning-rate schedule as typed, e.g. ``cosine(t_max=500, warmup=20)``
 ``clip_norm``, ``clip_value``  gradient clipping (off when absent)
 ``noise``    gradient noise (standard deviation), ``seed`` its seed and the mini-batch order

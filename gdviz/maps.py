@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from gdviz.engine import Differentiable, FinalStates, View, final_states
+from gdviz.engine import Differentiable, FinalStates, Run, View, final_states
 from gdviz.optimizers import make_optimizer
 from gdviz.rates import stability_bound
 from gdviz.stationary import KnownPoint
@@ -36,6 +36,7 @@ __all__ = [
     "RateSweep",
     "basin_map",
     "momentum_converges",
+    "outcome",
     "outcomes",
     "phase_map",
     "phase_values",
@@ -92,6 +93,17 @@ def outcomes(states: FinalStates) -> np.ndarray:
             words[diagnosis == said] = outcome
         result[spent] = words
     return result
+
+
+def outcome(run: Run) -> str:
+    """The outcome (a word of :data:`OUTCOMES`) of one run of :func:`gdviz.engine.run`, read as
+    :func:`outcomes` reads many: where a converged run stopped, what a run that spent its budget
+    was doing, or ``diverged``."""
+    if run.status == "converged":
+        return run.stop
+    if run.status == "diverged":
+        return "diverged"
+    return _BUDGET_SPENT.get(run.diagnosis, "too slow")
 
 
 def _log_rates(low: float, high: float, count: int) -> np.ndarray:

@@ -441,3 +441,27 @@ def test_step_mode_steps_back_and_forth_and_the_link_keeps_the_step(app):
     app.assert_healthy(state, "stepping")
     app.assert_healthy(app.open("?opt=adam&step=6"), "opening the stepped link")
     _assert_drawn_at(_shown_step(app, 6), 6)
+
+
+# -- guided lessons -------------------------------------------------------------------------
+
+
+def test_a_lesson_walks_with_next_and_back_in_projector_mode(app):
+    """A teacher's lesson at the projector: Next and Back change the narration, the panels'
+    verdicts and the link together (lesson=NAME&page=K plus the step's own settings)."""
+    state = app.assert_healthy(app.open("?lesson=local_global&big=true"))
+    assert "step 1 of 4" in app.page.locator(".st-key-lesson_step").inner_text()
+    assert state.query["lesson"] == "local_global"
+    assert state.query["page"] == "1"
+    assert "local minimum in" in state.verdicts[0]
+    state = app.act(lambda: app.widget("lesson_next").get_by_role("button").click())
+    app.assert_healthy(state, "Next")
+    assert "step 2 of 4" in app.page.locator(".st-key-lesson_step").inner_text()
+    assert (state.query["page"], state.query["x0"], state.query["y0"]) == ("2", "-2.2", "1")
+    assert "global minimum in" in state.verdicts[0]
+    state = app.act(lambda: app.widget("lesson_back").get_by_role("button").click())
+    app.assert_healthy(state, "Back")
+    assert state.query["page"] == "1"
+    assert "x0" not in state.query
+    assert "local minimum in" in state.verdicts[0]
+    assert "The settings have changed" not in app.page.locator(".st-key-lesson_step").inner_text()

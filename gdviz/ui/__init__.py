@@ -10,11 +10,13 @@ A clicked start goes through session state into the bound number inputs.
 - :mod:`gdviz.ui.state`: session state and the URL (link problems, choices, the start).
 - :mod:`gdviz.ui.sidebar`: one function per sidebar section, and the rate sliders.
 - :mod:`gdviz.ui.data_controls`: the data lesson's part of the sidebar.
+- :mod:`gdviz.ui.lesson_player`: the Lessons box, and a step's narration with Back / Next.
 - :mod:`gdviz.ui.page`: the main area: title, verdicts and the tabs.
 - :mod:`gdviz.ui.screen`: the page's size, measured in the browser, and its style sheet.
 - :mod:`gdviz.ui.text`: user text shown as text, never as Markdown.
 """
 
+from gdviz.ui.lesson_player import lesson_step
 from gdviz.ui.page import CLICK_GRID, render_lesson
 from gdviz.ui.screen import open_page, wait_for_the_window
 from gdviz.ui.sidebar import rate_sliders, schedule_curve, sidebar
@@ -23,6 +25,7 @@ from gdviz.ui.text import plain
 
 __all__ = [
     "CLICK_GRID",
+    "lesson_step",
     "open_page",
     "plain",
     "rate_sliders",

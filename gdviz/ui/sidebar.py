@@ -13,6 +13,7 @@ import streamlit as st
 from gdviz.expression import ExpressionError, Objective, parse_function
 from gdviz.figures import rate_text, schedule_figure
 from gdviz.lesson import DEFAULT_BATCH_SIZE, DEFAULT_SURFACE, DEFAULT_VIEW, Lesson, Settings
+from gdviz.link_settings import RACERS
 from gdviz.links import (
     HYPERPARAMETERS,
     MAX_COORDINATE,
@@ -28,7 +29,9 @@ from gdviz.schedules import parse_schedule
 from gdviz.surfaces import load_library
 from gdviz.ui.chart import show_chart
 from gdviz.ui.data_controls import DataChoice, data_controls
+from gdviz.ui.lesson_player import lesson_choice
 from gdviz.ui.state import (
+    TYPED,
     choice_from_url,
     choice_to_url,
     forget_start_and_rates,
@@ -150,6 +153,7 @@ def sidebar() -> tuple[Settings, bool, Slots]:
     """Draw the controls; return the settings, whether projector mode is on, and the sidebar
     :class:`Slots` the lesson's rate sliders and schedule curve go in."""
     with st.sidebar:
+        lesson_choice()  # first: opening a lesson's step sets the inputs drawn below
         landscape = _landscape_section()
         start = _start_section(landscape)
         choice, rate_slot = _optimizer_section(landscape.data)
@@ -214,10 +218,6 @@ def _landscape_section() -> LandscapeChoice:
     function = _typed_function()
     library_surface = st.session_state.get("_library_surface", DEFAULT_SURFACE)
     return LandscapeChoice(library_surface, function, None, *_view_inputs())
-
-
-TYPED = "typed"
-"""The Surface box's entry while a typed function is shown (never written to the link)."""
 
 
 def _surface_picked() -> None:
@@ -389,7 +389,7 @@ def _optimizer_section(data: DataChoice | None) -> tuple[OptimizerChoice, Any]:
     if mode == "race":
         race = tuple(
             st.multiselect(
-                "Racers (same start)", list(OPTIMIZERS), default=["gd", "momentum", "rmsprop", "adam"],
+                "Racers (same start)", list(OPTIMIZERS), default=list(RACERS),
                 key="race", format_func=OPTIMIZER_NAMES.__getitem__, max_selections=4,
             )
         )  # fmt: skip

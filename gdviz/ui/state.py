@@ -12,6 +12,9 @@ from gdviz.engine import View
 from gdviz.links import check_link
 from gdviz.surfaces import load_library
 
+TYPED = "typed"
+"""The Surface box's entry while a typed function is shown (never written to the link)."""
+
 
 def show_link_problems() -> None:
     """Once per session: say what was wrong with the link the page was opened with."""
@@ -30,7 +33,12 @@ def _drop_from_link(parameters: set[str]) -> None:
     OverflowError, and clamps ``steps=1e9`` without a word)."""
     for parameter in parameters:
         st.query_params.pop(parameter, None)
-    # Bound inputs are seeded from Streamlit's copy of the URL as first loaded: update it too.
+    refresh_bound_inputs()
+
+
+def refresh_bound_inputs() -> None:
+    """Make the URL as it is now the one bound inputs are seeded from on their first draw
+    (Streamlit keeps a copy of the URL as first loaded), after the script changed it."""
     with get_session_state().query_params() as params:
         params.set_initial_query_params_from_current()
 
