@@ -52,7 +52,13 @@ __all__ = [
     "parse_lesson",
 ]
 
-LESSONS_DIR = Path(__file__).resolve().parent.parent / "lessons"
+# The repository's lessons/ beside the package; in an installed gdviz, its copy gdviz/lesson_files.
+_REPOSITORY_LESSONS = Path(__file__).resolve().parent.parent / "lessons"
+LESSONS_DIR = (
+    _REPOSITORY_LESSONS
+    if _REPOSITORY_LESSONS.is_dir()
+    else Path(__file__).resolve().parent / "lesson_files"
+)
 
 MAX_FILE_BYTES = 64_000
 MAX_STEPS = 12

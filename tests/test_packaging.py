@@ -1,6 +1,6 @@
 """The package declares what it needs (issue 17, item 5): installing gdviz with pip brings
 numpy, sympy, plotly and streamlit, in ranges that hold the app's own pins, and carries the
-surface library with it."""
+surface library and the lessons with it."""
 
 import re
 import tomllib
@@ -45,7 +45,10 @@ def test_the_test_extra_holds_the_dev_pins():
 
 def test_the_package_carries_every_surface_and_every_subpackage():
     setuptools = PYPROJECT["tool"]["setuptools"]
-    assert setuptools["package-dir"]["gdviz.library"] == "surfaces"
-    assert setuptools["package-data"]["gdviz.library"] == ["*.toml"]
+    for package, folder in (("gdviz.library", "surfaces"), ("gdviz.lesson_files", "lessons")):
+        assert setuptools["package-dir"][package] == folder
+        assert setuptools["package-data"][package] == ["*.toml"]
     subpackages = {f"gdviz.{p.parent.name}" for p in (ROOT / "gdviz").glob("*/__init__.py")}
-    assert subpackages | {"gdviz", "gdviz.library"} == set(setuptools["packages"])
+    assert subpackages | {"gdviz", "gdviz.library", "gdviz.lesson_files"} == set(
+        setuptools["packages"]
+    )
