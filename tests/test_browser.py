@@ -118,7 +118,20 @@ def test_a_first_visit_draws_the_landscapes_once_for_its_window(first_visit):
     assert len(landscapes) == 1, made
     _, connected, width = landscapes[0]
     assert connected
-    # Only the placeholder came before it (it loads plotly.js meanwhile), and it is gone.
+    # No other chart came before it (the first run holds the page with a plain box).
     assert all(not m[1] for m in made if m[0] != "landscape"), made
     main = first_visit.page.locator("[data-testid=stMainBlockContainer]").bounding_box()
     assert main["width"] - 80 < width <= main["width"]
+
+
+def test_a_first_visit_to_a_lesson_in_projector_mode_keeps_the_lessons_settings(first_visit):
+    """The narration pushes the tabs down, so a first visit reports the tabs' real top once
+    more. That report went out while the sidebar's widgets were still loading (skeletons): the
+    rerun put them back to their defaults, a rate of 1e-07 or the first surface, in 4 of 6
+    visits. Reports now wait for every widget, and only the very first skips the wait."""
+    first_visit.page.set_viewport_size({"width": 1280, "height": 720})  # a projector's
+    state = first_visit.open("?lesson=learning_rate&big=true")
+    first_visit.assert_healthy(state, "a first visit to a lesson")
+    assert state.query.get("lesson") == "learning_rate", state.url
+    assert state.query.get("lr") == "0.002,0.035,0.041", state.url
+    assert "surface" not in state.query, state.url

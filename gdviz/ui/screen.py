@@ -73,18 +73,21 @@ export default function (component) {
         // A click elsewhere (a selectbox's option after typing to filter it) ends the typing.
         document.addEventListener("pointerdown", (e) => { if (e.target !== memory.editing) sent(); }, true);
     }
-    // A first visit: the server has drawn nothing but this and waits for the report (see
-    // wait_for_the_window). It goes out at once, once the sidebar (its share of the width) is
-    // there: no widget exists yet whose value a rerun could lose.
-    const first = data == null;
     const idle = () => {
-        if (first) return !!document.querySelector('[data-testid="stSidebar"]');
+        // A first visit: the server has drawn nothing but this and waits for the report (see
+        // wait_for_the_window). It goes out at once, once the sidebar (its share of the width)
+        // is there: no widget exists yet whose value a rerun could lose. Only that one report.
+        if (data == null && !memory.sent) return !!document.querySelector('[data-testid="stSidebar"]');
         // Only between runs. A rerun asked for while a run is going stops it, and Streamlit
         // then takes every widget's value from the browser, which has not yet seen a value
         // that run's callback set (🎲, a listed start, a click on a panel): the new start
         // would be lost. The app root says whether a run is going.
         const app = document.querySelector('[data-testid="stApp"]');
         if (app?.getAttribute("data-test-script-state") !== "notRunning") return false;
+        // Nor while a widget's code is still loading (a skeleton in its place): the browser
+        // has no value for it yet, and the rerun would put it back to its default (a lesson's
+        // rate slider came back at 1e-07, its surface as the first one).
+        if (document.querySelector('[data-testid="stSkeleton"]')) return false;
         return !(memory.editing && memory.editing === document.activeElement);
     };
     let timer = 0;
@@ -103,8 +106,9 @@ export default function (component) {
             setStateValue("size", JSON.parse(text));
         }
     };
+    const first = data == null && !memory.sent;
     const later = () => { clearTimeout(timer); timer = setTimeout(report, first ? 20 : 250); };
-    if (first && !memory.sent) report(); else later();
+    if (first) report(); else later();
     const observer = new ResizeObserver(later);
     if (main()) observer.observe(main());
     window.addEventListener("resize", later);
