@@ -37,6 +37,7 @@ from gdviz.engine import Run
 from gdviz.lesson import Lesson, Settings
 from gdviz.link_settings import link_parameters, settings_from_link
 from gdviz.maps import OUTCOMES, outcome
+from gdviz.surfaces import data_directory
 
 __all__ = [
     "CLAIMS",
@@ -52,13 +53,7 @@ __all__ = [
     "parse_lesson",
 ]
 
-# The repository's lessons/ beside the package; in an installed gdviz, its copy gdviz/lesson_files.
-_REPOSITORY_LESSONS = Path(__file__).resolve().parent.parent / "lessons"
-LESSONS_DIR = (
-    _REPOSITORY_LESSONS
-    if _REPOSITORY_LESSONS.is_dir()
-    else Path(__file__).resolve().parent / "lesson_files"
-)
+LESSONS_DIR = data_directory("lessons", "lesson_files")
 
 MAX_FILE_BYTES = 64_000
 MAX_STEPS = 12

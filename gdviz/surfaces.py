@@ -78,13 +78,15 @@ __all__ = [
     "load_surface",
 ]
 
-# The repository's surfaces/ beside the package; in an installed gdviz, its copy gdviz/library.
-_REPOSITORY_SURFACES = Path(__file__).resolve().parent.parent / "surfaces"
-DEFAULT_DIRECTORY = (
-    _REPOSITORY_SURFACES
-    if _REPOSITORY_SURFACES.is_dir()
-    else Path(__file__).resolve().parent / "library"
-)
+
+def data_directory(folder: str, installed: str) -> Path:
+    """The repository's data ``folder`` beside the package (surfaces/, lessons/), or in an
+    installed gdviz its copy ``gdviz/<installed>`` (see pyproject's package-dir)."""
+    repository = Path(__file__).resolve().parent.parent / folder
+    return repository if repository.is_dir() else Path(__file__).resolve().parent / installed
+
+
+DEFAULT_DIRECTORY = data_directory("surfaces", "library")
 DEFAULT_STEPS = 500
 MAX_FILE_BYTES = 64_000
 

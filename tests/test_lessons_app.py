@@ -1,15 +1,11 @@
 """The lesson player through Streamlit's AppTest: the Lessons box, Back / Next, the link."""
 
-from pathlib import Path
-
 import pytest
-from streamlit.testing.v1 import AppTest
+from test_app import open_app, verdict_cards  # one way to open the app under AppTest
 
 from gdviz.lessons import load_lessons
 from gdviz.link_settings import LINK_PARAMETERS, settings_from_link
 
-TIMEOUT = 60
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 LESSONS = load_lessons().lessons
 
 CARD_WORDS = {
@@ -28,17 +24,6 @@ CARD_WORDS = {
 CHANGED = "The settings have changed since this step opened"
 
 
-def open_app(**query):
-    app = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in query.items():
-        app.query_params[key] = value
-    return app.run()
-
-
-def cards(app):
-    return [m.value for m in app.markdown if "border-left" in m.value]
-
-
 def texts(app):
     return " ".join(m.value for m in app.markdown) + " ".join(c.value for c in app.caption)
 
@@ -52,7 +37,7 @@ def shows_step(app, name, k):
     assert f"step {k} of {len(LESSONS[name].steps)}" in page
     assert step.narration.split(".")[0][:40] in page.replace("\\", "")
     assert CHANGED not in page, f"{name} step {k}: the page's settings are not the step's"
-    shown = cards(app)
+    shown = verdict_cards(app)
     assert len(shown) == len(step.expect), f"{name} step {k}"
     for i, (card, expected) in enumerate(zip(shown, step.expect, strict=True), start=1):
         assert CARD_WORDS[expected] in card, f"{name} step {k} panel {i}: {card}"
@@ -131,12 +116,12 @@ def test_changing_a_setting_says_so_and_leaving_keeps_the_settings():
     app.selectbox(key="lesson").select("learning_rate").run()
     app.text_input(key="lr").set_value("0.002, 0.03").run()
     assert CHANGED in texts(app)
-    assert len(cards(app)) == 2
+    assert len(verdict_cards(app)) == 2
     app.selectbox(key="lesson").select("").run()
     assert "step 1 of" not in texts(app)
     assert app.text_input(key="lr").value == "0.002, 0.03"
     assert app.selectbox(key="surface").value == "ravine"
-    assert len(cards(app)) == 2
+    assert len(verdict_cards(app)) == 2
     assert "lesson" not in app.query_params
     assert "page" not in app.query_params
 
