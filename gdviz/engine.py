@@ -662,9 +662,13 @@ class _Tracer:
         step: np.ndarray,
         lr: np.ndarray,
         state: dict[str, np.ndarray],
+        raw_grad: np.ndarray,
     ) -> None:
-        """Update k of the runs numbered ``runs`` (the loop's rows)."""
+        """Update k of the runs numbered ``runs`` (the loop's rows); ``raw_grad`` is the
+        gradient before clipping, kept only when clipping."""
         self.grad[k - 1, runs], self.step[k - 1, runs], self.lr[k - 1, runs] = grad, step, lr
+        if self.raw_grad is not None:
+            self.raw_grad[k - 1, runs] = raw_grad
         for name, value in state.items():
             self.state[name][k - 1, runs] = value
 
@@ -870,9 +874,8 @@ def _step(
             if noise > 0:
                 # Drawn for every run, so a run's noise does not depend on which others stopped.
                 gradient = gradient + noise * rng.standard_normal((n_runs, 2))[active]
+            raw_gradient = gradient
             if clip_norm is not None or clip_value is not None:
-                if tracer is not None and tracer.raw_grad is not None:
-                    tracer.raw_grad[k - 1, active] = gradient
                 gradient = _clip(gradient, clip_norm, clip_value)
             hessian = (
                 objective.hessian(point[:, 0], point[:, 1]) if optimizer.needs_hessian else None
@@ -882,7 +885,9 @@ def _step(
                 in_force[k - 1, active] = rate
             delta, state = optimizer.rule(gradient, state, point, rate, hessian=hessian)
             if tracer is not None:
-                tracer.add(k, active, gradient, delta, rate, optimizer.torch_state(state))
+                tracer.add(
+                    k, active, gradient, delta, rate, optimizer.torch_state(state), raw_gradient
+                )
             new_point = point + delta
             new_loss, gradient = objective.value_and_gradient(new_point[:, 0], new_point[:, 1])
             new_squared_norm = _dot(gradient, gradient)

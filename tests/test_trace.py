@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 import pytest
+from test_cli import run_cli  # one way to call the command line in a test
 
-from gdviz.__main__ import main
 from gdviz.engine import MAX_TRACE_ENTRIES, check_trace_entries, run
 from gdviz.expression import parse_function
 from gdviz.optimizers import make_optimizer
@@ -335,12 +335,6 @@ def test_the_trace_is_bounded():
     check_trace_entries(int(page.nit.sum()))
     with pytest.raises(ValueError, match="at most 100,000"):
         check_trace_entries(MAX_TRACE_ENTRIES + 1)
-
-
-def run_cli(capsys, *args):
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_the_command_line_writes_the_trace(capsys):

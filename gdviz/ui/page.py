@@ -179,29 +179,22 @@ def render_lesson(lesson: Lesson, projector: bool, screen: Screen) -> None:
     )
 
 
-def _chart_space(screen: Screen) -> tuple[int, int]:
-    """Width and height left for a chart in a tab on the first screen: the window below the
-    tabs' top."""
-    return screen.width, max(screen.height - screen.top - 12, 360)
-
-
 def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
-    width, height = _chart_space(screen)
+    width, height = screen.width, screen.chart_height
     arrows = None
     if st.session_state.get("stepping"):
         # Step mode: the traced runs (the same runs, with what each update did) and the
         # control above the panels, which steps them in the browser.
         lesson = traced_lesson(lesson)
         arrows = stepped_arrows(lesson.settings)  # cached, as is the figure they go in
-        kinds = {kind for a in arrows for kind in a.vectors} | (
-            {"box"} if any(a.box is not None for a in arrows) else set()
+        kinds = sorted(
+            {kind for a in arrows for kind in a.vectors}
+            | ({"box"} if any(a.box is not None for a in arrows) else set())
         )
         longest = max(r.nit for result in lesson.results for r in result)
         # The link holds the step the server knows; the browser's newer one comes back here.
-        st.query_params["step"] = str(
-            step_control(longest, sorted(kinds), style.projector, link_step())
-        )
-        height -= step_bar_height(sorted(kinds), style.projector, width)
+        st.query_params["step"] = str(step_control(longest, kinds, style.projector, link_step()))
+        height -= step_bar_height(kinds, style.projector, width)
     figure = (
         _panels(lesson, style, width, height)
         if arrows is None
@@ -257,7 +250,7 @@ def _cost_table(lesson: Lesson) -> str:
 
 
 def _surface_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
-    width, height = _chart_space(screen)
+    width, height = screen.width, screen.chart_height
     figure = surface_figure(
         lesson.landscape,
         list(lesson.results),

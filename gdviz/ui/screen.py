@@ -132,6 +132,12 @@ class Screen:
     top: int = 0
     reported: bool = False
 
+    @property
+    def chart_height(self) -> int:
+        """The height left for a chart in a tab on the first screen: the window below the
+        tabs' top (at least 360 px)."""
+        return max(self.height - self.top - 12, 360)
+
 
 # Where the tabs' content starts on a page whose title fits one line, measured in chromium at
 # 1024-1920 px wide: assumed until the browser has drawn the tabs and said where they are.
@@ -165,7 +171,7 @@ def wait_for_the_window(screen: Screen) -> bool:
     if not awaiting_size(screen):
         return False
     st.sidebar.header("Landscape")
-    with st.container(height=max(screen.height - screen.top - 12, 360), border=False):
+    with st.container(height=screen.chart_height, border=False):
         st.caption("Fitting the pictures to your window…")
     return True
 
