@@ -239,11 +239,13 @@ class Outcome:
     server: Usage | None
     proxy: Usage | None
     client_cpu: float
+    per_process: tuple[float, ...] = ()  # each app process's CPU seconds: how evenly it shared
 
 
 def run_load(target: Target, plan: Plan) -> Outcome:
     """Measure ``plan`` against ``target``: the load, and what the processes used meanwhile."""
     before = usage(target.app_pids) if target.app_pids else None
+    each_before = [usage([pid]).cpu_seconds for pid in target.app_pids]
     proxy_before = usage(target.nginx_pids) if target.nginx_pids else None
     client_before = time.process_time()
     tally = asyncio.run(load(target.url, plan))
@@ -257,7 +259,10 @@ def run_load(target: Target, plan: Plan) -> Outcome:
     if proxy_before is not None:
         after = usage(target.nginx_pids)
         proxy = Usage(after.cpu_seconds - proxy_before.cpu_seconds, after.peak_mb, after.rss_mb)
-    return Outcome(tally, runs / wall if wall > 0 else 0.0, server, proxy, client_cpu)
+    each = tuple(
+        usage([pid]).cpu_seconds - b for pid, b in zip(target.app_pids, each_before, strict=True)
+    )
+    return Outcome(tally, runs / wall if wall > 0 else 0.0, server, proxy, client_cpu, each)
 
 
 def report(target: Target, plan: Plan, outcome: Outcome) -> None:
@@ -283,6 +288,9 @@ def report(target: Target, plan: Plan, outcome: Outcome) -> None:
             f"  server: {outcome.server.cpu_seconds:.1f} s of CPU during the load, peak memory "
             f"{outcome.server.peak_mb:.0f} MB (VmHWM, summed), {outcome.server.rss_mb:.0f} MB now"
         )
+        if len(outcome.per_process) > 1:
+            shares = ", ".join(f"{seconds:.1f}" for seconds in outcome.per_process)
+            print(f"    CPU seconds by process: {shares}")
     if outcome.proxy is not None:
         print(
             f"  nginx: {outcome.proxy.cpu_seconds:.1f} s of CPU, peak memory {outcome.proxy.peak_mb:.0f} MB"

@@ -184,13 +184,19 @@ def nginx(
     with tempfile.TemporaryDirectory(prefix="gdviz-nginx-") as folder:
         Path(folder, "gdviz.conf").write_text(nginx_site(upstreams, port))
         Path(folder, "nginx.conf").write_text(_NGINX_MAIN.format(folder=folder))
-        process = subprocess.Popen(
-            [binary, "-p", folder, "-c", f"{folder}/nginx.conf"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
+        with open(Path(folder, "stderr.log"), "w") as stderr:
+            process = subprocess.Popen(
+                [binary, "-p", folder, "-c", f"{folder}/nginx.conf"],
+                stdout=subprocess.DEVNULL, stderr=stderr,
+            )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         try:
-            wait_healthy(url, process)
+            try:
+                wait_healthy(url, process)
+            except RuntimeError as error:  # say why: nginx's own words
+                said = [Path(folder, name) for name in ("stderr.log", "error.log")]
+                text = " ".join(p.read_text().strip() for p in said if p.exists())
+                raise RuntimeError(f"nginx did not serve: {error}; {text}") from error
             yield process, url
         finally:
             stop(process)
