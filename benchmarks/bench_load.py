@@ -1,9 +1,10 @@
 """A class at once: N sessions open links and change them, against one app process or several
 behind nginx, timed from the server's replies (issue 17).
 
-Run by hand: ``python benchmarks/bench_load.py`` (40 sessions on one link, one process);
-``--mix mix`` (each session its own link: surfaces, typed functions, data lessons and guided
-lessons, in turn); ``--servers 2`` (the same load against one process, then against two behind
+Run by hand: ``python benchmarks/bench_load.py`` (40 sessions on one link, one process, every
+session making the same changes: a class following the teacher); ``--mix mix`` (each session
+its own link, in turn a surface, a typed function, a data lesson and a guided lesson's step,
+and its own changes: a class exploring); ``--servers 2`` (the same load against one process, then against two behind
 nginx with ``deploy/nginx.conf``: both printed, and the throughput ratio); ``--memory 10``
 (ten batches of distinct typed functions and rates, the server's memory after each).
 
@@ -104,12 +105,16 @@ class Tally:
 
 @dataclass(frozen=True)
 class Plan:
+    """``links``: each session's link; ``together``: every session makes the same changes (a
+    class following the teacher), else each its own (a class exploring)."""
+
     sessions: int
     changes: int
     links: list[str]
     ramp: float
     think: float
     time_limit: float
+    together: bool = False
 
 
 async def timed(tally: Tally, into: list[float], action) -> None:
@@ -132,7 +137,7 @@ async def student(index: int, url: str, plan: Plan, tally: Tally, deadline: floa
         )
         for change in range(plan.changes):
             await asyncio.sleep(plan.think)
-            key, value = next_change(session, index, change)
+            key, value = next_change(session, 0 if plan.together else index, change)
             action = session.change(key, value)
             await asyncio.wait_for(timed(tally, tally.reruns, action), deadline - time.monotonic())
             kept = session.value(key)  # the server sets a widget it overrides
@@ -152,7 +157,7 @@ async def student(index: int, url: str, plan: Plan, tally: Tally, deadline: floa
 
 
 def next_change(session: Session, index: int, change: int) -> tuple[str, str | int]:
-    """The ``change``-th change of session ``index``: rates, then a function (or batch size)."""
+    """The ``change``-th change of student ``index``: rates, then a function (or batch size)."""
     data = not session.has_widget("f")
     if change % 2 == 0:
         return "lr", rates_for(index, change, data)
@@ -403,15 +408,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         else mixed_links(options.sessions)
     )
     plan = Plan(
-        options.sessions, options.changes, links, options.ramp, options.think, options.time_limit
-    )
+        options.sessions, options.changes, links, options.ramp, options.think,
+        options.time_limit, together=options.mix == "same",
+    )  # fmt: skip
     one, five, fifteen = os.getloadavg()
     print(
         f"gdviz load test, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average before: "
         f"{one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min) on {os.cpu_count()} cores"
     )
     if options.memory is None:
-        what = f"one link for all, {options.link}" if options.mix == "same" else "each its own link"
+        what = (
+            f"one link and the same changes for all ({options.link})"
+            if options.mix == "same"
+            else "each its own link and changes"
+        )
         print(
             f"{plan.sessions} sessions × (open + {plan.changes} changes), {what}; ramp "
             f"{plan.ramp:g} s, think {plan.think:g} s, time limit {plan.time_limit:g} s"
