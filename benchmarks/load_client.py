@@ -190,7 +190,7 @@ class Session:
             reply = ForwardMsg()
             reply.ParseFromString(cached[0])
             kind = reply.WhichOneof("type")
-        elif reply.metadata.cacheable and reply.hash not in self._cache:
+        elif reply.metadata.cacheable:  # kept, or its age reset when it comes again
             self._cache[reply.hash] = (data, self.runs)
         if kind == "delta" and reply.delta.WhichOneof("type") == "new_element":
             self._element(reply.delta.new_element, problems)

@@ -32,6 +32,7 @@ def test_two_sessions_open_links_and_change_their_rates_without_errors(app_proce
     assert len(tally.reruns) == 2
     assert all(seconds > 0 for seconds in tally.opens + tally.reruns)
     assert outcome.throughput > 0
+    assert outcome.busy_throughput > 0
     assert outcome.server is not None
     assert outcome.server.cpu_seconds > 0
     assert outcome.server.peak_mb > 50
