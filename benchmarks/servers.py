@@ -165,10 +165,9 @@ http {{
 
 
 def nginx_binary() -> str | None:
-    """Debian's nginx (``apt-get install nginx``), or None."""
-    return shutil.which("nginx") or next(
-        (path for path in ("/usr/sbin/nginx",) if Path(path).exists()), None
-    )
+    """Debian's nginx (``apt-get install nginx``; in /usr/sbin, which a user's PATH may
+    lack), or None."""
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin")
 
 
 @contextlib.contextmanager
