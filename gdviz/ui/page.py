@@ -30,7 +30,7 @@ from gdviz.figures.stepping import UpdateArrows, update_arrows
 from gdviz.lesson import Lesson, Settings, build_lesson
 from gdviz.links import NUMBERS, format_rates, hyperparameter_text
 from gdviz.links import TABS as TAB_LABELS
-from gdviz.ui.chart import show_chart
+from gdviz.ui.chart import SharedFigure, show_chart
 from gdviz.ui.keep_camera import keep_camera
 from gdviz.ui.maps_tab import maps_tab
 from gdviz.ui.screen import Screen
@@ -195,15 +195,10 @@ def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         # The link holds the step the server knows; the browser's newer one comes back here.
         st.query_params["step"] = str(step_control(longest, kinds, style.projector, link_step()))
         height -= step_bar_height(kinds, style.projector, width)
-    figure = (
-        _panels(lesson, style, width, height)
+    figure, st.session_state["_click_grid"] = (
+        landscape_figure(lesson.settings, style, width, height, lesson)
         if arrows is None
         else _step_figure(lesson.settings, style, width, height)
-    )
-    st.session_state["_click_grid"] = (
-        frozenset(i for i, trace in enumerate(figure.data) if trace.name == "click grid"),
-        # The view as drawn: padded to the panels' shape, the click grid spans it.
-        (tuple(figure.layout.xaxis.range), tuple(figure.layout.yaxis.range)),
     )
     show_chart(figure, key="landscape", on_select=_start_from_click, selection_mode="points")
     if lesson.data is not None:
@@ -430,11 +425,42 @@ def stepped_arrows(settings: Settings) -> list[UpdateArrows]:
     ]
 
 
+ClickGrid = tuple[frozenset[int], tuple[tuple[float, float], tuple[float, float]]]
+"""The click grid's trace indices in a landscape figure, and the view (x range, y range) it
+spans: what a click on the panels is read against (:func:`_start_from_click`)."""
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def landscape_figure(
+    settings: Settings, style: Style, width: int, height: int, _lesson: Lesson
+) -> tuple[go.Figure, ClickGrid]:
+    """The landscape panels of ``_lesson`` (the lesson ``settings`` build; not hashed) and their
+    click grid, built once per setting, style and size for every session of the process: a
+    class on one link shares one figure, and a rerun that changes nothing on the panels (a
+    tab, the math tab's update, a size report that matches) builds nothing. Bounded: about
+    2 MB a figure at the largest window (a four-racer Rosenbrock race at 1904 px)."""
+    return _with_click_grid(_panels(_lesson, style, width, height))
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _step_figure(settings: Settings, style: Style, width: int, height: int) -> go.Figure:
+def _step_figure(
+    settings: Settings, style: Style, width: int, height: int
+) -> tuple[go.Figure, ClickGrid]:
     """The panels in step mode, cached: every step the browser reports reruns the page, and
     the figure, which carries every step's arrows, is the same."""
-    return _panels(_traced(settings), style, width, height, stepped_arrows(settings))
+    return _with_click_grid(
+        _panels(_traced(settings), style, width, height, stepped_arrows(settings))
+    )
+
+
+def _with_click_grid(figure: go.Figure) -> tuple[go.Figure, ClickGrid]:
+    """The figure, to be shared by every session (:class:`~gdviz.ui.chart.SharedFigure`), and
+    its click grid."""
+    figure = SharedFigure(figure)
+    grid = frozenset(i for i, trace in enumerate(figure.data) if trace.name == "click grid")
+    # The view as drawn: padded to the panels' shape, the click grid spans it.
+    view = (tuple(figure.layout.xaxis.range), tuple(figure.layout.yaxis.range))
+    return figure, (grid, view)  # type: ignore[return-value]
 
 
 def _panels(
