@@ -82,6 +82,24 @@ def test_a_class_on_one_link_shares_one_built_landscape_figure():
     assert figure.to_dict()["layout"]["clickmode"] == "event+select"
 
 
+def test_the_3d_scene_and_the_data_panel_are_shared_too():
+    """The 3-D tab's scene and a data lesson's fitted lines, like the panels: built once per
+    setting, style and size, the same chart for every session."""
+    from gdviz.figures import Style
+    from gdviz.ui.page import _data_panel, _surface_3d
+
+    scenes = [open_app(tab="3-D").get("plotly_chart")[0].proto.spec for _ in range(2)]
+    assert scenes[0] == scenes[1]
+    assert '"scene"' in scenes[0]
+    lesson = build_lesson(Settings(surface="himmelblau"))
+    scene = _surface_3d(lesson.settings, Style(), 1200, 700, lesson)
+    assert _surface_3d(lesson.settings, Style(), 1200, 700, lesson) is scene
+    data_lesson = build_lesson(Settings(dataset=_dataset("noisy_line")))
+    panel = _data_panel(data_lesson.settings, Style(), data_lesson)
+    assert _data_panel(data_lesson.settings, Style(), data_lesson) is panel
+    assert _data_panel(data_lesson.settings, Style(projector=True), data_lesson) is not panel
+
+
 def test_changing_the_surface_reruns_with_its_rates():
     app = open_app()
     app.selectbox(key="surface").select("rosenbrock").run()
