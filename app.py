@@ -6,7 +6,8 @@ the UI module draws it. No math here.
 
 import streamlit as st
 
-from gdviz.lesson import Lesson, Settings, build_lesson
+from gdviz.budget import cpu_budget
+from gdviz.lesson import Lesson, Settings, build_lesson, cpu_seconds_allowed
 from gdviz.ui import (
     lesson_step,
     open_page,
@@ -37,9 +38,15 @@ if wait_for_the_window(screen):
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def cached_lesson(settings: Settings) -> Lesson:
-    """Settings are frozen and hashable; a lesson is computed once per distinct set."""
-    return build_lesson(settings)
+def cached_lesson(settings: Settings) -> Lesson | str:
+    """Settings are frozen and hashable; a lesson is computed once per distinct set, within
+    the CPU time the settings may take (gdviz.budget). Settings that cannot run give the reason,
+    cached too: a class opening a link that cannot run costs the server one refusal, not forty."""
+    try:
+        with cpu_budget(cpu_seconds_allowed(settings)):
+            return build_lesson(settings)
+    except ValueError as error:  # a bad hyperparameter or schedule, or over the budget
+        return str(error)
 
 
 show_link_problems()
@@ -49,10 +56,9 @@ if st.session_state.setdefault("_link_settings", settings) == settings:
     for message in st.session_state.get("_link_problems", []):
         st.warning(plain(message), icon="🔗")
 lesson_step(settings)  # a guided lesson's narration and Back / Next, above the page
-try:
-    lesson = cached_lesson(settings)
-except ValueError as error:  # a bad hyperparameter or schedule: say so, keep the page alive
-    st.error(plain(f"These settings cannot run: {error}"))
+lesson = cached_lesson(settings)
+if isinstance(lesson, str):  # say why, keep the page alive: the sidebar is there to change them
+    st.error(plain(f"These settings cannot run: {lesson}"))
     st.stop()
 rate_sliders(slots.rates, lesson)
 schedule_curve(slots.schedule, lesson)

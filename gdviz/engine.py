@@ -35,6 +35,7 @@ from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
+from gdviz import budget
 from gdviz.optimizers import Optimizer
 from gdviz.schedules import Schedule
 from gdviz.stationary import KIND_DTYPE, MINIMUM_KINDS, KnownPoint, Scale, classify, stop_phrase
@@ -63,6 +64,10 @@ LOSS_GROWTH_FACTOR = 1e6
 
 VIEW_ESCAPE_FACTOR = 10.0
 """A run diverges once x is this many view half-widths away from the view's centre."""
+
+BUDGET_CHECK_EVERY = 32
+"""Updates between two looks at the CPU budget (:mod:`gdviz.budget`): a few milliseconds of
+the heaviest update, a microsecond's look."""
 
 MAX_STEPS = 100_000
 """The largest step budget :func:`run` accepts (the command line's too; the app stops at 20,000)."""
@@ -869,6 +874,8 @@ def _step(
         for k in range(1, steps + 1):
             if ended_rows == len(point):
                 break
+            if k % BUDGET_CHECK_EVERY == 0:
+                budget.check()  # a page's CPU budget, where one is in force (the app's)
             if step_gradient is not None:
                 gradient = step_gradient(point, k, active)
             if noise > 0:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from gdviz.budget import PAGE_CPU_SECONDS
 from gdviz.datasets import BUILTIN_DATASETS, Dataset, standardize
 from gdviz.engine import Differentiable, RunResult, View, run
 from gdviz.expression import Objective, parse_function
@@ -414,6 +415,30 @@ def _race_source(plans: list[RatePlan]) -> str:
     if sources == ["proposed by a sweep"]:
         return "each racer's good rate, proposed by a sweep"
     return "each racer's own: " + ", ".join(sources)
+
+
+def cpu_seconds_allowed(settings: Settings) -> float | None:
+    """The server CPU time the app lets these settings take (:mod:`gdviz.budget`):
+    :data:`~gdviz.budget.PAGE_CPU_SECONDS` when the user asked for more updates than the
+    lesson's own budget (``steps`` above a surface's or a typed function's own, or above a data
+    lesson's largest default; an ``epochs`` budget); no limit for a lesson at its own sizes.
+
+    Those are the library's lessons, a known set that ``benchmarks/bench_budget.py`` measures
+    (the longest, Rosenbrock's 18,000 steps with an adaptive optimizer, take seconds) and the
+    app computes once per server for everyone, and typed functions at the 500 steps they start
+    with. A tighter limit for them would refuse a lesson on a busy server that a quiet one
+    draws: a thread's CPU time grows when the other core is busy."""
+    if settings.epochs is not None:
+        return PAGE_CPU_SECONDS
+    if settings.steps is None:
+        return None
+    if settings.dataset is not None:
+        own = MAX_DATA_BUDGET
+    elif settings.function:
+        own = DEFAULT_STEPS
+    else:
+        own = get_surface(settings.surface).steps
+    return PAGE_CPU_SECONDS if settings.steps > own else None
 
 
 def engine_options(settings: Settings, steps: int, view: View) -> dict[str, Any]:

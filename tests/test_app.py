@@ -53,6 +53,53 @@ def test_a_chart_with_new_data_is_a_new_chart():
     assert second.id != first.id
 
 
+def test_a_class_on_one_link_shares_one_built_landscape_figure():
+    """Issue 17: the panels are built once per setting, style and size for every session of the
+    server (``landscape_figure``, cached), and serialised once (``SharedFigure``); a second
+    session gets the same chart, byte for byte, as an uncached build would give."""
+    from gdviz.figures import Style, comparison_figure
+    from gdviz.ui.chart import SharedFigure, _prepare
+    from gdviz.ui.page import CLICK_GRID, landscape_figure
+
+    first, second = open_app(surface="rosenbrock"), open_app(surface="rosenbrock")
+    spec = first.get("plotly_chart")[0].proto.spec
+    assert second.get("plotly_chart")[0].proto.spec == spec
+    settings = Settings(surface="rosenbrock")
+    lesson = build_lesson(settings)
+    figure, (grid, view) = landscape_figure(settings, Style(), 1200, 700, lesson)
+    assert landscape_figure(settings, Style(), 1200, 700, lesson)[0] is figure
+    assert landscape_figure(settings, Style(), 1264, 700, lesson)[0] is not figure
+    assert isinstance(figure, SharedFigure)
+    assert figure.to_dict() is figure.to_dict()
+    uncached = comparison_figure(
+        lesson.landscape, list(lesson.results), click_grid=CLICK_GRID, width=1200, height=700
+    )
+    assert figure.to_dict() == uncached.to_dict()
+    assert grid == {i for i, t in enumerate(uncached.data) if t.name == "click grid"}
+    assert view == (tuple(uncached.layout.xaxis.range), tuple(uncached.layout.yaxis.range))
+    # Preparing it to be shown changes it once, and what it sends follows.
+    _prepare(figure, clickable=True)
+    assert figure.to_dict()["layout"]["clickmode"] == "event+select"
+
+
+def test_the_3d_scene_and_the_data_panel_are_shared_too():
+    """The 3-D tab's scene and a data lesson's fitted lines, like the panels: built once per
+    setting, style and size, the same chart for every session."""
+    from gdviz.figures import Style
+    from gdviz.ui.page import _data_panel, _surface_3d
+
+    scenes = [open_app(tab="3-D").get("plotly_chart")[0].proto.spec for _ in range(2)]
+    assert scenes[0] == scenes[1]
+    assert '"scene"' in scenes[0]
+    lesson = build_lesson(Settings(surface="himmelblau"))
+    scene = _surface_3d(lesson.settings, Style(), 1200, 700, lesson)
+    assert _surface_3d(lesson.settings, Style(), 1200, 700, lesson) is scene
+    data_lesson = build_lesson(Settings(dataset=_dataset("noisy_line")))
+    panel = _data_panel(data_lesson.settings, Style(), data_lesson)
+    assert _data_panel(data_lesson.settings, Style(), data_lesson) is panel
+    assert _data_panel(data_lesson.settings, Style(projector=True), data_lesson) is not panel
+
+
 def test_changing_the_surface_reruns_with_its_rates():
     app = open_app()
     app.selectbox(key="surface").select("rosenbrock").run()

@@ -29,7 +29,7 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-__all__ = ["DATA_REVISION", "show_chart"]
+__all__ = ["DATA_REVISION", "SharedFigure", "show_chart"]
 
 DATA_REVISION = "spec"
 """The ``layout.datarevision`` of every chart: one value, since each spec is its own mount."""
@@ -38,13 +38,40 @@ DATA_REVISION = "spec"
 def show_chart(figure: go.Figure, *, key: str, container: Any = None, **options: Any) -> Any:
     """``st.plotly_chart(figure, key=key, width="stretch", theme=None, ...)`` in ``container``
     (or the current one), with Plotly's logo hidden, prepared as above to be drawn once."""
-    figure.layout.datarevision = DATA_REVISION
-    figure.layout.template = None
-    figure.layout.width = None
-    if "on_select" in options:
-        figure.layout.clickmode = "event+select"
+    _prepare(figure, clickable="on_select" in options)
     config = {"displaylogo": False, **options.pop("config", {})}
     where = container if container is not None else st
     return where.plotly_chart(
         figure, key=key, width="stretch", theme=None, config=config, **options
     )
+
+
+def _prepare(figure: go.Figure, *, clickable: bool) -> None:
+    """Set what the module's docstring lists, once: a cached figure is shared by every session
+    showing it (:func:`gdviz.ui.page.landscape_figure`), and only its first showing writes to
+    it, so no session changes a figure another is serialising."""
+    layout = figure.layout
+    changed = False
+    if layout.datarevision != DATA_REVISION:
+        layout.template = None
+        layout.width = None
+        layout.datarevision = DATA_REVISION
+        changed = True
+    if clickable and layout.clickmode != "event+select":
+        layout.clickmode = "event+select"
+        changed = True
+    if changed:
+        figure.__dict__.pop("_shown", None)  # a SharedFigure's serialised copy is out of date
+
+
+class SharedFigure(go.Figure):
+    """A figure many sessions show and nobody changes once it is shown (a cached one):
+    ``to_dict``, which ``st.plotly_chart`` calls to serialise it and which deep-copies every
+    trace (25 ms for the default panels, a third of a rerun's server time), is done once and
+    its result reused. Streamlit only reads that dict, to write the chart's JSON."""
+
+    def to_dict(self) -> dict[str, Any]:
+        shown = self.__dict__.get("_shown")
+        if shown is None:
+            shown = self.__dict__["_shown"] = super().to_dict()
+        return shown  # type: ignore[no-any-return]

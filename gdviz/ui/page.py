@@ -30,7 +30,7 @@ from gdviz.figures.stepping import UpdateArrows, update_arrows
 from gdviz.lesson import Lesson, Settings, build_lesson
 from gdviz.links import NUMBERS, format_rates, hyperparameter_text
 from gdviz.links import TABS as TAB_LABELS
-from gdviz.ui.chart import show_chart
+from gdviz.ui.chart import SharedFigure, show_chart
 from gdviz.ui.keep_camera import keep_camera
 from gdviz.ui.maps_tab import maps_tab
 from gdviz.ui.screen import Screen
@@ -195,23 +195,15 @@ def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         # The link holds the step the server knows; the browser's newer one comes back here.
         st.query_params["step"] = str(step_control(longest, kinds, style.projector, link_step()))
         height -= step_bar_height(kinds, style.projector, width)
-    figure = (
-        _panels(lesson, style, width, height)
+    figure, st.session_state["_click_grid"] = (
+        landscape_figure(lesson.settings, style, width, height, lesson)
         if arrows is None
         else _step_figure(lesson.settings, style, width, height)
-    )
-    st.session_state["_click_grid"] = (
-        frozenset(i for i, trace in enumerate(figure.data) if trace.name == "click grid"),
-        # The view as drawn: padded to the panels' shape, the click grid spans it.
-        (tuple(figure.layout.xaxis.range), tuple(figure.layout.yaxis.range)),
     )
     show_chart(figure, key="landscape", on_select=_start_from_click, selection_mode="points")
     if lesson.data is not None:
         left, right = st.columns([1.15, 1])
-        show_chart(
-            data_figure(lesson.data.model, list(lesson.results), labels=lesson.labels, style=style),
-            key="data_panel", container=left,
-        )  # fmt: skip
+        show_chart(_data_panel(lesson.settings, style, lesson), key="data_panel", container=left)
         right.markdown(_cost_table(lesson))
 
 
@@ -250,15 +242,7 @@ def _cost_table(lesson: Lesson) -> str:
 
 
 def _surface_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
-    width, height = screen.width, screen.chart_height
-    figure = surface_figure(
-        lesson.landscape,
-        list(lesson.results),
-        labels=lesson.labels or None,
-        style=style,
-        height=height - 40,  # the note under the scene
-        width=width,
-    )
+    figure = _surface_3d(lesson.settings, style, screen.width, screen.chart_height, lesson)
     # No scroll-zoom: scrolling the page over the scene must scroll the page, not zoom the camera.
     show_chart(figure, key="surface3d", config={"scrollZoom": False})
     keep_camera()
@@ -266,6 +250,31 @@ def _surface_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         "Drag to turn the surface; the view is kept when the rates change. Playback runs on the Landscapes tab: Plotly can animate a 3-D "
         "scene only by redrawing all of it for every frame, too slow to watch here."
     )
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _surface_3d(
+    settings: Settings, style: Style, width: int, height: int, _lesson: Lesson
+) -> go.Figure:
+    """The 3-D tab's figure of ``_lesson`` (built from ``settings``), shared like the panels
+    (:func:`landscape_figure`)."""
+    figure = surface_figure(
+        _lesson.landscape,
+        list(_lesson.results),
+        labels=_lesson.labels or None,
+        style=style,
+        height=height - 40,  # the note under the scene
+        width=width,
+    )
+    return SharedFigure(figure)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _data_panel(settings: Settings, style: Style, _lesson: Lesson) -> go.Figure:
+    """A data lesson's fitted lines or boundaries, shared like the panels."""
+    assert _lesson.data is not None
+    model, results = _lesson.data.model, list(_lesson.results)
+    return SharedFigure(data_figure(model, results, labels=_lesson.labels, style=style))
 
 
 def _curves_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
@@ -430,11 +439,43 @@ def stepped_arrows(settings: Settings) -> list[UpdateArrows]:
     ]
 
 
+ClickGrid = tuple[frozenset[int], tuple[tuple[float, float], tuple[float, float]]]
+"""The click grid's trace indices in a landscape figure, and the view (x range, y range) it
+spans: what a click on the panels is read against (:func:`_start_from_click`)."""
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def landscape_figure(
+    settings: Settings, style: Style, width: int, height: int, _lesson: Lesson
+) -> tuple[go.Figure, ClickGrid]:
+    """The landscape panels of ``_lesson`` (the lesson ``settings`` build; not hashed) and their
+    click grid, built once per setting, style and size for every session of the process: a
+    class on one link shares one figure, and a rerun that changes nothing on the panels (a
+    tab, the math tab's update, a size report that matches) builds nothing. Bounded: 16
+    figures of at most about 3 MB each with their serialised copy (a four-racer Rosenbrock
+    race at 1904 px)."""
+    return _with_click_grid(_panels(_lesson, style, width, height))
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _step_figure(settings: Settings, style: Style, width: int, height: int) -> go.Figure:
+def _step_figure(
+    settings: Settings, style: Style, width: int, height: int
+) -> tuple[go.Figure, ClickGrid]:
     """The panels in step mode, cached: every step the browser reports reruns the page, and
     the figure, which carries every step's arrows, is the same."""
-    return _panels(_traced(settings), style, width, height, stepped_arrows(settings))
+    return _with_click_grid(
+        _panels(_traced(settings), style, width, height, stepped_arrows(settings))
+    )
+
+
+def _with_click_grid(figure: go.Figure) -> tuple[go.Figure, ClickGrid]:
+    """The figure, to be shared by every session (:class:`~gdviz.ui.chart.SharedFigure`), and
+    its click grid."""
+    figure = SharedFigure(figure)
+    grid = frozenset(i for i, trace in enumerate(figure.data) if trace.name == "click grid")
+    # The view as drawn: padded to the panels' shape, the click grid spans it.
+    view = (tuple(figure.layout.xaxis.range), tuple(figure.layout.yaxis.range))
+    return figure, (grid, view)  # type: ignore[return-value]
 
 
 def _panels(
