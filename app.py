@@ -6,8 +6,8 @@ the UI module draws it. No math here.
 
 import streamlit as st
 
-from gdviz.budget import cpu_budget
-from gdviz.lesson import Lesson, Settings, build_lesson, cpu_seconds_allowed
+from gdviz.budget import BudgetExceeded, cpu_budget
+from gdviz.lesson import Lesson, Settings, build_lesson, cpu_seconds_allowed, raised_sizes
 from gdviz.ui import (
     lesson_step,
     open_page,
@@ -45,7 +45,9 @@ def cached_lesson(settings: Settings) -> Lesson | str:
     try:
         with cpu_budget(cpu_seconds_allowed(settings)):
             return build_lesson(settings)
-    except ValueError as error:  # a bad hyperparameter or schedule, or over the budget
+    except BudgetExceeded as error:
+        return f"{error} {raised_sizes(settings)}"
+    except ValueError as error:  # a bad hyperparameter or schedule
         return str(error)
 
 

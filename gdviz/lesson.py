@@ -420,25 +420,41 @@ def _race_source(plans: list[RatePlan]) -> str:
 def cpu_seconds_allowed(settings: Settings) -> float | None:
     """The server CPU time the app lets these settings take (:mod:`gdviz.budget`):
     :data:`~gdviz.budget.PAGE_CPU_SECONDS` when the user asked for more updates than the
-    lesson's own budget (``steps`` above a surface's or a typed function's own, or above a data
-    lesson's largest default; an ``epochs`` budget); no limit for a lesson at its own sizes.
+    lesson's own budget (``steps`` above :func:`own_steps`, or an ``epochs`` budget); no limit
+    for a lesson at its own sizes.
 
     Those are the library's lessons, a known set that ``benchmarks/bench_budget.py`` measures
     (the longest, Rosenbrock's 18,000 steps with an adaptive optimizer, take seconds) and the
     app computes once per server for everyone, and typed functions at the 500 steps they start
     with. A tighter limit for them would refuse a lesson on a busy server that a quiet one
     draws: a thread's CPU time grows when the other core is busy."""
-    if settings.epochs is not None:
-        return PAGE_CPU_SECONDS
-    if settings.steps is None:
-        return None
+    raised = settings.epochs is not None or (
+        settings.steps is not None and settings.steps > own_steps(settings)
+    )
+    return PAGE_CPU_SECONDS if raised else None
+
+
+def own_steps(settings: Settings) -> int:
+    """The lesson's own step budget: its surface's, a typed function's first 500, or the
+    largest a data lesson's default grows to."""
     if settings.dataset is not None:
-        own = MAX_DATA_BUDGET
-    elif settings.function:
-        own = DEFAULT_STEPS
-    else:
-        own = get_surface(settings.surface).steps
-    return PAGE_CPU_SECONDS if settings.steps > own else None
+        return MAX_DATA_BUDGET
+    if settings.function:
+        return DEFAULT_STEPS
+    return get_surface(settings.surface).steps
+
+
+def raised_sizes(settings: Settings) -> str:
+    """What the user asked for beyond the lesson's own sizes, in a sentence (empty if nothing):
+    said beside a refusal."""
+    if settings.epochs is not None:
+        return f"Asked for: {settings.epochs:g} epochs for each variant."
+    if settings.steps is not None and settings.steps > own_steps(settings):
+        return (
+            f"Asked for: {settings.steps:,} steps; this lesson's own budget, "
+            f"{own_steps(settings):,} steps, always runs."
+        )
+    return ""
 
 
 def engine_options(settings: Settings, steps: int, view: View) -> dict[str, Any]:

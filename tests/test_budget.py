@@ -10,7 +10,14 @@ import gdviz.lesson
 from gdviz.budget import PAGE_CPU_SECONDS, BudgetExceeded, check, cpu_budget
 from gdviz.datasets import get_dataset
 from gdviz.engine import run
-from gdviz.lesson import DEFAULT_STEPS, MAX_DATA_BUDGET, Settings, cpu_seconds_allowed
+from gdviz.lesson import (
+    DEFAULT_STEPS,
+    MAX_DATA_BUDGET,
+    Settings,
+    cpu_seconds_allowed,
+    raised_sizes,
+)
+from gdviz.link_settings import settings_from_link
 from gdviz.optimizers import make_optimizer
 from gdviz.surfaces import get_surface
 
@@ -73,6 +80,10 @@ def test_the_tight_budget_is_for_sizes_the_user_enlarged():
     )
     assert cpu_seconds_allowed(Settings(function="x^2", steps=DEFAULT_STEPS)) is None
     assert cpu_seconds_allowed(Settings(function="x^2", steps=20_000)) == PAGE_CPU_SECONDS
+    assert raised_sizes(Settings(surface="rosenbrock", steps=rosenbrock)) == ""
+    assert raised_sizes(Settings(surface="rosenbrock", steps=20_000)) == (
+        f"Asked for: 20,000 steps; this lesson's own budget, {rosenbrock:,} steps, always runs."
+    )
     data = get_dataset("two_classes")
     assert cpu_seconds_allowed(Settings(dataset=data)) is None
     assert cpu_seconds_allowed(Settings(dataset=data, steps=MAX_DATA_BUDGET)) is None
@@ -106,6 +117,7 @@ def test_a_link_over_the_budget_is_refused_once_with_a_message_and_the_page_live
         (error,) = app.error
         assert error.value.startswith("These settings cannot run: they need more than")
         assert "lower the step budget or the epochs" in error.value
+        assert error.value.endswith(raised_sizes(settings_from_link(query)))
         assert app.sidebar.text_input  # the controls are there to change the settings
         assert not app.get("plotly_chart")
     assert len(built) == 1
