@@ -1,90 +1,55 @@
-"""The stepping engine: many gradient-descent runs at once, each with its own verdict.
+"""How the engine steps its runs: the loop :func:`gdviz.engine.run` and
+:func:`gdviz.engine.final_states` share (``_step``), and its bookkeeping — the grid of runs
+and the escape box it judges them in, clipping, the verdicts written as runs end
+(``_settle``), each run's end (``_Ends``), the diagnosis counted over the last steps
+(``_Window``), the trace (``_Tracer``), what it leaves (``_Stepped``), and what the public
+functions make of it (``_where_stopped``, ``_hold_last``, ``_factors_by_run``).
 
-``run(objective, optimizer, starts, lrs)`` steps every start × learning-rate pair together as
-one float64 array shaped (runs, 2). Each run stops on its own (as in SciPy's elementwise
-solvers) and reports why, in the spirit of ``scipy.optimize.OptimizeResult``:
-
-====================  ===========  ===============================================================
-status                rule         when, checked after every update in this order
-====================  ===========  ===============================================================
-``diverged``          ``nonfinite``    x, f or ∇f became infinite or NaN
-``diverged``          ``loss_growth``  |f(x_k)| > LOSS_GROWTH_FACTOR · max(|f(x_0)|, 1)
-``diverged``          ``left_view``    x_k is more than VIEW_ESCAPE_FACTOR half-widths from the view's centre
-``converged``         ``gtol``         ‖∇f(x_k)‖ < gtol
-``converged``         ``xtol``         ‖x_k − x_{k−1}‖ < xtol
-``converged``         ``ftol``         |f(x_k) − f(x_{k−1})| ≤ ftol · max(|f(x_k)|, |f(x_{k−1})|, 1)
-``max_steps``         ``max_steps``    the step budget is spent
-====================  ===========  ===============================================================
-
-A tolerance of 0 turns its rule off. Divergence is a verdict, never a warning, an exception
-or a NaN in the output: recorded paths hold finite values only, and a diverged run's path
-ends at its last finite point. For runs that did not converge, ``diagnosis`` tells a teacher
-whether the run was still descending (too slow), oscillating, or stalled.
-
-A vanishing gradient (or a tiny step) marks a stationary point, not a minimum: every converged
-run's end point is classified by :func:`gdviz.stationary.classify` (``stop``: global / local
-minimum, minimum, saddle, maximum, flat or slope), and only a minimum counts as ``success``.
+A hot path, tuned against ``benchmarks/bench_engine.py``: one pass over the rows for the
+common case that no run ended, ended runs dropped in batches (COMPACT_SHARE), the CPU budget
+(:mod:`gdviz.budget`) looked at every BUDGET_CHECK_EVERY updates.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from gdviz import budget
+from gdviz.engine.inputs import (
+    MAX_HISTORY,
+    MAX_RUNS,
+    MAX_STEPS,
+    MAX_TRACE,
+    BatchGradients,
+    Differentiable,
+    View,
+)
+from gdviz.engine.results import (
+    _FTOL,
+    _GTOL,
+    _LEFT_VIEW,
+    _LOSS_GROWTH,
+    _MAX_STEPS,
+    _NONFINITE,
+    _RULE_NAMES,
+    _STATUS_OF_RULE,
+    _UNDEFINED,
+    _XTOL,
+    LOSS_GROWTH_FACTOR,
+    VIEW_ESCAPE_FACTOR,
+    Trace,
+)
 from gdviz.optimizers import Optimizer
 from gdviz.schedules import Schedule
-from gdviz.stationary import KIND_DTYPE, MINIMUM_KINDS, KnownPoint, Scale, classify, stop_phrase
-
-__all__ = [
-    "LOSS_GROWTH_FACTOR",
-    "MAX_HISTORY",
-    "MAX_RUNS",
-    "MAX_STEPS",
-    "MAX_TRACE",
-    "MAX_TRACE_ENTRIES",
-    "VIEW_ESCAPE_FACTOR",
-    "BatchGradients",
-    "Differentiable",
-    "FinalStates",
-    "Run",
-    "RunResult",
-    "Trace",
-    "check_trace_entries",
-    "final_states",
-    "run",
-]
-
-LOSS_GROWTH_FACTOR = 1e6
-"""A run diverges once |f| exceeds this many times max(|f(start)|, 1)."""
-
-VIEW_ESCAPE_FACTOR = 10.0
-"""A run diverges once x is this many view half-widths away from the view's centre."""
+from gdviz.stationary import KIND_DTYPE, KnownPoint, Scale, classify, stop_phrase
 
 BUDGET_CHECK_EVERY = 32
 """Updates between two looks at the CPU budget (:mod:`gdviz.budget`): a few milliseconds of
 the heaviest update, a microsecond's look."""
-
-MAX_STEPS = 100_000
-"""The largest step budget :func:`run` accepts (the command line's too; the app stops at 20,000)."""
-
-MAX_HISTORY = 20_000_000
-"""The largest (steps + 1) × runs recorded at once: about 640 MB of paths, losses and norms."""
-
-MAX_TRACE = 1_000_000
-"""The largest steps × runs traced at once (``run(..., trace=True)``): gradient, step, rate and
-up to three state vectors per update, about 90 MB; the app's 4 runs × 20,000 steps are 80,000."""
-
-MAX_TRACE_ENTRIES = 100_000
-"""The most trace entries (updates, summed over the runs) written as JSON at once: about
-25 MB (the command line's ``--trace``, the app's download)."""
-
-MAX_RUNS = 250_000
-"""The most runs one call steps at once (a 500 × 500 map of starts)."""
 
 DIAGNOSIS_WINDOW = 50
 """How many of the last steps the diagnosis of an unfinished run looks at."""
@@ -92,343 +57,6 @@ DIAGNOSIS_WINDOW = 50
 COMPACT_SHARE = 0.15
 """The loop drops ended runs from its arrays once they are this share of the rows (copying
 every array for each few runs that end would cost more than stepping them along)."""
-
-_RULES = ("max_steps", "gtol", "xtol", "ftol", "nonfinite", "undefined", "loss_growth", "left_view")
-"""The rules by their codes in the loop: 0 the budget, 1–3 converged, 4–7 diverged."""
-_MAX_STEPS, _GTOL, _XTOL, _FTOL, _NONFINITE, _UNDEFINED, _LOSS_GROWTH, _LEFT_VIEW = range(8)
-_RULE_NAMES = np.array(_RULES)
-_STATUS_OF_RULE = np.array(["max_steps"] + ["converged"] * 3 + ["diverged"] * 4)
-
-View = tuple[tuple[float, float], tuple[float, float]]
-
-
-class Differentiable(Protocol):
-    """What the engine needs of a function: f and ∇f together, and H for Newton's method (and
-    f alone, for the figures' grids). A typed :class:`~gdviz.expression.Objective` and a data
-    model of :mod:`gdviz.regression` both are one."""
-
-    def value(self, x: Any, y: Any) -> np.ndarray: ...
-
-    def value_and_gradient(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]: ...
-
-    def hessian(self, x: Any, y: Any) -> np.ndarray: ...
-
-
-class BatchGradients(Protocol):
-    """Where the gradient of each update comes from when it is not the full ∇f: mini-batches.
-
-    ``start(n_runs)`` returns ``gradient(theta, k, runs)``: the gradient of update k ≥ 1 for
-    the runs numbered ``runs`` (rows of ``theta``). ``full`` says every update sees all the
-    data, so the engine uses ∇f itself (batch descent is plain descent on the full loss).
-    """
-
-    @property
-    def full(self) -> bool: ...
-
-    def start(self, n_runs: int) -> Callable[[np.ndarray, int, np.ndarray], np.ndarray]: ...
-
-    def epochs(self, updates: int) -> float: ...
-
-
-_REASONS: dict[str, str] = {
-    "gtol": "the gradient norm fell below gtol = {gtol:g}",
-    "xtol": "the step length fell below xtol = {xtol:g}",
-    "ftol": "the loss changed by less than ftol = {ftol:g}",
-}
-"""Why a run stopped by a convergence rule; the message leads with where it stopped."""
-
-_MESSAGES: dict[str, str] = {
-    **{rule: "converged in {count}: " + reason for rule, reason in _REASONS.items()},
-    "nonfinite": "diverged at step {at}: the loss or position overflowed to infinity or NaN",
-    "undefined": "stopped at step {at}: the step left the function's domain (f or ∇f undefined there)",
-    "loss_growth": "diverged at step {at}: the loss grew past {growth:g} × its start",
-    "left_view": "diverged at step {at}: x flew more than {escape:g} half-widths outside the view",
-    "max_steps": "stopped after {count} (the step budget): {diagnosis}",
-}
-_CANNOT_START = (
-    "cannot start: f or ∇f is undefined at the start (outside the function's domain); "
-    "no step was taken"
-)
-"""The ``undefined`` rule at step 0: the start itself, not a step, is outside the domain."""
-
-_DIAGNOSES: dict[str, str] = {
-    "descending": "still descending — the rate is too slow, or it needs more steps",
-    "oscillating": "oscillating — the rate is too large for the curvature here, or the minimum is a kink",
-    "noisy": "bouncing around — each update sees a different mini-batch, so the path jitters; a smaller or decaying rate lets it settle",
-    "noise": "bouncing around — the gradient noise makes the path jitter, not the rate alone; a smaller or decaying rate lets it settle",
-    "stalled": "stalled — the loss no longer changes though the gradient is not small (a plateau, or a rate decayed to zero?)",
-}
-
-
-@dataclass(frozen=True)
-class Trace:
-    """What the optimizer saw and did at every update (``run(..., trace=True)``).
-
-    In a :class:`RunResult`, ``grad[i, k − 1]`` is update k of run i (k = 1 … T), shaped
-    (R, T, 2); entries after a run's ``nit`` are 0. In a :class:`Run`, cut to its updates:
-    (nit, 2). ``grad`` is g_k as the optimizer received it (after noise and clipping, before
-    weight decay, which is the optimizer's own term); ``state`` its per-run state *after* the
-    update under torch's names (``momentum_buffer``; ``exp_avg``, ``exp_avg_sq``,
-    ``max_exp_avg_sq``; ``sum``; ``square_avg``, ``grad_avg``; none for gd and newton);
-    ``step`` the Δθ the engine added, so path[k] = path[k − 1] + step[k − 1] exactly;
-    ``lr`` the rate in force (after the schedule). ``raw_grad``, kept only when the gradient
-    is clipped, is g_k before clipping (after noise).
-    """
-
-    grad: np.ndarray
-    step: np.ndarray
-    state: dict[str, np.ndarray]
-    lr: np.ndarray
-    raw_grad: np.ndarray | None = None
-
-    def cut(self, i: int, nit: int) -> Trace:
-        """Run i's first ``nit`` updates."""
-        return Trace(
-            grad=self.grad[i, :nit],
-            step=self.step[i, :nit],
-            state={name: value[i, :nit] for name, value in self.state.items()},
-            lr=self.lr[i, :nit],
-            raw_grad=None if self.raw_grad is None else self.raw_grad[i, :nit],
-        )
-
-    def entries(self) -> list[dict[str, Any]]:
-        """One JSON-ready record per update of a run's trace: k, grad, state, step."""
-        grads, steps = self.grad.tolist(), self.step.tolist()
-        states = {name: value.tolist() for name, value in self.state.items()}
-        return [
-            {
-                "k": k + 1,
-                "grad": _json_numbers(grads[k]),
-                "state": {name: _json_numbers(value[k]) for name, value in states.items()},
-                "step": _json_numbers(steps[k]),
-            }
-            for k in range(len(grads))
-        ]
-
-
-def check_trace_entries(count: int) -> None:
-    """Refuse writing ``count`` trace entries beyond MAX_TRACE_ENTRIES, saying why."""
-    if count > MAX_TRACE_ENTRIES:
-        raise ValueError(
-            f"the trace would hold {count:,} updates: at most {MAX_TRACE_ENTRIES:,} are written "
-            "at once (fewer steps or runs)"
-        )
-
-
-@dataclass(frozen=True)
-class Run:
-    """One run of a :class:`RunResult`, with its path cut at its last step (finite values only)."""
-
-    start: tuple[float, float]
-    lr: float
-    status: str
-    rule: str
-    message: str
-    diagnosis: str
-    nit: int
-    x: tuple[float, float]
-    fun: float
-    path: np.ndarray  # (nit + 1, 2)
-    loss: np.ndarray  # (nit + 1,)
-    grad_norm: np.ndarray  # (nit + 1,)
-    epochs: float | None = None  # passes over the data (data-backed runs only)
-    stop: str = ""  # where a converged run stopped (gdviz.stationary.KINDS); "" otherwise
-    trace: Trace | None = None  # (nit, 2) arrays, from run(..., trace=True)
-
-    @property
-    def success(self) -> bool:
-        """Converged *at a minimum* (a saddle, a flat region or a maximum is not success)."""
-        return self.status == "converged" and self.stop in MINIMUM_KINDS
-
-    def to_dict(self, *, include_path: bool = True, include_trace: bool = False) -> dict[str, Any]:
-        """A JSON-ready record: plain floats and lists; non-finite numbers become ``None``.
-
-        ``include_trace`` adds ``"trace"``: one ``{"k", "grad", "state", "step"}`` per update."""
-        record: dict[str, Any] = {
-            "start": _json_numbers(self.start),
-            "lr": _json_number(self.lr),
-            "status": self.status,
-            "rule": self.rule,
-            "stop": self.stop or None,
-            "message": self.message,
-            "nit": self.nit,
-            "x": _json_numbers(self.x),
-            "f": _json_number(self.fun),
-        }
-        if self.epochs is not None:
-            record["epochs"] = _json_number(self.epochs)
-        if include_path:
-            record["path"] = [_json_numbers(point) for point in self.path.tolist()]
-            record["loss"] = _json_numbers(self.loss.tolist())
-        if include_trace:
-            if self.trace is None:
-                raise ValueError("this run was not traced: run(..., trace=True)")
-            record["trace"] = self.trace.entries()
-        return record
-
-
-def _json_number(value: float) -> float | None:
-    """``value``, or ``None`` where it is NaN or infinite (JSON has no such numbers)."""
-    return float(value) if np.isfinite(value) else None
-
-
-def _json_numbers(values: Sequence[float]) -> list[float | None]:
-    return [_json_number(value) for value in values]
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """Every run of one :func:`run` call; arrays are indexed by run (starts outer, rates inner).
-
-    ``paths[i, k]`` is x after k updates; ``losses`` and ``grad_norms`` likewise. Entries after
-    a run's ``nit[i]`` repeat its last finite point, so every array is finite; use ``run(i)`` or
-    iterate to get paths cut at each run's end. ``lr_factors[k]`` is the schedule's factor for
-    update k + 1, so the rate in force at that update is ``lrs[i] * lr_factors[k]``. A schedule
-    of the run (``plateau``) has a factor per run: ``run_factors[i, k]`` (1s in ``lr_factors``);
-    ``factors(i)`` is run i's either way.
-    """
-
-    optimizer: str
-    hyperparameters: dict[str, Any]
-    starts: np.ndarray  # (R, 2)
-    lrs: np.ndarray  # (R,)
-    status: np.ndarray  # (R,) str
-    rule: np.ndarray  # (R,) str
-    diagnosis: np.ndarray  # (R,) str, "" for converged runs
-    nit: np.ndarray  # (R,) int: updates kept in the path
-    diverged_at: np.ndarray  # (R,) int: the update at which divergence was seen, -1 if none
-    x: np.ndarray  # (R, 2) final point
-    fun: np.ndarray  # (R,) final f
-    paths: np.ndarray  # (R, T + 1, 2)
-    losses: np.ndarray  # (R, T + 1)
-    grad_norms: np.ndarray  # (R, T + 1)
-    lr_factors: np.ndarray  # (T,)
-    settings: dict[str, Any] = field(default_factory=dict)
-    epochs: np.ndarray | None = None  # (R,) passes over the data, for data-backed runs
-    stop: np.ndarray | None = None  # (R,) str: where each converged run stopped, "" otherwise
-    where: tuple[str, ...] = ()  # (R,) what the message says about that place
-    trace: Trace | None = None  # (R, T, 2) arrays, with trace=True
-    run_factors: np.ndarray | None = None  # (R, T), for a schedule of the run (plateau)
-
-    def __len__(self) -> int:
-        return len(self.lrs)
-
-    def factors(self, i: int) -> np.ndarray:
-        """The schedule's factor at every update of run i, (T,): its rate is ``lrs[i]`` × it."""
-        return self.lr_factors if self.run_factors is None else self.run_factors[i]
-
-    @property
-    def success(self) -> np.ndarray:
-        """Converged at a minimum, per run."""
-        if self.stop is None:
-            return self.status == "converged"
-        return (self.status == "converged") & np.isin(self.stop, list(MINIMUM_KINDS))
-
-    @property
-    def messages(self) -> tuple[str, ...]:
-        return tuple(self.message(i) for i in range(len(self)))
-
-    def message(self, i: int) -> str:
-        """One line for a student on how run i ended."""
-        nit = int(self.nit[i])
-        count = f"{nit} step{'' if nit == 1 else 's'}"
-        if self.epochs is not None:
-            epochs = float(self.epochs[i])
-            count = f"{nit} updates = {epochs:.4g} epoch{'' if epochs == 1 else 's'}"
-        rule = str(self.rule[i])
-        where = self.where[i] if self.where else ""
-        if where and self.stop is not None and str(self.stop[i]) not in MINIMUM_KINDS:
-            # Converged by the rule, but not at a minimum: lead with where it stopped.
-            reason = _REASONS[rule].format(**self.settings)
-            return f"{where} ({reason} after {count})"
-        template = _MESSAGES[rule]
-        if rule == "undefined" and int(self.diverged_at[i]) == 0:
-            template = _CANNOT_START
-        elif rule == "left_view" and self.epochs is not None:
-            # A model's run moves its parameters, not a point called x.
-            template = template.replace("x flew", "the parameters flew")
-        message = template.format(
-            count=count,
-            at=int(self.diverged_at[i]),
-            growth=LOSS_GROWTH_FACTOR,
-            escape=VIEW_ESCAPE_FACTOR,
-            diagnosis=_DIAGNOSES.get(str(self.diagnosis[i]), ""),
-            **self.settings,
-        )
-        return f"{message}; {where}" if where else message
-
-    def run(self, i: int) -> Run:
-        end = int(self.nit[i]) + 1
-        return Run(
-            start=(float(self.starts[i, 0]), float(self.starts[i, 1])),
-            lr=float(self.lrs[i]),
-            status=str(self.status[i]),
-            rule=str(self.rule[i]),
-            message=self.message(i),
-            diagnosis=str(self.diagnosis[i]),
-            nit=int(self.nit[i]),
-            x=(float(self.x[i, 0]), float(self.x[i, 1])),
-            fun=float(self.fun[i]),
-            path=self.paths[i, :end],
-            loss=self.losses[i, :end],
-            grad_norm=self.grad_norms[i, :end],
-            epochs=None if self.epochs is None else float(self.epochs[i]),
-            stop="" if self.stop is None else str(self.stop[i]),
-            trace=None if self.trace is None else self.trace.cut(i, int(self.nit[i])),
-        )
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return (self.run(i) for i in range(len(self)))
-
-    def to_dict(self, *, include_paths: bool = True, include_trace: bool = False) -> dict[str, Any]:
-        """``{"runs": [...]}``, JSON-ready (the command line's ``--format json``); with
-        ``include_trace`` at most MAX_TRACE_ENTRIES updates in all, else a ValueError."""
-        if include_trace:
-            check_trace_entries(int(self.nit.sum()))
-        return {
-            "runs": [
-                r.to_dict(include_path=include_paths, include_trace=include_trace) for r in self
-            ]
-        }
-
-
-@dataclass(frozen=True)
-class FinalStates:
-    """How every run of :func:`final_states` ended, without its path: the same verdicts as
-    :func:`run` (status, rule, diagnosis, stop, nit), which listed minimum it reached, the
-    final point ``x``, ``fun`` and ``grad_norm``. Arrays are indexed by run, starts outer and rates inner, as in
-    :class:`RunResult`."""
-
-    optimizer: str
-    starts: np.ndarray  # (R, 2)
-    lrs: np.ndarray  # (R,)
-    status: np.ndarray  # (R,) str
-    rule: np.ndarray  # (R,) str
-    diagnosis: np.ndarray  # (R,) str
-    stop: np.ndarray  # (R,) str
-    minimum: np.ndarray  # (R,) int: the index in ``minima`` of the minimum reached, -1 for none
-    nit: np.ndarray  # (R,) int
-    x: np.ndarray  # (R, 2)
-    fun: np.ndarray  # (R,)
-    grad_norm: np.ndarray  # (R,)
-    steps: int
-
-    def __len__(self) -> int:
-        return len(self.lrs)
-
-    @property
-    def success(self) -> np.ndarray:
-        """Converged at a minimum, per run."""
-        return (self.status == "converged") & np.isin(self.stop, list(MINIMUM_KINDS))
-
-    def part(self, runs: slice) -> FinalStates:
-        """The runs ``runs`` alone (views of these arrays), e.g. one start's row of rates."""
-        arrays: dict[str, Any] = {
-            name.name: value[runs]
-            for name in dataclasses.fields(self)
-            if isinstance(value := getattr(self, name.name), np.ndarray)
-        }
-        return dataclasses.replace(self, **arrays)
 
 
 def _grid_of_runs(starts: Any, lrs: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -475,144 +103,6 @@ def _clip(gradient: np.ndarray, clip_norm: float | None, clip_value: float | Non
         norm = np.sqrt(np.einsum("ij,ij->i", gradient, gradient))
         gradient = gradient * np.minimum(1.0, clip_norm / (norm + 1e-6))[:, None]
     return gradient
-
-
-def run(
-    objective: Differentiable,
-    optimizer: Optimizer,
-    starts: Sequence[Sequence[float]] | np.ndarray,
-    lrs: Sequence[float] | np.ndarray | float,
-    *,
-    steps: int = 500,
-    gtol: float = 1e-6,
-    xtol: float = 1e-12,
-    ftol: float = 0.0,
-    schedule: Callable[[int], float] | None = None,
-    clip_norm: float | None = None,
-    clip_value: float | None = None,
-    noise: float = 0.0,
-    seed: int = 0,
-    view: View | None = None,
-    batches: BatchGradients | None = None,
-    minima: Sequence[KnownPoint] = (),
-    trace: bool = False,
-) -> RunResult:
-    """Run ``optimizer`` from every start at every learning rate, all at once.
-
-    One run per (start, lr) pair, starts outer. Each update uses the gradient g = ∇f(x_k),
-    plus Gaussian noise of standard deviation ``noise`` per coordinate (seeded, to imitate
-    stochastic gradients), then clipped by value and/or by norm; the optimizer turns it into a
-    step with the rate lr·schedule(k). Same inputs and seed → the same trajectories, always.
-
-    With ``batches`` (a data-backed objective's mini-batches), g is the mini-batch gradient
-    of update k instead of ∇f; the recorded loss and gradient norm, and so the stopping
-    rules, stay those of the full objective; xtol and ftol are not applied (a tiny step on one
-    batch says nothing about the next), only gtol on the full gradient. Runs that spend the
-    budget while the path only jitters are diagnosed "noisy" rather than "oscillating" (and
-    "noise" with gradient ``noise``: the jitter is the noise's, not the rate's alone).
-
-    Every converged run's end is classified (``stop``) against the view's scale and the
-    listed ``minima`` (objects with x, y, f and kind "global"/"local", such as a surface's).
-
-    With ``trace`` the result's :class:`Trace` holds every update's gradient, optimizer state
-    and step (steps × runs at most MAX_TRACE); without it nothing of it is computed.
-    """
-    stepped = _step(
-        objective, optimizer, starts, lrs, steps=steps, gtol=gtol, xtol=xtol, ftol=ftol,
-        schedule=schedule, clip_norm=clip_norm, clip_value=clip_value, noise=noise, seed=seed,
-        view=view, batches=batches, record=True, trace=trace,
-    )  # fmt: skip
-    status, nit, n_runs = stepped.status, stepped.nit, len(stepped.rates)
-    assert stepped.history is not None
-    paths, losses, squared_norms = stepped.history
-    taken = int(nit.max()) if n_runs else 0
-    paths_by_run = paths[: taken + 1].transpose(1, 0, 2)
-    losses_by_run = losses[: taken + 1].T
-    norms_by_run = squared_norms[: taken + 1].T.copy()
-    # Entries after a run's end are not its path: hold its last point there.
-    _hold_last(paths_by_run, losses_by_run, norms_by_run, nit)
-    np.sqrt(norms_by_run, out=norms_by_run)
-    stop, where, _ = _where_stopped(
-        objective, stepped.x, status == "converged", view, stepped.starts, minima
-    )
-    return RunResult(
-        optimizer=optimizer.name,
-        hyperparameters=dict(optimizer.hyperparameters),
-        starts=stepped.starts,
-        lrs=stepped.rates,
-        status=status,
-        rule=stepped.rule,
-        diagnosis=stepped.diagnosis,
-        nit=nit,
-        diverged_at=stepped.diverged_at,
-        x=stepped.x,
-        fun=stepped.fun,
-        paths=paths_by_run,
-        losses=losses_by_run,
-        grad_norms=norms_by_run,
-        lr_factors=stepped.lr_factors,
-        settings={"gtol": gtol, "xtol": xtol, "ftol": ftol, "steps": steps},
-        epochs=None if batches is None else np.array([batches.epochs(int(n)) for n in nit]),
-        stop=stop,
-        where=where,
-        trace=None if stepped.tracer is None else stepped.tracer.result(taken, nit),
-        run_factors=None
-        if stepped.in_force is None
-        else _factors_by_run(stepped.in_force, stepped.rates, nit),
-    )
-
-
-def final_states(
-    objective: Differentiable,
-    optimizer: Optimizer,
-    starts: Sequence[Sequence[float]] | np.ndarray,
-    lrs: Sequence[float] | np.ndarray | float,
-    *,
-    steps: int = 500,
-    gtol: float = 1e-6,
-    xtol: float = 1e-12,
-    ftol: float = 0.0,
-    schedule: Callable[[int], float] | None = None,
-    clip_norm: float | None = None,
-    clip_value: float | None = None,
-    noise: float = 0.0,
-    seed: int = 0,
-    view: View | None = None,
-    batches: BatchGradients | None = None,
-    minima: Sequence[KnownPoint] = (),
-) -> FinalStates:
-    """:func:`run` without the paths: the same steps, stopping rules and verdicts, keeping only
-    each run's end and the counts its diagnosis reads (memory O(runs), not O(runs × steps):
-    about 0.5 kB a run).
-
-    For maps of many runs (rate sweeps, basins of attraction), where only how each run ended
-    matters. The final states, statuses, step counts and classifications equal those of
-    :func:`run` with the same arguments.
-    """
-    stepped = _step(
-        objective, optimizer, starts, lrs, steps=steps, gtol=gtol, xtol=xtol, ftol=ftol,
-        schedule=schedule, clip_norm=clip_norm, clip_value=clip_value, noise=noise, seed=seed,
-        view=view, batches=batches, record=False, trace=False,
-    )  # fmt: skip
-    status = stepped.status
-    stop, _, known = _where_stopped(
-        objective, stepped.x, status == "converged", view, stepped.starts, minima, phrase=False
-    )
-    return FinalStates(
-        optimizer=optimizer.name,
-        starts=stepped.starts,
-        lrs=stepped.rates,
-        status=status,
-        rule=stepped.rule,
-        diagnosis=stepped.diagnosis,
-        stop=stop,
-        minimum=known,
-        nit=stepped.nit,
-        x=stepped.x,
-        fun=stepped.fun,
-        grad_norm=np.sqrt(stepped.squared_norm),
-        steps=int(steps),
-    )
 
 
 @dataclass(frozen=True)
