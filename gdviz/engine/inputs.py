@@ -11,7 +11,8 @@ from typing import Any, Protocol
 import numpy as np
 
 MAX_STEPS = 100_000
-"""The largest step budget :func:`run` accepts (the command line's too; the app stops at 20,000)."""
+"""The largest step budget :func:`~gdviz.engine.run` accepts (the command line's too; the app
+stops at 20,000)."""
 
 MAX_HISTORY = 20_000_000
 """The largest (steps + 1) × runs recorded at once: about 640 MB of paths, losses and norms."""

@@ -107,10 +107,11 @@ def _clip(gradient: np.ndarray, clip_norm: float | None, clip_value: float | Non
 
 @dataclass(frozen=True)
 class _Stepped:
-    """What the loop leaves: each run's rule (a code of :data:`_RULES`), step count, the update
-    at which it diverged (-1 if none), final point, f and squared gradient norm, the diagnosis of
-    the runs that spent the budget ('' for the others) and, when recording, the step-major
-    history of every step (rows after a run's end hold whatever it computed on; fill them)."""
+    """What the loop leaves: each run's rule (a code of :data:`~gdviz.engine.results._RULES`),
+    step count, the update at which it diverged (-1 if none), final point, f and squared
+    gradient norm, the diagnosis of the runs that spent the budget ('' for the others) and, when
+    recording, the step-major history of every step (rows after a run's end hold whatever it
+    computed on; fill them)."""
 
     starts: np.ndarray
     rates: np.ndarray
@@ -268,7 +269,8 @@ def _step(
     record: bool,
     trace: bool = False,
 ) -> _Stepped:
-    """The stepping loop shared by :func:`run` and :func:`final_states` (see :func:`run`).
+    """The stepping loop shared by :func:`~gdviz.engine.run` and
+    :func:`~gdviz.engine.final_states` (see ``run``).
 
     With ``record`` every step is kept; without it nothing but each run's end and the window
     counts of :class:`_Window` (memory O(runs), whatever the budget). With ``trace`` the
@@ -523,8 +525,8 @@ def _settle(
     diverged_at: np.ndarray,
 ) -> None:
     """Write the verdict and the end of the runs numbered ``runs`` that ended at update k, all
-    at once (the first rule that holds wins, in the order of the module's table); x, f and
-    the squared norm before the update are ``point``, ``loss``, ``squared_norm``."""
+    at once (the first rule that holds wins, in the order of the table in :mod:`gdviz.engine`);
+    x, f and the squared norm before the update are ``point``, ``loss``, ``squared_norm``."""
     low, high = box
     gtol_squared, xtol_squared = tolerances
     finite_point = np.isfinite(new_point).all(axis=1)

@@ -183,7 +183,8 @@ def _json_numbers(values: Sequence[float]) -> list[float | None]:
 
 @dataclass(frozen=True)
 class RunResult:
-    """Every run of one :func:`run` call; arrays are indexed by run (starts outer, rates inner).
+    """Every run of one :func:`~gdviz.engine.run` call; arrays are indexed by run (starts outer,
+    rates inner).
 
     ``paths[i, k]`` is x after k updates; ``losses`` and ``grad_norms`` likewise. Entries after
     a run's ``nit[i]`` repeat its last finite point, so every array is finite; use ``run(i)`` or
@@ -299,10 +300,10 @@ class RunResult:
 
 @dataclass(frozen=True)
 class FinalStates:
-    """How every run of :func:`final_states` ended, without its path: the same verdicts as
-    :func:`run` (status, rule, diagnosis, stop, nit), which listed minimum it reached, the
-    final point ``x``, ``fun`` and ``grad_norm``. Arrays are indexed by run, starts outer and rates inner, as in
-    :class:`RunResult`."""
+    """How every run of :func:`~gdviz.engine.final_states` ended, without its path: the same
+    verdicts as :func:`~gdviz.engine.run` (status, rule, diagnosis, stop, nit), which listed
+    minimum it reached, the final point ``x``, ``fun`` and ``grad_norm``. Arrays are indexed by
+    run, starts outer and rates inner, as in :class:`RunResult`."""
 
     optimizer: str
     starts: np.ndarray  # (R, 2)
