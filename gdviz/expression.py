@@ -36,6 +36,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from gdviz.memo import shared_cache
+
 __all__ = [
     "FUNCTIONS",
     "MAX_DEPTH",
@@ -863,7 +865,7 @@ def _check_size(expressions: list[sp.Expr], limit: int, what: str) -> None:
 _PROBE_GRID = np.meshgrid(np.linspace(-5, 5, 21), np.linspace(-5, 5, 21))
 
 
-@functools.lru_cache(maxsize=256)
+@shared_cache(maxsize=256)
 def _compile_normalized(normalized: str) -> Objective:
     # The normalized text can be longer than what was typed ("xy" → "x*y", "x²" → "x^2"),
     # at most twice as long; the typed text was checked against MAX_LENGTH already.

@@ -29,7 +29,6 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from gdviz.engine import Run
 from gdviz.lesson import Lesson, Settings
 from gdviz.link_settings import link_parameters, settings_from_link
 from gdviz.maps import OUTCOMES, outcome
+from gdviz.memo import shared_cache
 from gdviz.surfaces import data_directory
 
 __all__ = [
@@ -423,6 +423,6 @@ def load_lessons(directory: Path | None = None) -> LessonLibrary:
     return LessonLibrary({lesson.name: lesson for lesson in ordered}, tuple(problems))
 
 
-@cache
+@shared_cache(maxsize=1)
 def _default_library() -> LessonLibrary:
     return load_lessons(LESSONS_DIR)

@@ -34,12 +34,13 @@ from a grid of starts, then :func:`classify`), so typed functions get ★ and �
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
+
+from gdviz.memo import shared_cache
 
 __all__ = [
     "CURVATURE_TOL",
@@ -321,7 +322,7 @@ GRID_LEVEL = 1e-3
 """The lowest minimum found is global if its f is within GRID_LEVEL · F of the grid's lowest."""
 
 
-@functools.lru_cache(maxsize=64)
+@shared_cache(maxsize=64)
 def find_minima(objective: Function, view: View) -> tuple[FoundMinimum, ...]:
     """The minima of ``objective`` inside ``view``, lowest first, found numerically.
 

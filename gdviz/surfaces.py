@@ -57,7 +57,6 @@ library still loads.
 
 from __future__ import annotations
 
-import functools
 import math
 import tomllib
 from dataclasses import dataclass
@@ -65,6 +64,7 @@ from pathlib import Path
 from typing import Any
 
 from gdviz.expression import ExpressionError, Objective, parse_function
+from gdviz.memo import shared_cache
 
 __all__ = [
     "DEFAULT_DIRECTORY",
@@ -330,7 +330,7 @@ def _load_directory(directory: Path) -> Library:
     return Library({s.key: s for s in surfaces}, tuple(errors))
 
 
-@functools.lru_cache(maxsize=1)
+@shared_cache(maxsize=1)
 def _default_library() -> Library:
     return _load_directory(DEFAULT_DIRECTORY)
 

@@ -386,6 +386,26 @@ def test_the_maps_tab_draws_the_sweep_then_the_basins_and_only_when_open():
     assert not any("2/λ_max" in spec or "minimum 1 (" in spec for spec in specs)
 
 
+def test_a_sweep_past_the_page_budget_is_refused_and_the_basin_map_still_drawn():
+    """Issue 17: the sweep runs 120 rates for the lesson's whole step budget. With steps raised
+    to 20,000 the panels (two given rates that converge early) fit the page's CPU budget, the
+    sweep does not: the tab says why and what to lower; the basin map stops at 1,000 steps
+    whatever the budget and is drawn."""
+    app = open_app(surface="ravine", lr="0.01,0.03", steps="20000", tab="Maps")
+    assert not app.exception
+    assert not app.error  # the panels ran
+    (warning,) = app.warning
+    assert warning.value.startswith("This map cannot be drawn: they need more than 0.8 s")
+    assert warning.value.endswith(
+        "Asked for: 20,000 steps; this lesson's own budget, 500 steps, always runs."
+    )
+    app.radio(key="map_kind").set_value("Basins of attraction").run()
+    app.select_slider(key="basin_grid").set_value(50).run()
+    assert not app.exception
+    assert not app.warning
+    assert any("50 × 50 starts at lr = " in c.value for c in app.caption)
+
+
 def test_the_maps_tab_explains_itself_on_a_data_lesson():
     app = open_app(data="noisy_line", tab="Maps")
     assert not app.exception

@@ -3,7 +3,6 @@ scale (linear or log) and its ticks."""
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from gdviz.engine import Differentiable, View
+from gdviz.memo import shared_cache
 from gdviz.surfaces import Point, Surface
 
 CONTOUR_GRID = 200
@@ -141,7 +141,7 @@ def _short(value: float) -> str:
     return f"{value:.3g}"
 
 
-@functools.lru_cache(maxsize=64)
+@shared_cache(maxsize=64)
 def _cached_grid(objective: Any, view: View, n: int, f_star: float | None) -> Grid:
     # ``objective`` is a Differentiable; typed Any because the cache needs it hashable too
     # (typed functions hash by their text, data models by identity).

@@ -16,7 +16,6 @@ middle, the level lines lighter.
 from __future__ import annotations
 
 import base64
-import functools
 import struct
 import zlib
 from typing import Any
@@ -26,6 +25,7 @@ import numpy as np
 from gdviz.engine import View
 from gdviz.figures.grid import Grid, Landscape, _cached_grid, _contour_levels
 from gdviz.figures.style import LANDSCAPE_SCALE
+from gdviz.memo import shared_cache
 
 IMAGE_PIXELS = 640
 """Pixels along the picture's longer side: about a projector panel's width, so bands are smooth
@@ -103,7 +103,7 @@ def contour_picture(grid: Grid, columns: int, rows: int) -> bytes:
     return _png((band + edge * (count + 1)).astype(np.uint8), palette)
 
 
-@functools.lru_cache(maxsize=32)
+@shared_cache(maxsize=32)
 def _cached_picture(objective: Any, view: View, n: int, f_star: float | None) -> str:
     grid = _cached_grid(objective, view, n, f_star)
     (x_low, x_high), (y_low, y_high) = view

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from gdviz.budget import BudgetExceeded, cpu_budget
 from gdviz.figures import Style, rate_text
 from gdviz.figures.maps import basin_figure, phase_figure, sweep_figure
-from gdviz.lesson import Lesson, Settings, engine_options
+from gdviz.lesson import Lesson, Settings, cpu_seconds_allowed, engine_options, raised_sizes
 from gdviz.links import format_rates, parse_rates
 from gdviz.maps import (
     PHASE_AXIS,
@@ -34,6 +35,7 @@ from gdviz.optimizers import make_optimizer
 from gdviz.ui.chart import show_chart
 from gdviz.ui.screen import Screen
 from gdviz.ui.state import clicked_start, set_start
+from gdviz.ui.text import plain
 
 __all__ = ["maps_tab", "phase_click", "rate_into_panels"]
 
@@ -56,9 +58,12 @@ def _sweep(key: Settings, _lesson: Lesson) -> RateSweep:
     lesson = _lesson
     optimizer = make_optimizer(key.optimizer, **dict(key.hyperparameters))
     options = engine_options(key, lesson.steps, lesson.landscape.view)
-    return rate_sweep(
-        lesson.objective, optimizer, lesson.start, minima=lesson.landscape.minima, **options
-    )
+    # The sweep runs the lesson's whole step budget: where the user raised it, within the page's
+    # CPU budget (the phase and basin maps stop at MAP_STEPS whatever the budget).
+    with cpu_budget(cpu_seconds_allowed(key)):
+        return rate_sweep(
+            lesson.objective, optimizer, lesson.start, minima=lesson.landscape.minima, **options
+        )
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -164,12 +169,15 @@ def maps_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         horizontal=True,
     )  # fmt: skip
     height = max(400, min(screen.height - screen.top - 130, 900))
-    if kind == "Learning-rate sweep":
-        _sweep_map(lesson, style, height, row[1])
-    elif kind == "Phase map":
-        _phase_map(lesson, style, height)
-    else:
-        _basin_map(lesson, style, height, row[1], row[2])
+    try:
+        if kind == "Learning-rate sweep":
+            _sweep_map(lesson, style, height, row[1])
+        elif kind == "Phase map":
+            _phase_map(lesson, style, height)
+        else:
+            _basin_map(lesson, style, height, row[1], row[2])
+    except BudgetExceeded as error:  # the sweep at a step budget the user raised
+        st.warning(plain(f"This map cannot be drawn: {error} {raised_sizes(lesson.settings)}"))
 
 
 def _sweep_map(lesson: Lesson, style: Style, height: int, options: Any) -> None:
