@@ -314,12 +314,15 @@ def test_verdicts_count_like_the_details():
 def test_data_lesson_texts():
     """An upload keeps its name; the link's note; epochs without 1e+03; the update rule as LaTeX;
     the Data tab's run picker says the verdict, not the raw status."""
-    app = open_app(data="noisy_line", epochs="1000", tab="Data")
+    # 1,000 updates of batch descent, every run to the end of its budget (gtol off): 1,000
+    # epochs, and every verdict a "max_steps" one. (An epoch budget of 1,000 runs SGD for
+    # 100,000 updates: past a page's CPU budget, see test_budget.py.)
+    app = open_app(data="noisy_line", steps="1000", gtol="0", tab="Data")
     assert not app.exception
     picker = app.selectbox(key="data_run")
     assert picker.options
     assert all("max_steps" not in option for option in picker.options)
-    app = open_app(data="noisy_line", epochs="1000")
+    app = open_app(data="noisy_line", steps="1000", gtol="0")
     table = next(m.value for m in app.markdown if "examples looked at" in m.value)
     assert "1e+03" not in table
     assert "| 1,000 |" in table

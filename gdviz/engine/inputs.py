@@ -1,0 +1,55 @@
+"""What the engine takes: the protocols a function (:class:`Differentiable`) and its
+mini-batches (:class:`BatchGradients`) meet, the view window, and the largest sizes one call
+of :func:`gdviz.engine.run` or :func:`gdviz.engine.final_states` accepts (checked by the loop,
+:mod:`gdviz.engine.loop`). Import these names from :mod:`gdviz.engine`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+
+MAX_STEPS = 100_000
+"""The largest step budget :func:`~gdviz.engine.run` accepts (the command line's too; the app
+stops at 20,000)."""
+
+MAX_HISTORY = 20_000_000
+"""The largest (steps + 1) × runs recorded at once: about 640 MB of paths, losses and norms."""
+
+MAX_TRACE = 1_000_000
+"""The largest steps × runs traced at once (``run(..., trace=True)``): gradient, step, rate and
+up to three state vectors per update, about 90 MB; the app's 4 runs × 20,000 steps are 80,000."""
+
+MAX_RUNS = 250_000
+"""The most runs one call steps at once (a 500 × 500 map of starts)."""
+
+View = tuple[tuple[float, float], tuple[float, float]]
+
+
+class Differentiable(Protocol):
+    """What the engine needs of a function: f and ∇f together, and H for Newton's method (and
+    f alone, for the figures' grids). A typed :class:`~gdviz.expression.Objective` and a data
+    model of :mod:`gdviz.regression` both are one."""
+
+    def value(self, x: Any, y: Any) -> np.ndarray: ...
+
+    def value_and_gradient(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def hessian(self, x: Any, y: Any) -> np.ndarray: ...
+
+
+class BatchGradients(Protocol):
+    """Where the gradient of each update comes from when it is not the full ∇f: mini-batches.
+
+    ``start(n_runs)`` returns ``gradient(theta, k, runs)``: the gradient of update k ≥ 1 for
+    the runs numbered ``runs`` (rows of ``theta``). ``full`` says every update sees all the
+    data, so the engine uses ∇f itself (batch descent is plain descent on the full loss).
+    """
+
+    @property
+    def full(self) -> bool: ...
+
+    def start(self, n_runs: int) -> Callable[[np.ndarray, int, np.ndarray], np.ndarray]: ...
+
+    def epochs(self, updates: int) -> float: ...
