@@ -14,19 +14,15 @@ Run by hand: ``python benchmarks/bench_app.py``. Prints:
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
+from servers import served
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,35 +151,6 @@ def in_page_seconds(page, condition: str, since: str) -> float:
         polling="raf", timeout=60_000,
     )  # fmt: skip
     return page.evaluate(f"(window.__done - {since}) / 1000")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def served(script: Path) -> Iterator[str]:
-    """``streamlit run script`` on a free port, as its URL, for the duration."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.3)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 MINIMAL_PAGE_COMPLETE = (

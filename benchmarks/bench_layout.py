@@ -18,11 +18,7 @@ bounding box of the pixels that change when the surface alone is hidden; ``SURFA
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -31,6 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from test_browser_layout import SURFACE_COVER  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from servers import start_app, stop  # noqa: E402
 
 PAGES = {
     "ravine (default)": "",
@@ -66,31 +65,6 @@ MEASURE = """() => {
     const smallest = Math.min(...texts.map(size));
     return {cover, onScreen, band, smallest, panels: pictures.length};
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            return process, url
-        except OSError:
-            time.sleep(0.5)
-    process.terminate()
-    raise SystemExit("the app did not start within 60 s")
 
 
 def settle(page) -> None:
@@ -170,8 +144,7 @@ def main() -> None:
                     )
             browser.close()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_app import PANEL_TITLED, RECORD_ENTER, in_page_seconds, listed, served, verdict
+from bench_app import PANEL_TITLED, RECORD_ENTER, in_page_seconds, listed, verdict
+from servers import served
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {

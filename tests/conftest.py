@@ -10,6 +10,9 @@ Fixtures (use these names in new browser test files instead of module-level serv
 
 ``app_server``
     Session scope. The base URL (``http://127.0.0.1:PORT``) of the running app.
+``app_process``
+    Session scope. The same app as (URL, pid), without Playwright: what the load client's
+    test (``tests/test_load.py``) drives.
 ``chromium_browser``
     Session scope. The Playwright ``Browser`` (headless Debian chromium).
 ``browser_context``
@@ -40,11 +43,8 @@ fixed time.
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +54,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))  # the one helper that starts the app
+
+from servers import start_app, stop  # noqa: E402
+
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -383,12 +387,6 @@ def _component_manifests_scanned_once() -> Iterator[None]:
     manifest_scanner.scan_component_manifests = scan
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def _sync_playwright() -> Any:
     """Playwright's sync API, or a skip saying what is missing."""
@@ -399,38 +397,22 @@ def _sync_playwright() -> Any:
 
 
 @pytest.fixture(scope="session")
-def app_server(_sync_playwright: Any) -> Iterator[str]:
-    """One ``streamlit run app.py`` for every browser test, on a free port."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-            "--server.headless", "true", "--server.port", str(port),
-            "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-            "--server.fileWatcherType", "none", "--server.runOnSave", "false",
-        ],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None:
-                pytest.fail(f"the app exited with status {process.returncode} before serving")
-            time.sleep(0.3)
-    else:
-        process.terminate()
-        pytest.fail("the app did not start within 60 s")
-    yield url
-    process.terminate()
+def app_process() -> Iterator[tuple[str, int]]:
+    """One ``streamlit run app.py`` on 127.0.0.1 and a free port: (its URL, its pid). The
+    browser tests reach it as ``app_server``; the load client's test uses it directly."""
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:  # a server busy under load: it must not fail a test
-        process.kill()
-        process.wait(timeout=10)
+        process, url = start_app()
+    except RuntimeError as error:
+        pytest.fail(f"the app did not start: {error}")
+    yield url, process.pid
+    stop(process)  # killed if a server busy under load does not stop: it must not fail a test
+
+
+@pytest.fixture(scope="session")
+def app_server(_sync_playwright: Any, app_process: tuple[str, int]) -> str:
+    """The app's base URL for every browser test (skipped, before the app starts, where
+    Playwright or chromium is missing)."""
+    return app_process[0]
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,173 @@
+"""The deployment files hold together (issue 17, item 3): the Dockerfile (no Docker engine
+runs here, so its steps are checked against the repository), deploy/nginx.conf (checked by
+nginx itself where it is installed) and deploy/kubernetes.yaml."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import servers  # noqa: E402
+
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+IGNORED = [
+    line.strip()
+    for line in (ROOT / ".dockerignore").read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+]
+NGINX = (ROOT / "deploy" / "nginx.conf").read_text()
+KUBERNETES = (ROOT / "deploy" / "kubernetes.yaml").read_text()
+
+
+def _instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) of the Dockerfile, continuation lines joined."""
+    text = re.sub(r"\\\n\s*", " ", DOCKERFILE)
+    lines = [line.strip() for line in text.splitlines()]
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1])
+        for line in lines
+        if line and not line.startswith("#")
+    ]
+
+
+def _all(kind: str) -> list[str]:
+    return [arguments for instruction, arguments in _instructions() if instruction == kind]
+
+
+def _copies() -> list[tuple[list[str], str]]:
+    """Each COPY's sources and destination."""
+    return [(words[:-1], words[-1]) for words in map(shlex.split, _all("COPY"))]
+
+
+def _copied() -> dict[Path, str]:
+    """Where each copied file or folder lands in the image -> its path in the repository."""
+    return {
+        Path(dest) / Path(source).name if dest.endswith("/") else Path(dest): source
+        for sources, dest in _copies()
+        for source in sources
+    }
+
+
+def _cmd() -> list[str]:
+    (cmd,) = _all("CMD")
+    return json.loads(cmd)
+
+
+def _exposed() -> int:
+    (port,) = _all("EXPOSE")
+    return int(port)
+
+
+def test_the_image_starts_from_python_311_slim():
+    assert _instructions()[0] == ("FROM", "python:3.11-slim")
+
+
+def test_every_copied_file_exists_and_is_in_the_build_context():
+    for sources, _ in _copies():
+        for source in sources:
+            assert (ROOT / source).exists(), f"COPY {source}: no such file in the repository"
+            ignored = [p for p in IGNORED if fnmatch.fnmatch(source, p.lstrip("/"))]
+            assert not ignored, f"COPY {source} is excluded by .dockerignore {ignored}"
+
+
+def test_the_package_is_installed_with_the_apps_pins_as_constraints():
+    """pip installs the folder holding pyproject.toml, every folder its packages come from,
+    with requirements.txt as constraints."""
+    copied = _copied()
+    (install,) = [run for run in _all("RUN") if "pip install" in run]
+    words = shlex.split(install.split("&&")[0])
+    constraint = Path(words[words.index("--constraint") + 1])
+    assert copied[constraint] == "requirements.txt"
+    target = Path(words[-1])
+    assert copied[target / "pyproject.toml"] == "pyproject.toml"
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    for folder in {"gdviz", *setuptools["package-dir"].values()}:
+        assert copied.get(target / folder) == folder, f"{folder} is not copied next to pyproject"
+
+
+def test_the_command_runs_the_copied_app_headless_on_the_exposed_port():
+    (workdir,) = _all("WORKDIR")
+    cmd = _cmd()
+    assert cmd[:3] == ["streamlit", "run", "app.py"]
+    copied = _copied()
+    assert copied.get(Path(workdir) / "app.py") == "app.py"
+    assert copied.get(Path(workdir) / ".streamlit") == ".streamlit"  # its config beside it
+    options = dict(option.split("=", 1) for option in cmd[3:])
+    assert options == {
+        "--server.headless": "true",
+        "--server.address": "0.0.0.0",
+        "--server.port": str(_exposed()),
+    }
+
+
+def test_the_health_check_asks_streamlit_on_the_exposed_port():
+    (check,) = _all("HEALTHCHECK")
+    assert f"http://127.0.0.1:{_exposed()}/_stcore/health" in check
+
+
+def test_the_app_runs_as_a_user_the_image_creates():
+    (user,) = _all("USER")
+    assert user not in ("root", "0")
+    assert any("useradd" in run and run.split()[-1] == user for run in _all("RUN"))
+
+
+def test_the_build_context_leaves_out_the_history_and_the_tests():
+    for pattern in (".git", "tests", "**/__pycache__"):
+        assert pattern in IGNORED
+
+
+def test_nginx_keeps_a_browser_on_one_process_by_a_cookie_and_passes_the_websocket():
+    assert re.search(r"hash \$gdviz_route consistent;", NGINX)
+    assert "ip_hash" not in re.sub(r"#.*", "", NGINX)
+    assert "proxy_http_version 1.1;" in NGINX
+    assert "proxy_set_header Upgrade $http_upgrade;" in NGINX
+    assert "proxy_set_header Connection $gdviz_connection;" in NGINX
+    assert "proxy_set_header Host $http_host;" in NGINX  # Streamlit checks the origin
+    assert int(re.search(r"proxy_read_timeout (\d+)s;", NGINX).group(1)) >= 3600
+    assert 'add_header Set-Cookie "gdviz_route=$gdviz_route;' in NGINX
+
+
+def test_the_benchmarks_copy_of_the_nginx_site_names_only_its_own_processes():
+    site = servers.nginx_site(["127.0.0.1:9001", "127.0.0.1:9002", "127.0.0.1:9003"], 9000)
+    upstream = re.search(r"upstream gdviz \{(.*?)\}", site, re.DOTALL).group(1)
+    assert re.findall(r"server (\S+);", upstream) == [f"127.0.0.1:900{i}" for i in (1, 2, 3)]
+    assert re.findall(r"listen ([^;]+);", site) == ["127.0.0.1:9000"]
+    unchanged = lambda text: re.sub(r"\n\s*(server \S+|listen [^;]+);", "", text)  # noqa: E731
+    assert unchanged(site) == unchanged(NGINX)
+
+
+@pytest.mark.skipif(servers.nginx_binary() is None, reason="nginx is not installed")
+def test_nginx_accepts_the_configuration():
+    upstreams = ["127.0.0.1:9001", "127.0.0.1:9002"]
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "gdviz.conf").write_text(servers.nginx_site(upstreams, 9000))
+        Path(folder, "nginx.conf").write_text(servers._NGINX_MAIN.format(folder=folder))
+        checked = subprocess.run(
+            [servers.nginx_binary(), "-t", "-p", folder, "-c", f"{folder}/nginx.conf"],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_kubernetes_runs_the_image_as_the_dockerfile_says_behind_cookie_affinity():
+    assert f"containerPort: {_exposed()}" in KUBERNETES
+    assert KUBERNETES.count("path: /_stcore/health") == 2  # readiness and liveness
+    uid = re.search(r"useradd .*--uid (\d+)", DOCKERFILE).group(1)
+    assert f"runAsUser: {uid}" in KUBERNETES
+    assert 'nginx.ingress.kubernetes.io/affinity: "cookie"' in KUBERNETES
+    timeout = re.search(r'proxy-read-timeout: "(\d+)"', KUBERNETES).group(1)
+    assert int(timeout) >= 3600
+    for kind in ("Deployment", "Service", "Ingress"):
+        assert f"kind: {kind}" in KUBERNETES
