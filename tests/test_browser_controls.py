@@ -248,6 +248,19 @@ def test_a_rate_slider_steps_with_the_arrow_keys_and_keeps_focus(app):
     assert second.query["lr"] != state.query["lr"]
 
 
+def test_new_rates_are_kept_after_a_function_moves_the_stability_bound(app):
+    """Found by the load client (issue 17): a slider's value goes back to the server as its
+    label; "0.3 › 2/λ_max" stayed in the browser after a typed function moved the bound, the
+    server read that unknown label as the first stop, 1e-07, and the slider's change handler
+    wrote 1e-07 over the rates the student had just typed."""
+    app.open()
+    app.assert_healthy(_type(app, "lr", "0.01, 0.03, 0.3"), "rates with one above 2/λ_max")
+    app.assert_healthy(_type(app, "f", "x^2 + y^2"), "a function with another bound")
+    state = app.assert_healthy(_type(app, "lr", "0.004, 0.04, 0.4"), "new rates")
+    assert app.widget("lr").locator("input").input_value() == "0.004, 0.04, 0.4"
+    assert state.query["lr"] == "0.004, 0.04, 0.4"
+
+
 # -- the sidebar, one control after another -------------------------------------------------
 
 

@@ -525,8 +525,15 @@ def rate_sliders(slot: Any, lesson: Lesson) -> None:
         for i, (label, rate) in enumerate(zip(labels, lesson.rates, strict=True)):
             # One key per panel, not per rate: a rate moved with the arrow keys keeps the focus.
             key = f"lr_slider_{i}"
-            if st.session_state.get(key) != rate:
-                st.session_state[key] = rate  # the box changed it: start where the box says
+            # Start where the box says when the box changed the rate, and also when the rate's
+            # label changed (a typed function moved 2/λ_max, so "0.3 › 2/λ_max" became "0.3"):
+            # the browser sends a slider's value back as its label, and a label it no longer
+            # finds among the options read as the first stop, 1e-07, overwriting the rate.
+            if st.session_state.get(key) != rate or st.session_state.get(f"_{key}_label") != shown(
+                rate
+            ):
+                st.session_state[key] = rate
+            st.session_state[f"_{key}_label"] = shown(rate)
             st.select_slider(
                 label, options=sorted({*RATE_SCALE, rate}),
                 format_func=shown, key=key, on_change=_rate_moved, args=(i, key, lesson.rates),
