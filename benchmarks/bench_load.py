@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import ipaddress
 import math
@@ -39,10 +40,11 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -50,6 +52,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_client import Session
 from servers import ROOT, Usage, nginx, start_app, stop, usage, worker_pids
 
+Result = TypeVar("Result")
 MAX_SESSIONS, MAX_CHANGES, MAX_SECONDS, MAX_SERVERS, MAX_BATCHES = 80, 20, 1800, 4, 50
 SAME_LINK = "?lesson=learning_rate"
 FUNCTIONS = (
@@ -194,6 +197,17 @@ async def load(url: str, plan: Plan) -> Tally:
     return tally
 
 
+def run_async(make: Callable[[], Coroutine[Any, Any, Result]]) -> Result:
+    """``asyncio.run(make())``, in a thread of its own when this thread already runs an event
+    loop (in the test process, Playwright's sync API keeps one running for the browser tests)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
 async def warm_up(url: str) -> None:
     """One page open that is not measured: the app's modules and first figure are ready."""
     session = Session(url, "")
@@ -221,7 +235,7 @@ def started(servers: int) -> Iterator[Target]:
         for _ in range(servers):
             processes.append(start_app())
         for _, url in processes:
-            asyncio.run(warm_up(url))
+            run_async(lambda url=url: warm_up(url))
         pids = [process.pid for process, _ in processes]
         if servers == 1:
             yield Target(processes[0][1], "one process", pids)
@@ -268,7 +282,7 @@ def run_load(target: Target, plan: Plan) -> Outcome:
     each_before = [usage([pid]).cpu_seconds for pid in target.app_pids]
     proxy_before = usage(target.nginx_pids) if target.nginx_pids else None
     client_before = time.process_time()
-    tally = asyncio.run(load(target.url, plan))
+    tally = run_async(lambda: load(target.url, plan))
     client_cpu = time.process_time() - client_before
     server = proxy = None
     if before is not None:
@@ -379,7 +393,7 @@ def memory_phase(target: Target, batches: int, per_batch: int = 20) -> None:
         finally:
             await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
 
-    asyncio.run(phase())
+    run_async(phase)
 
 
 def loopback(url: str) -> str:
