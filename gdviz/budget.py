@@ -60,6 +60,6 @@ def check() -> None:
         raise BudgetExceeded(
             f"they need more than {deadline[1]:g} s of the server's time, the most a page may "
             "take when its sizes are raised, so that a whole class can share the server: lower "
-            "the step budget or the epochs (steps= or epochs= in the link), or compare fewer "
-            "rates or racers. The command line (python -m gdviz) has no such limit."
+            "the step budget or the epochs (steps= or epochs= in the link). The command line "
+            "(python -m gdviz) has no such limit."
         )
