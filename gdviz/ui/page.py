@@ -30,7 +30,7 @@ from gdviz.figures.stepping import UpdateArrows, update_arrows
 from gdviz.lesson import Lesson, Settings, build_lesson
 from gdviz.links import NUMBERS, format_rates, hyperparameter_text
 from gdviz.links import TABS as TAB_LABELS
-from gdviz.ui.chart import SharedFigure, show_chart
+from gdviz.ui.chart import shared, show_chart
 from gdviz.ui.keep_camera import keep_camera
 from gdviz.ui.maps_tab import maps_tab
 from gdviz.ui.screen import Screen
@@ -266,7 +266,7 @@ def _surface_3d(
         height=height - 40,  # the note under the scene
         width=width,
     )
-    return SharedFigure(figure)
+    return shared(figure)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -274,7 +274,7 @@ def _data_panel(settings: Settings, style: Style, _lesson: Lesson) -> go.Figure:
     """A data lesson's fitted lines or boundaries, shared like the panels."""
     assert _lesson.data is not None
     model, results = _lesson.data.model, list(_lesson.results)
-    return SharedFigure(data_figure(model, results, labels=_lesson.labels, style=style))
+    return shared(data_figure(model, results, labels=_lesson.labels, style=style))
 
 
 def _curves_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
@@ -471,7 +471,7 @@ def _step_figure(
 def _with_click_grid(figure: go.Figure) -> tuple[go.Figure, ClickGrid]:
     """The figure, to be shared by every session (:class:`~gdviz.ui.chart.SharedFigure`), and
     its click grid."""
-    figure = SharedFigure(figure)
+    figure = shared(figure)
     grid = frozenset(i for i, trace in enumerate(figure.data) if trace.name == "click grid")
     # The view as drawn: padded to the panels' shape, the click grid spans it.
     view = (tuple(figure.layout.xaxis.range), tuple(figure.layout.yaxis.range))
