@@ -428,10 +428,7 @@ def cpu_seconds_allowed(settings: Settings) -> float | None:
     app computes once per server for everyone, and typed functions at the 500 steps they start
     with. A tighter limit for them would refuse a lesson on a busy server that a quiet one
     draws: a thread's CPU time grows when the other core is busy."""
-    raised = settings.epochs is not None or (
-        settings.steps is not None and settings.steps > own_steps(settings)
-    )
-    return PAGE_CPU_SECONDS if raised else None
+    return PAGE_CPU_SECONDS if raised_sizes(settings) else None
 
 
 def own_steps(settings: Settings) -> int:
@@ -445,15 +442,13 @@ def own_steps(settings: Settings) -> int:
 
 
 def raised_sizes(settings: Settings) -> str:
-    """What the user asked for beyond the lesson's own sizes, in a sentence (empty if nothing):
-    said beside a refusal."""
+    """What the user asked for beyond the lesson's own sizes, in a sentence said beside a
+    refusal; empty if nothing (then :func:`cpu_seconds_allowed` sets no limit)."""
     if settings.epochs is not None:
         return f"Asked for: {settings.epochs:g} epochs for each variant."
-    if settings.steps is not None and settings.steps > own_steps(settings):
-        return (
-            f"Asked for: {settings.steps:,} steps; this lesson's own budget, "
-            f"{own_steps(settings):,} steps, always runs."
-        )
+    own = own_steps(settings)
+    if settings.steps is not None and settings.steps > own:
+        return f"Asked for: {settings.steps:,} steps; this lesson's own budget, {own:,} steps, always runs."
     return ""
 
 

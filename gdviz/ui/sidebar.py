@@ -529,11 +529,10 @@ def rate_sliders(slot: Any, lesson: Lesson) -> None:
             # label changed (a typed function moved 2/λ_max, so "0.3 › 2/λ_max" became "0.3"):
             # the browser sends a slider's value back as its label, and a label it no longer
             # finds among the options read as the first stop, 1e-07, overwriting the rate.
-            if st.session_state.get(key) != rate or st.session_state.get(f"_{key}_label") != shown(
-                rate
-            ):
+            label_key, rate_label = f"_{key}_label", shown(rate)
+            if st.session_state.get(key) != rate or st.session_state.get(label_key) != rate_label:
                 st.session_state[key] = rate
-            st.session_state[f"_{key}_label"] = shown(rate)
+            st.session_state[label_key] = rate_label
             st.select_slider(
                 label, options=sorted({*RATE_SCALE, rate}),
                 format_func=shown, key=key, on_change=_rate_moved, args=(i, key, lesson.rates),
