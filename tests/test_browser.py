@@ -5,6 +5,9 @@ the session); skipped, with the reason, where chromium or Playwright is missing 
 installs chromium). ``tests/test_browser_controls.py`` touches every control.
 """
 
+import time
+from typing import Any
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -103,12 +106,35 @@ new MutationObserver(() => {
 """Keeps every Plotly chart element the page ever made."""
 
 
+def _held_back(route: Any) -> None:
+    time.sleep(1.5)
+    route.continue_()
+
+
+def _as_bytes(frame: str | bytes) -> bytes:
+    return frame if isinstance(frame, bytes) else frame.encode()
+
+
 def test_a_first_visit_draws_the_landscapes_once_for_its_window(first_visit):
     """Without the size cookie the landscapes used to be drawn for a guessed 1200 × 720
     window, then again for the real one; now the first run holds their place and they are drawn
     once, when the window is known, at its width."""
     first_visit.page.add_init_script(PLOTS_MADE)
+    reports: list[bytes] = []
+    first_visit.page.on(
+        "websocket",
+        lambda socket: socket.on(
+            "framesent",
+            lambda frame: reports.append(frame) if b'{"size":' in _as_bytes(frame) else None,
+        ),
+    )
+    # The page's style sheet is Markdown with HTML, whose code comes in a chunk of its own; the
+    # measuring component's comes beside it. Hold the style's back, as a loaded machine does.
+    first_visit.page.route("**/static/js/rehype-raw.*.js", _held_back)
     first_visit.assert_healthy(first_visit.open())
+    # One report, for the page as styled: one measured before the style sheet applied was
+    # 128 px narrower (Streamlit's own padding), and the page was drawn for it, then again.
+    assert len(reports) == 1, reports
     made = first_visit.page.evaluate(
         """() => window.__gdvizPlots.map(p => [
             p.closest('[class*="st-key-"]').className.match(/st-key-(\\w+)/)[1],

@@ -73,11 +73,18 @@ export default function (component) {
         // A click elsewhere (a selectbox's option after typing to filter it) ends the typing.
         document.addEventListener("pointerdown", (e) => { if (e.target !== memory.editing) sent(); }, true);
     }
+    const styled = () => {
+        const host = document.querySelector(".st-key-screen");
+        return !!host && getComputedStyle(host).display === "none";
+    };
     const idle = () => {
         // A first visit: the server has drawn nothing but this and waits for the report (see
         // wait_for_the_window). It goes out at once, once the sidebar (its share of the width)
         // is there: no widget exists yet whose value a rerun could lose. Only that one report.
-        if (data == null && !memory.sent) return !!document.querySelector('[data-testid="stSidebar"]');
+        // And only once the page's style sheet is in force (it hides this component): before
+        // it, the main column has Streamlit's own padding, 128 px narrower, and the page drew
+        // the landscapes for that width, then drew them again for the real one.
+        if (data == null && !memory.sent) return styled() && !!document.querySelector('[data-testid="stSidebar"]');
         // Only between runs. A rerun asked for while a run is going stops it, and Streamlit
         // then takes every widget's value from the browser, which has not yet seen a value
         // that run's callback set (🎲, a listed start, a click on a panel): the new start
