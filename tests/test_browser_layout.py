@@ -239,7 +239,9 @@ def test_the_3d_ravine_fills_the_tab_looks_along_the_valley_and_keeps_a_dragged_
     cover = page.evaluate(SURFACE_COVER)
     assert cover["width"] >= 0.8, cover
     assert cover["height"] >= 0.6, cover
-    assert cover["plotWidth"] >= 1100, cover  # the main column's width, not a fixed figure
+    # The main column's width, not a fixed figure.
+    main = page.locator("[data-testid=stMainBlockContainer]").bounding_box()["width"]
+    assert cover["plotWidth"] >= main - 80, (cover, main)
     computed = page.evaluate(f"() => {SCENE}._fullLayout.scene.camera.eye")
     assert abs(computed["x"]) > 3 * abs(computed["y"]), computed  # along the valley (x)
 
@@ -249,7 +251,7 @@ def test_the_3d_ravine_fills_the_tab_looks_along_the_valley_and_keeps_a_dragged_
     x, y = box[0] + box[2] / 2, box[1] + box[3] / 2
     page.mouse.move(x, y)
     page.mouse.down()
-    page.mouse.move(x + 150, y + 20, steps=4)
+    page.mouse.move(x + 150, y + 20)  # one move: each redraw is software WebGL
     page.mouse.up()
     dragged = page.evaluate(f"() => {SCENE}._fullLayout.scene.camera.eye")
     assert abs(dragged["x"] - computed["x"]) + abs(dragged["y"] - computed["y"]) > 0.3
