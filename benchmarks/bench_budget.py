@@ -48,6 +48,9 @@ LINKS = {
     "library: Rosenbrock race (its own 18,000 steps)": "surface=rosenbrock&mode=race",
     "typed: Newton, product of eight sines (own steps)": f"f={EIGHT_SINES}&opt=newton",
     "typed: Rosenbrock typed in, Adam (own steps)": "f=(1-x)^2%2B100(y-x^2)^2&opt=adam",
+    # The typing box's own example, with the default optimizer: no rate of the first sweep
+    # reaches the minimum, so the sweep grows towards 20,000 steps until one does.
+    "typed: Rosenbrock typed in, plain GD (own steps)": "f=(1-x)^2%2B100(y-x^2)^2",
 }
 
 
