@@ -161,3 +161,12 @@ def test_a_first_visit_to_a_lesson_in_projector_mode_keeps_the_lessons_settings(
     assert state.query.get("lesson") == "learning_rate", state.url
     assert state.query.get("lr") == "0.002,0.035,0.041", state.url
     assert "surface" not in state.query, state.url
+
+
+def test_a_first_visit_whose_style_sheet_never_loads_still_draws(first_visit):
+    """The first report waits for the page's style sheet (see above), but not for ever: with the
+    style's code failing to load, the landscapes are drawn all the same, a few seconds later."""
+    first_visit.page.route("**/static/js/rehype-raw.*.js", lambda route: route.abort())
+    state = first_visit.open()
+    assert state.charts["landscape"].drawn == 3, state
+    assert not state.exceptions, state.exceptions

@@ -16,7 +16,8 @@ size the server has not drawn for: each run hands the size it used back to the c
 ``data``. It also leaves the size in a cookie, so the next page this browser opens is drawn for
 its window on the first run. On the very first visit the server has drawn for no size: the
 pictures wait (see :func:`awaiting_size`), and the report leaves as soon as the sidebar is
-there, during the first run, which only holds their place; the tabs' top, unknown until they
+there and the page's style sheet applies (its padding is part of the width; three seconds at
+most, should its code never load), during the first run, which only holds their place; the tabs' top, unknown until they
 are drawn, is assumed (:data:`TABS_TOP`).
 """
 
@@ -32,6 +33,8 @@ import streamlit as st
 __all__ = ["Screen", "awaiting_size", "open_page", "wait_for_the_window"]
 
 _MEASURE_JS = """
+const STYLE_WAIT_MS = 3000;
+
 export default function (component) {
     const { setStateValue, data } = component;
     // Streamlit calls this function again whenever ``data`` changes: keep what was sent on
@@ -75,7 +78,11 @@ export default function (component) {
     }
     const styled = () => {
         const host = document.querySelector(".st-key-screen");
-        return !!host && getComputedStyle(host).display === "none";
+        if (host && getComputedStyle(host).display === "none") return true;
+        // A style sheet that never comes (its code failed to load) must not hold the page at
+        // "Fitting the pictures…" for ever: after STYLE_WAIT_MS, report the page as it is.
+        memory.styleWait ??= performance.now();
+        return performance.now() - memory.styleWait > STYLE_WAIT_MS;
     };
     const idle = () => {
         // A first visit: the server has drawn nothing but this and waits for the report (see
