@@ -10,9 +10,10 @@ page says so; nothing half-computed is ever shown.
 
 The clock is the computing thread's own CPU time (``time.thread_time``): time spent waiting
 for the interpreter lock while other sessions compute does not count. It still grows when the
-other core is busy (seen here: 6.5 to 8.5 s for one lesson as the machine's load changed), which is why the limit is kept for sizes
-a user raised (:func:`gdviz.lesson.cpu_seconds_allowed`). Outside :func:`cpu_budget` (the command line,
-the Python API, a notebook) nothing is checked.
+other core is busy (seen here: 6.5 to 8.5 s for one lesson as the machine's load changed),
+which is why the limit is kept for sizes a user raised
+(:func:`gdviz.lesson.cpu_seconds_allowed`). Outside :func:`cpu_budget` (the command line, the
+Python API, a notebook) nothing is checked.
 
 >>> with cpu_budget(10.0):
 ...     check()  # well within ten seconds: nothing happens

@@ -448,7 +448,10 @@ def raised_sizes(settings: Settings) -> str:
         return f"Asked for: {settings.epochs:g} epochs for each variant."
     own = own_steps(settings)
     if settings.steps is not None and settings.steps > own:
-        return f"Asked for: {settings.steps:,} steps; this lesson's own budget, {own:,} steps, always runs."
+        return (
+            f"Asked for: {settings.steps:,} steps; this lesson's own budget, {own:,} steps, "
+            "always runs."
+        )
     return ""
 
 

@@ -106,6 +106,10 @@ new MutationObserver(() => {
 """Keeps every Plotly chart element the page ever made."""
 
 
+STYLE_CODE = "**/static/js/rehype-raw.*.js"
+"""Streamlit's code for Markdown with HTML, which the page's style sheet is written in."""
+
+
 def _held_back(route: Any) -> None:
     time.sleep(1.5)
     route.continue_()
@@ -130,7 +134,7 @@ def test_a_first_visit_draws_the_landscapes_once_for_its_window(first_visit):
     )
     # The page's style sheet is Markdown with HTML, whose code comes in a chunk of its own; the
     # measuring component's comes beside it. Hold the style's back, as a loaded machine does.
-    first_visit.page.route("**/static/js/rehype-raw.*.js", _held_back)
+    first_visit.page.route(STYLE_CODE, _held_back)
     first_visit.assert_healthy(first_visit.open())
     # One report, for the page as styled: one measured before the style sheet applied was
     # 128 px narrower (Streamlit's own padding), and the page was drawn for it, then again.
@@ -166,7 +170,7 @@ def test_a_first_visit_to_a_lesson_in_projector_mode_keeps_the_lessons_settings(
 def test_a_first_visit_whose_style_sheet_never_loads_still_draws(first_visit):
     """The first report waits for the page's style sheet (see above), but not for ever: with the
     style's code failing to load, the landscapes are drawn all the same, a few seconds later."""
-    first_visit.page.route("**/static/js/rehype-raw.*.js", lambda route: route.abort())
+    first_visit.page.route(STYLE_CODE, lambda route: route.abort())
     state = first_visit.open()
     assert state.charts["landscape"].drawn == 3, state
     assert not state.exceptions, state.exceptions

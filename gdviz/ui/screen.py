@@ -17,8 +17,8 @@ size the server has not drawn for: each run hands the size it used back to the c
 its window on the first run. On the very first visit the server has drawn for no size: the
 pictures wait (see :func:`awaiting_size`), and the report leaves as soon as the sidebar is
 there and the page's style sheet applies (its padding is part of the width; three seconds at
-most, should its code never load), during the first run, which only holds their place; the tabs' top, unknown until they
-are drawn, is assumed (:data:`TABS_TOP`).
+most, should its code never load), during the first run, which only holds their place; the
+tabs' top, unknown until they are drawn, is assumed (:data:`TABS_TOP`).
 """
 
 from __future__ import annotations
