@@ -6,9 +6,8 @@ the UI module draws it. No math here.
 
 import streamlit as st
 
-from gdviz.budget import BudgetExceeded, cpu_budget
-from gdviz.lesson import Lesson, Settings, build_lesson, cpu_seconds_allowed, raised_sizes
 from gdviz.ui import (
+    cached_lesson,
     lesson_step,
     open_page,
     plain,
@@ -35,20 +34,6 @@ st.set_page_config(
 screen = open_page(bool(st.session_state.get("big", linked_projector)))
 if wait_for_the_window(screen):
     st.stop()
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def cached_lesson(settings: Settings) -> Lesson | str:
-    """Settings are frozen and hashable; a lesson is computed once per distinct set, within
-    the CPU time the settings may take (gdviz.budget). Settings that cannot run give the reason,
-    cached too: a class opening a link that cannot run costs the server one refusal, not forty."""
-    try:
-        with cpu_budget(cpu_seconds_allowed(settings)):
-            return build_lesson(settings)
-    except BudgetExceeded as error:
-        return f"{error} {raised_sizes(settings)}"
-    except ValueError as error:  # a bad hyperparameter or schedule
-        return str(error)
 
 
 show_link_problems()

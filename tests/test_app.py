@@ -100,6 +100,34 @@ def test_the_3d_scene_and_the_data_panel_are_shared_too():
     assert _data_panel(data_lesson.settings, Style(projector=True), data_lesson) is not panel
 
 
+def test_the_caches_key_settings_by_every_field_and_a_data_set_by_its_contents():
+    """``gdviz.ui.cache``: a cache's key changes with any setting; two uploads of the same data
+    share one key (the same lesson for both), a changed value does not; the lesson is cached."""
+    import dataclasses
+
+    import numpy as np
+
+    from gdviz.datasets import Dataset
+    from gdviz.ui.cache import cached_lesson, settings_key
+
+    base = Settings(surface="rosenbrock")
+    assert settings_key(base) == settings_key(Settings(surface="rosenbrock"))
+    for change in ({"rates": (0.001,)}, {"steps": 900}, {"seed": 1}, {"function": "x^2"}):
+        assert settings_key(dataclasses.replace(base, **change)) != settings_key(base)
+
+    def upload(targets: list[float]) -> Dataset:
+        features = np.array([[0.0], [1.0], [2.0]])
+        return Dataset("upload.csv", "regression", features, np.array(targets))
+
+    first, again, other = upload([1.0, 2.0, 3.0]), upload([1.0, 2.0, 3.0]), upload([1, 2, 4.0])
+    key = settings_key(Settings(dataset=first))
+    assert settings_key(Settings(dataset=again)) == key
+    assert settings_key(Settings(dataset=other)) != key
+    assert settings_key(Settings(dataset=first, batch_size=1)) != key
+    lesson = cached_lesson(Settings(dataset=first))
+    assert cached_lesson(Settings(dataset=again)) is lesson
+
+
 def test_changing_the_surface_reruns_with_its_rates():
     app = open_app()
     app.selectbox(key="surface").select("rosenbrock").run()

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import gdviz.lesson
+import gdviz.ui.cache
 from gdviz.budget import PAGE_CPU_SECONDS, BudgetExceeded, check, cpu_budget
 from gdviz.datasets import get_dataset
 from gdviz.engine import run
@@ -104,8 +104,8 @@ def test_a_link_over_the_budget_is_refused_once_with_a_message_and_the_page_live
     """The issue's heavy links: the page says why and what to lower, the sidebar stays to
     change it, and a second student on the same link costs nothing (the refusal is cached)."""
     built = []
-    real = gdviz.lesson.build_lesson
-    monkeypatch.setattr(gdviz.lesson, "build_lesson", lambda s: built.append(s) or real(s))
+    real = gdviz.ui.cache.build_lesson
+    monkeypatch.setattr(gdviz.ui.cache, "build_lesson", lambda s: built.append(s) or real(s))
     apps = []
     for _ in range(2):
         app = AppTest.from_file(APP, default_timeout=60)

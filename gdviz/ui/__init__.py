@@ -7,6 +7,7 @@ view: text and number inputs with Streamlit's ``bind="query-params"``; choices (
 optimizer, mode) by hand, because the binding would write their display labels, not their keys.
 A clicked start goes through session state into the bound number inputs.
 
+- :mod:`gdviz.ui.cache`: the process's caches, shared by every session, and their keys.
 - :mod:`gdviz.ui.state`: session state and the URL (link problems, choices, the start).
 - :mod:`gdviz.ui.sidebar`: one function per sidebar section, and the rate sliders.
 - :mod:`gdviz.ui.data_controls`: the data lesson's part of the sidebar.
@@ -16,6 +17,7 @@ A clicked start goes through session state into the bound number inputs.
 - :mod:`gdviz.ui.text`: user text shown as text, never as Markdown.
 """
 
+from gdviz.ui.cache import cached_lesson
 from gdviz.ui.lesson_player import lesson_step
 from gdviz.ui.page import CLICK_GRID, render_lesson
 from gdviz.ui.screen import open_page, wait_for_the_window
@@ -25,6 +27,7 @@ from gdviz.ui.text import plain
 
 __all__ = [
     "CLICK_GRID",
+    "cached_lesson",
     "lesson_step",
     "open_page",
     "plain",

@@ -32,6 +32,7 @@ from gdviz.maps import (
     rate_sweep,
 )
 from gdviz.optimizers import make_optimizer
+from gdviz.ui.cache import per_process
 from gdviz.ui.chart import show_chart
 from gdviz.ui.screen import Screen
 from gdviz.ui.state import clicked_start, set_start
@@ -52,7 +53,7 @@ MAP_CLICK_GRID = 40
 """Invisible points per axis over the basin map, to click a start on."""
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@per_process(max_entries=16)
 def _sweep(key: Settings, _lesson: Lesson) -> RateSweep:
     """The sweep of ``_lesson``; ``key`` is its settings without the rates (they change nothing)."""
     lesson = _lesson
@@ -66,7 +67,7 @@ def _sweep(key: Settings, _lesson: Lesson) -> RateSweep:
         )
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@per_process(max_entries=16)
 def _phase(key: Settings, low: float, high: float, _lesson: Lesson) -> PhaseMap:
     """The phase map of ``_lesson``'s optimizer (see PHASE_AXIS) over rates ``low`` … ``high``."""
     lesson = _lesson
@@ -83,7 +84,7 @@ def _phase(key: Settings, low: float, high: float, _lesson: Lesson) -> PhaseMap:
     )  # fmt: skip
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@per_process(max_entries=16)
 def _basins(key: Settings, rate: float, grid: int, _lesson: Lesson) -> BasinMap:
     """The basin map at ``rate``; ``key`` is the settings without rates or start."""
     lesson = _lesson

@@ -30,6 +30,7 @@ from gdviz.figures.stepping import UpdateArrows, update_arrows
 from gdviz.lesson import Lesson, Settings, build_lesson
 from gdviz.links import NUMBERS, format_rates, hyperparameter_text
 from gdviz.links import TABS as TAB_LABELS
+from gdviz.ui.cache import per_process
 from gdviz.ui.chart import shared, show_chart
 from gdviz.ui.keep_camera import keep_camera
 from gdviz.ui.maps_tab import maps_tab
@@ -252,7 +253,7 @@ def _surface_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     )
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@per_process(max_entries=16)
 def _surface_3d(
     settings: Settings, style: Style, width: int, height: int, _lesson: Lesson
 ) -> go.Figure:
@@ -269,7 +270,7 @@ def _surface_3d(
     return shared(figure)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@per_process(max_entries=16)
 def _data_panel(settings: Settings, style: Style, _lesson: Lesson) -> go.Figure:
     """A data lesson's fitted lines or boundaries, shared like the panels."""
     assert _lesson.data is not None
@@ -421,13 +422,13 @@ def traced_lesson(lesson: Lesson) -> Lesson:
     return _traced(dataclasses.replace(lesson.settings, trace=True))
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@per_process(max_entries=8)
 def _traced(settings: Settings) -> Lesson:
     """Cached: stepping through the math tab's updates reruns the page at every click."""
     return build_lesson(settings)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@per_process(max_entries=8)
 def stepped_arrows(settings: Settings) -> list[UpdateArrows]:
     """Every run's update arrows (step mode), in the panels' order; cached per setting."""
     lesson = _traced(settings)
@@ -444,7 +445,7 @@ ClickGrid = tuple[frozenset[int], tuple[tuple[float, float], tuple[float, float]
 spans: what a click on the panels is read against (:func:`_start_from_click`)."""
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@per_process(max_entries=16)
 def landscape_figure(
     settings: Settings, style: Style, width: int, height: int, _lesson: Lesson
 ) -> tuple[go.Figure, ClickGrid]:
@@ -457,7 +458,7 @@ def landscape_figure(
     return _with_click_grid(_panels(_lesson, style, width, height))
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@per_process(max_entries=8)
 def _step_figure(
     settings: Settings, style: Style, width: int, height: int
 ) -> tuple[go.Figure, ClickGrid]:
