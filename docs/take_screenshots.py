@@ -1,8 +1,8 @@
 """Screenshots of every tab of the running app, for the README and for looking at.
 
 Usage: start the app (``streamlit run app.py``), then
-``python docs/take_screenshots.py [URL] [OUT_DIR] [maps]`` (``maps``: only the Maps tab's
-images). Needs Playwright and Debian's chromium.
+``python docs/take_screenshots.py [URL] [OUT_DIR] [maps|lessons]`` (``maps``: only the Maps
+tab's images; ``lessons``: only the guided lessons'). Needs Playwright and Debian's chromium.
 """
 
 from __future__ import annotations
@@ -23,6 +23,11 @@ MAPS = [  # file name, link, window, the map chosen in the tab
     ("maps-sweep-rosenbrock-1280x720-projector.png", "surface=rosenbrock&big=true", (1280, 720),
      "Learning-rate sweep"),
 ]  # fmt: skip
+LESSONS = [  # file name, link: a guided lesson's first step at a projector (its narration is
+    # under the pictures there: the first screen shows the title, Back / Next and the panels)
+    ("lesson-learning-rate-1280x720-projector.png", "lesson=learning_rate&big=true"),
+    ("lesson-batch-size-1280x720-projector.png", "lesson=batch_size&big=true"),
+]
 SIZES = {  # name: window, extra query (projector mode at a projector's resolution)
     "1600x1000": ((1600, 1000), ""),
     "1280x720-projector": ((1280, 720), "big=true"),
@@ -52,8 +57,11 @@ def main() -> None:
     }
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
-        _maps(browser, base, out)
-        if sys.argv[3:] == ["maps"]:
+        if sys.argv[3:] != ["lessons"]:
+            _maps(browser, base, out)
+        if sys.argv[3:] != ["maps"]:
+            _lessons(browser, base, out)
+        if sys.argv[3:]:
             return
         for size_name, ((width, height), extra) in SIZES.items():
             for lesson, query in lessons.items():
@@ -93,6 +101,17 @@ def main() -> None:
             print(out / name)
             page.close()
         browser.close()
+
+
+def _lessons(browser, base: str, out: Path) -> None:
+    """A guided lesson's step as the class sees it at a projector: the first screen."""
+    for name, query in LESSONS:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        _open(page, f"{base}/?{query}")
+        page.mouse.move(640, 20)  # over the empty top bar: no chart shows its tools
+        page.screenshot(path=str(out / name))
+        print(out / name)
+        page.close()
 
 
 def _maps(browser, base: str, out: Path) -> None:

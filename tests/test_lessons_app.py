@@ -47,6 +47,35 @@ def shows_step(app, name, k):
     assert settings_from_link(link) == step.settings, f"{name} step {k}: the link is {link}"
 
 
+def _main_order(app, narration: str) -> list[str]:
+    """The narration and the charts in the main area's order, top to bottom."""
+    order = []
+
+    def walk(node) -> None:
+        for child in getattr(node, "children", {}).values():
+            kind = getattr(child, "type", None)
+            if kind == "markdown" and narration[:30] in child.value.replace("\\", ""):
+                order.append("narration")
+            elif kind == "plotly_chart":
+                order.append("chart")
+            walk(child)
+
+    walk(app.main)
+    return order
+
+
+def test_on_a_projector_the_narration_is_under_the_pictures():
+    """At 1280×720 the narration above the tabs left a ravine's panels 110 px tall: on a
+    projector it goes under the pictures (the heading says so), elsewhere it stays above."""
+    narration = LESSONS["learning_rate"].steps[0].narration
+    projector = open_app(lesson="learning_rate", big="true")
+    assert _main_order(projector, narration) == ["chart", "narration"]
+    assert "narration ↓" in texts(projector)
+    laptop = open_app(lesson="learning_rate")
+    assert _main_order(laptop, narration) == ["narration", "chart"]
+    assert "narration ↓" not in texts(laptop)
+
+
 def test_no_lesson_by_default():
     """The Lessons box opens at none, and the page has no narration."""
     app = open_app()

@@ -137,19 +137,34 @@ def _inputs(step: LessonStep) -> dict[str, Any]:
     return state
 
 
-def lesson_step(settings: Settings) -> None:
-    """Above the tabs: the lesson's title, "step k of n", Back / Next, the narration, what to
-    notice and the question; a note when the settings no longer are the step's."""
+def _open_step() -> tuple[str, GuidedLesson, int] | None:
+    """The guided lesson open (its name, the lesson, the step's number), if one is."""
     name = st.session_state.get("lesson", NO_LESSON)
     lessons = _library()
     if name not in lessons:
-        return
+        return None
     lesson = lessons[name]
-    page = min(max(int(st.session_state.get("lesson_page", 1)), 1), len(lesson.steps))
+    return name, lesson, min(max(int(st.session_state.get("lesson_page", 1)), 1), len(lesson.steps))
+
+
+def lesson_step(settings: Settings, *, narration_below: bool = False) -> None:
+    """Above the tabs: the lesson's title, "step k of n", Back / Next, the narration, what to
+    notice and the question; a note when the settings no longer are the step's.
+
+    With ``narration_below`` (projector mode), the narration waits for :func:`lesson_narration`
+    under the pictures: at a projector's 1280×720 its five lines of large text above the tabs
+    left a ravine's panels 110 px tall and pushed the playback controls off the screen."""
+    opened = _open_step()
+    if opened is None:
+        return
+    name, lesson, page = opened
     step = lesson.steps[page - 1]
     with st.container(key="lesson_step"):
         heading, back, forward = st.columns([6, 1, 1], vertical_alignment="center")
-        heading.markdown(f"**📘 {plain(lesson.title)}** · step {page} of {len(lesson.steps)}")
+        below = " · narration ↓" if narration_below else ""  # it is under the pictures
+        heading.markdown(
+            f"**📘 {plain(lesson.title)}** · step {page} of {len(lesson.steps)}{below}"
+        )
         back.button(
             "◀ Back", key="lesson_back", disabled=page == 1, width="stretch",
             on_click=_open, args=(name, page - 1),
@@ -158,11 +173,8 @@ def lesson_step(settings: Settings) -> None:
             "Next ▶", key="lesson_next", disabled=page == len(lesson.steps), width="stretch",
             on_click=_open, args=(name, page + 1),
         )  # fmt: skip
-        told, asked = st.columns([3, 2])
-        told.markdown(plain(step.narration))
-        asked.markdown(f"👀 **Notice:** {plain(step.notice)}")
-        if step.question:
-            asked.markdown(f"❓ **Ask:** {plain(step.question)}")
+        if not narration_below:
+            _narration(step)
     if settings != step.settings:
         note, again = st.columns([6, 2], vertical_alignment="center")
         note.caption(
@@ -173,3 +185,21 @@ def lesson_step(settings: Settings) -> None:
                 "↺ Step's settings", key="lesson_again", width="stretch",
                 on_click=_open, args=(name, page),
             )  # fmt: skip
+
+
+def lesson_narration() -> None:
+    """The open step's narration, what to notice and the question, under the pictures (see
+    :func:`lesson_step`)."""
+    opened = _open_step()
+    if opened is not None:
+        _, lesson, page = opened
+        with st.container(key="lesson_narration"):
+            _narration(lesson.steps[page - 1])
+
+
+def _narration(step: LessonStep) -> None:
+    told, asked = st.columns([3, 2])
+    told.markdown(plain(step.narration))
+    asked.markdown(f"👀 **Notice:** {plain(step.notice)}")
+    if step.question:
+        asked.markdown(f"❓ **Ask:** {plain(step.question)}")

@@ -8,6 +8,7 @@ import html
 import io
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -154,10 +155,16 @@ def _iterates_csv(lesson: Lesson) -> str:
     return buffer.getvalue()
 
 
-def render_lesson(lesson: Lesson, projector: bool, screen: Screen) -> None:
-    """The main area: the title, the tabs with the pictures on the first screen, then the
-    verdicts, what the lesson teaches and the summary line (the panel titles carry each
-    verdict already); ``screen`` is the space :func:`~gdviz.ui.screen.open_page` measured."""
+def render_lesson(
+    lesson: Lesson,
+    projector: bool,
+    screen: Screen,
+    under_pictures: Callable[[], None] | None = None,
+) -> None:
+    """The main area: the title, the tabs with the pictures on the first screen, then
+    ``under_pictures`` (a guided lesson's narration on a projector), the verdicts, what the
+    lesson teaches and the summary line (the panel titles carry each verdict already);
+    ``screen`` is the space :func:`~gdviz.ui.screen.open_page` measured."""
     style = Style(projector=projector)
     st.header(plain(lesson.title))  # a typed function or an upload's name: shown as typed
     # The tabs track which one is open, so the hidden ones cost nothing on a rerun.
@@ -167,6 +174,8 @@ def render_lesson(lesson: Lesson, projector: bool, screen: Screen) -> None:
         if tab.open is not False:  # None where the state is not tracked (then draw them all)
             with tab:
                 draw(lesson, style, screen)
+    if under_pictures is not None:
+        under_pictures()
     _verdict_row(lesson)
     for note in lesson.notes:
         st.info(note)  # our own sentences, with numbers in them
