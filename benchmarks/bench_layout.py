@@ -37,6 +37,7 @@ PAGES = {
     "himmelblau": "surface=himmelblau",
     "race of four": "mode=race",
     "data lesson": "data=noisy_line",
+    "guided lesson": "lesson=learning_rate",  # step 1; on a projector its narration is below
 }
 PAGES_3D = {name: PAGES[name] for name in ("ravine (default)", "rosenbrock", "himmelblau")}
 SIZES = {"projector 1280×720": (1280, 720, True), "1600×1000": (1600, 1000, False),
