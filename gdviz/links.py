@@ -22,6 +22,7 @@ Teachers paste links into slides, so these names are a public promise and stay s
 ``mode``     ``rates`` (one panel per rate) or ``race`` (one panel per optimizer)
 ``big``      projector mode: true or false
 ``tab``      the open tab, by its label
+``map``      the Maps tab's map: ``sweep``, ``phase`` or ``basins``
 ``step``     step-by-step mode, at update k (0 … the longest run's; the arrows of update k)
 ``lesson``   a guided lesson (``lessons/NAME.toml``), ``page`` its step from 1 (``step`` is the
              step-by-step mode's)
@@ -52,6 +53,7 @@ from gdviz.schedules import parse_schedule
 
 __all__ = [
     "HYPERPARAMETERS",
+    "MAPS",
     "MAX_COORDINATE",
     "MAX_RATE",
     "MAX_RATES",
@@ -83,6 +85,9 @@ MAX_COORDINATE = 1e6
 
 TABS = ("Landscapes", "3-D", "Loss curves", "Maps", "The math", "Data")
 """The page's tabs, by the labels ``tab`` takes."""
+
+MAPS = {"sweep": "Learning-rate sweep", "phase": "Phase map", "basins": "Basins of attraction"}
+"""The Maps tab's maps: the names ``map`` takes, and their labels on the page."""
 
 HYPERPARAMETERS = (
     "momentum", "dampening", "weight_decay", "lr_decay", "initial_accumulator_value", "eps",
@@ -270,6 +275,7 @@ def check_link(
         "opt": (tuple(OPTIMIZERS), "unknown optimizer — use one of", "using gd"),
         "mode": (("rates", "race"), "must be", "comparing learning rates"),
         "tab": (TABS, "no such tab — use one of", "opening Landscapes"),
+        "map": (tuple(MAPS), "no such map — use one of", "showing the learning-rate sweep"),
         "scale": (("true", "false"), "must be", "not scaling"),
         "shared": (("true", "false"), "must be", "each racer at its own rate"),
         "big": (("true", "false"), "must be", "projector mode off"),

@@ -389,6 +389,23 @@ def test_the_maps_tab_draws_the_sweep_then_the_basins_and_only_when_open():
     assert not any("2/λ_max" in spec or "minimum 1 (" in spec for spec in specs)
 
 
+def test_the_map_is_in_the_link():
+    """?tab=Maps&map=basins opens the basin map; choosing another map writes it to the link
+    (the sweep, the default, leaves it out); a bad name is reported and the sweep shown."""
+    app = open_app(surface="himmelblau", tab="Maps", map="basins")
+    assert not app.exception
+    assert app.radio(key="map_kind").value == "Basins of attraction"
+    assert any("starts at lr = " in c.value for c in app.caption)
+    app.radio(key="map_kind").set_value("Phase map").run()
+    assert app.query_params["map"] in ("phase", ["phase"])
+    app.radio(key="map_kind").set_value("Learning-rate sweep").run()
+    assert "map" not in app.query_params
+    app = open_app(surface="himmelblau", tab="Maps", map="zzz")
+    assert not app.exception
+    assert app.radio(key="map_kind").value == "Learning-rate sweep"
+    assert any("map='zzz'" in w.value and "no such map" in w.value for w in app.warning)
+
+
 def test_a_sweep_past_the_page_budget_is_refused_and_the_basin_map_still_drawn():
     """Issue 17: the sweep runs 120 rates for the lesson's whole step budget. With steps raised
     to 20,000 the panels (two given rates that converge early) fit the page's CPU budget, the

@@ -194,7 +194,8 @@ def test_a_tab_in_the_link_opens_that_tab(app):
 
 def test_the_maps_tab_draws_each_map_and_its_clicks_reach_the_panels(app):
     """Maps on Himmelblau: a click on a sweep point puts that rate in a panel; the phase map
-    draws; a click on the basin map starts the panels there (issue 14)."""
+    draws; a click on the basin map starts the panels there (issue 14); the map chosen is in
+    the link."""
     before = app.assert_healthy(app.open("?surface=himmelblau&tab=Maps"), "the Maps tab")
     assert before.tab == "Maps"
     point = app.widget("sweep_map").locator(".scatterlayer .trace").first.locator(".point").nth(10)
@@ -209,8 +210,10 @@ def test_the_maps_tab_draws_each_map_and_its_clicks_reach_the_panels(app):
     state = app.act(lambda: app.widget("map_kind").get_by_text("Phase map").click())
     app.assert_healthy(state, "the phase map")
     assert "phase_map" in state.charts
+    assert state.query["map"] == "phase"  # a link opens the map chosen
     state = app.act(lambda: app.widget("map_kind").get_by_text("Basins of attraction").click())
     app.assert_healthy(state, "the basin map")
+    assert state.query["map"] == "basins"
     box = app.widget("basin_map").locator(".nsewdrag").first.bounding_box()
     assert box is not None
     state = app.act(

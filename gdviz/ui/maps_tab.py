@@ -19,7 +19,7 @@ from gdviz.budget import BudgetExceeded, cpu_budget
 from gdviz.figures import Style, rate_text
 from gdviz.figures.maps import basin_figure, phase_figure, sweep_figure
 from gdviz.lesson import Lesson, Settings, cpu_seconds_allowed, engine_options, raised_sizes
-from gdviz.links import format_rates, parse_rates
+from gdviz.links import MAPS, format_rates, parse_rates
 from gdviz.maps import (
     PHASE_AXIS,
     BasinMap,
@@ -35,7 +35,7 @@ from gdviz.optimizers import make_optimizer
 from gdviz.ui.cache import per_process
 from gdviz.ui.chart import show_chart
 from gdviz.ui.screen import Screen
-from gdviz.ui.state import clicked_start, set_start
+from gdviz.ui.state import choice_to_url, clicked_start, set_start
 from gdviz.ui.text import plain
 
 __all__ = ["maps_tab", "phase_click", "rate_into_panels"]
@@ -156,6 +156,21 @@ def _start_from_basins() -> None:
         set_start(*clicked_start(points[0], grid[0], grid[1], n=MAP_CLICK_GRID))
 
 
+def _map_choice(column: Any) -> str:
+    """The map shown (its name in :data:`~gdviz.links.MAPS`), chosen in ``column``; in the
+    link as ``map=basins``, so a teacher's link opens the map the class should see. Synced by
+    hand: the radio shows the labels, the link holds the short names (a bad one is reported
+    with the link's problems)."""
+    if "map_kind" not in st.session_state:
+        named = st.query_params.get("map")
+        st.session_state["map_kind"] = MAPS.get(named or "sweep", MAPS["sweep"])
+    label = column.radio("Map", list(MAPS.values()), key="map_kind", horizontal=True)
+    name = next(key for key, shown in MAPS.items() if shown == label)
+    if st.query_params.get("map") in MAPS or name != "sweep":  # a bad name stays, reported
+        choice_to_url("map", name, "sweep")
+    return name
+
+
 def maps_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     if lesson.data is not None or lesson.settings.mode == "race":
         st.info(
@@ -165,15 +180,12 @@ def maps_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         return
     # One row of controls (the map, then its own options), so the map fills the first screen.
     row = st.columns([1.6, 1, 1], vertical_alignment="bottom")
-    kind = row[0].radio(
-        "Map", ["Learning-rate sweep", "Phase map", "Basins of attraction"], key="map_kind",
-        horizontal=True,
-    )  # fmt: skip
+    kind = _map_choice(row[0])
     height = max(400, min(screen.height - screen.top - 130, 900))
     try:
-        if kind == "Learning-rate sweep":
+        if kind == "sweep":
             _sweep_map(lesson, style, height, row[1])
-        elif kind == "Phase map":
+        elif kind == "phase":
             _phase_map(lesson, style, height)
         else:
             _basin_map(lesson, style, height, row[1], row[2])
