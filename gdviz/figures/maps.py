@@ -64,6 +64,18 @@ def _axis_fonts(figure: go.Figure, style: Style) -> None:
     figure.update_yaxes(tickfont=font, title_font=font)
 
 
+def _legend_under_axis(style: Style, height: int, top: int) -> tuple[dict, int]:
+    """A horizontal legend under the x axis's tick labels and title, never on them, and the
+    bottom margin that holds all three: placed in pixels (a legend at a fixed fraction of the
+    plot's height sat on the axis title at a projector's larger type)."""
+    axis = round(3.4 * style.font) + 24  # tick labels (powers of ten are taller) and the title
+    bottom = axis + round(1.8 * style.font) + 10  # and one row of legend
+    plot_height = max(height - top - bottom, 1)
+    legend = {"orientation": "h", "y": -axis / plot_height, "yanchor": "top",
+              "font": {"size": style.font}}  # fmt: skip
+    return legend, bottom
+
+
 def sweep_figure(
     sweep: RateSweep,
     *,
@@ -122,11 +134,11 @@ def sweep_figure(
             go.Scatter(x=[x, x], y=[bottom, top * 1.5], mode="lines", name=label,
                        line={"color": color, "width": 2, "dash": dash}, hoverinfo="name")
         )  # fmt: skip
+    legend, bottom = _legend_under_axis(style, height, top=30)
     figure.update_layout(
-        height=height, margin={"l": 70, "r": 20, "t": 30, "b": 60},
+        height=height, margin={"l": 70, "r": 20, "t": 30, "b": bottom},
         font=style.layout_font, plot_bgcolor="white", clickmode="event+select",
-        dragmode="pan", hovermode="closest",
-        legend={"orientation": "h", "y": -0.18, "font": {"size": style.font}},
+        dragmode="pan", hovermode="closest", legend=legend,
         xaxis={"type": "log", "title": "learning rate", "range": np.log10([sweep.low, sweep.high]).tolist(),
                "gridcolor": "#eeeeee", "exponentformat": "power", "dtick": 1},
         yaxis={"type": "log", "title": title, "gridcolor": "#eeeeee", "dtick": 1,
@@ -291,10 +303,11 @@ def phase_figure(
         )
     )  # fmt: skip
     low, high = int(np.floor(x.min())), int(np.ceil(x.max()))
+    legend, bottom = _legend_under_axis(style, height, top=20)
     figure.update_layout(
-        height=height, margin={"l": 70, "r": 20, "t": 20, "b": 60}, font=style.layout_font,
+        height=height, margin={"l": 70, "r": 20, "t": 20, "b": bottom}, font=style.layout_font,
         clickmode="event+select", dragmode="pan", hovermode="closest", plot_bgcolor="white",
-        legend={"orientation": "h", "y": -0.16, "font": {"size": style.font}},
+        legend=legend,
         xaxis={"title": "learning rate", "range": [x.min(), x.max()],
                "tickvals": list(range(low, high + 1)),
                "ticktext": [rate_text(10.0**k) for k in range(low, high + 1)]},
