@@ -192,9 +192,10 @@ def test_projector_mode_fills_a_1280x720_screen_with_readable_panels(app_server,
     assert page.evaluate(READ_TEXT_SIZES) >= 22
 
 
-def test_a_maps_legend_sits_under_its_axis_title_on_a_projector(app_server, page):
+def test_a_map_fits_a_projector_with_its_legend_under_its_axis_title(app_server, page):
     """At a projector's type the phase map's legend, placed at a fixed fraction of the plot's
-    height, sat on the x axis's title ("learning rate" under "the panels"): now in pixels."""
+    height, sat on the x axis's title ("learning rate" under "the panels"): now in pixels.
+    And the map ran 20 px past the bottom of a 1280×720 screen: now it ends on it."""
     page.set_viewport_size({"width": 1280, "height": 720})
     page.goto(f"{app_server}/?surface=himmelblau&tab=Maps&map=phase&big=true")
     page.wait_for_function(
@@ -208,9 +209,11 @@ def test_a_maps_legend_sits_under_its_axis_title_on_a_projector(app_server, page
     boxes = page.evaluate(
         """() => { const chart = document.querySelector('.st-key-phase_map .js-plotly-plot');
              const box = (selector) => chart.querySelector(selector).getBoundingClientRect();
-             return {legend: box('.legend').top, title: box('.g-xtitle').bottom}; }"""
+             return {legend: box('.legend').top, title: box('.g-xtitle').bottom,
+                     bottom: chart.getBoundingClientRect().bottom}; }"""
     )
     assert boxes["legend"] >= boxes["title"], boxes
+    assert boxes["bottom"] <= 720, boxes
 
 
 def test_no_empty_band_above_or_below_the_panels_at_any_width(app_server, page):

@@ -181,7 +181,9 @@ def maps_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     # One row of controls (the map, then its own options), so the map fills the first screen.
     row = st.columns([1.6, 1, 1], vertical_alignment="bottom")
     kind = _map_choice(row[0])
-    height = max(400, min(screen.height - screen.top - 130, 900))
+    # The row of controls above the map: its radio wraps to two lines in projector mode.
+    controls = 175 if style.projector else 130
+    height = max(360, min(screen.height - screen.top - controls, 900))
     try:
         if kind == "sweep":
             _sweep_map(lesson, style, height, row[1])
