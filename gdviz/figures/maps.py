@@ -88,7 +88,8 @@ def sweep_figure(
     """Rate (log x) against steps to converge (``y="steps"``) or the final f − f*
     (``y="gap"``), a point per rate coloured by outcome: ● converged at its step count, ▲ the
     budget spent (drawn at the budget), ✗ diverged (drawn at the top). Plain GD's stability
-    bound and the panels' rates are vertical lines; a click on a point picks that rate."""
+    bound and the panels' rates are vertical lines; a click on a point picks that rate. The
+    left margin holds tick labels like "10,000" at the style's size."""
     style = style or Style()
     states = sweep.states
     top = float(states.steps)
@@ -105,7 +106,8 @@ def sweep_figure(
         title = "final f − f*"
     else:
         values = np.where(states.status == "converged", np.maximum(states.nit, 1), top)
-        title = "steps to converge (▲ budget spent, ✗ diverged)"
+        # On a projector the long title ran past the plot's height: the legend names ▲ and ✗.
+        title = "steps to converge" + ("" if style.projector else " (▲ budget spent, ✗ diverged)")
     values = np.where(states.status == "diverged", top, values)
     figure = go.Figure()
     for outcome in OUTCOMES:
@@ -136,7 +138,7 @@ def sweep_figure(
         )  # fmt: skip
     legend, bottom = _legend_under_axis(style, height, top=30)
     figure.update_layout(
-        height=height, margin={"l": 70, "r": 20, "t": 30, "b": bottom},
+        height=height, margin={"l": 8 + 5 * style.font, "r": 20, "t": 30, "b": bottom},
         font=style.layout_font, plot_bgcolor="white", clickmode="event+select",
         dragmode="pan", hovermode="closest", legend=legend,
         xaxis={"type": "log", "title": "learning rate", "range": np.log10([sweep.low, sweep.high]).tolist(),
