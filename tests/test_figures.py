@@ -251,6 +251,27 @@ def _typed_arrays(node, path=""):
     return []
 
 
+def test_playback_frames_are_serialised_as_built_and_checked_when_asked_for(rosenbrock):
+    """``PlaybackFigure``: ``to_dict`` (what the app, ``to_json`` and ``show`` send) equals the
+    figure plotly.py builds when it checks every frame, without checking them; asking for
+    ``figure.frames`` checks them then and gives plotly.py's own Frame objects."""
+    from gdviz.figures.style import PlaybackFigure
+
+    _, landscape, result = rosenbrock
+    figure = comparison_figure(landscape, result)
+    assert isinstance(figure, PlaybackFigure)
+    sent = figure.to_dict()
+    assert "_pending_frames" in figure.__dict__  # serialising checked nothing
+    checked = go.Figure(data=sent["data"], layout=sent["layout"], frames=sent["frames"])
+    assert json.dumps(sent, sort_keys=True) == json.dumps(checked.to_dict(), sort_keys=True)
+    frames = figure.frames
+    assert len(frames) == len(sent["frames"]) >= 2
+    assert isinstance(frames[0], go.Frame)
+    assert isinstance(frames[0].data[0], go.Scatter)
+    assert json.dumps(figure.to_dict(), sort_keys=True) == json.dumps(sent, sort_keys=True)
+    assert not isinstance(comparison_figure(landscape, result, playback=False), PlaybackFigure)
+
+
 def test_traces_carry_lists_and_the_playback_frames_compact_typed_arrays(rosenbrock):
     """plotly.js decodes a typed array afresh whenever it is handed the figure, so
     ``Plotly.react`` redraws a chart whose traces carry them though nothing changed (Streamlit

@@ -29,6 +29,8 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from gdviz.figures.style import PlaybackFigure
+
 __all__ = ["DATA_REVISION", "SharedFigure", "shared", "show_chart"]
 
 DATA_REVISION = "spec"
@@ -64,7 +66,7 @@ def _prepare(figure: go.Figure, *, clickable: bool) -> None:
         figure.__dict__.pop("_shown", None)  # a SharedFigure's serialised copy is out of date
 
 
-class SharedFigure(go.Figure):
+class SharedFigure(PlaybackFigure):
     """A figure many sessions show and nobody changes once it is shown (a cached one):
     ``to_dict``, which ``st.plotly_chart`` calls to serialise it and which deep-copies every
     trace (25 ms for the default panels, a third of a rerun's server time), is done once and
