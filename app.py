@@ -8,7 +8,6 @@ import streamlit as st
 
 from gdviz.ui import (
     cached_lesson,
-    lesson_narration,
     lesson_step,
     open_page,
     plain,
@@ -45,11 +44,11 @@ if st.session_state.setdefault("_link_settings", settings) == settings:
         st.warning(plain(message), icon="🔗")
 # A guided lesson's title and Back / Next above the page; its narration too, or on a projector
 # under the pictures, which get the first screen.
-lesson_step(settings, narration_below=projector)
+narration = lesson_step(settings, narration_below=projector)
 lesson = cached_lesson(settings)
 if isinstance(lesson, str):  # say why, keep the page alive: the sidebar is there to change them
     st.error(plain(f"These settings cannot run: {lesson}"))
     st.stop()
 rate_sliders(slots.rates, lesson)
 schedule_curve(slots.schedule, lesson)
-render_lesson(lesson, projector, screen, under_pictures=lesson_narration if projector else None)
+render_lesson(lesson, projector, screen, under_pictures=narration)

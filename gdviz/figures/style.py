@@ -87,9 +87,7 @@ def web_figure(data: list[dict], layout: dict, frames: list[dict] | None = None)
     plain = [_plain(trace) for trace in data]
     if not frames:
         return go.Figure(data=plain, layout=layout, _validate=False)
-    figure = PlaybackFigure(data=plain, layout=layout, _validate=False)
-    figure.__dict__["_pending_frames"] = frames
-    return figure
+    return PlaybackFigure.with_frames(plain, layout, frames)
 
 
 class PlaybackFigure(go.Figure):
@@ -102,6 +100,13 @@ class PlaybackFigure(go.Figure):
     ``show`` serialise) hands them over as they are; ``figure.frames`` (a notebook, a test)
     checks them then, once, and gives plotly.py's Frame objects as for any figure.
     """
+
+    @classmethod
+    def with_frames(cls, data: list[dict], layout: dict, frames: list[dict]) -> PlaybackFigure:
+        """The figure of ``data`` and ``layout`` (not checked again), ``frames`` unchecked."""
+        figure = cls(data=data, layout=layout, _validate=False)
+        figure.__dict__["_pending_frames"] = frames
+        return figure
 
     @property  # type: ignore[override]
     def _frame_objs(self) -> tuple[Any, ...]:

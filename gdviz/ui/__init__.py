@@ -18,7 +18,7 @@ A clicked start goes through session state into the bound number inputs.
 """
 
 from gdviz.ui.cache import cached_lesson
-from gdviz.ui.lesson_player import lesson_narration, lesson_step
+from gdviz.ui.lesson_player import lesson_step
 from gdviz.ui.page import CLICK_GRID, render_lesson
 from gdviz.ui.screen import open_page, wait_for_the_window
 from gdviz.ui.sidebar import rate_sliders, schedule_curve, sidebar
@@ -28,7 +28,6 @@ from gdviz.ui.text import plain
 __all__ = [
     "CLICK_GRID",
     "cached_lesson",
-    "lesson_narration",
     "lesson_step",
     "open_page",
     "plain",

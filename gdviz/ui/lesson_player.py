@@ -9,6 +9,8 @@ leaving the lesson keeps them. The lesson and its page travel in the link as
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -137,27 +139,21 @@ def _inputs(step: LessonStep) -> dict[str, Any]:
     return state
 
 
-def _open_step() -> tuple[str, GuidedLesson, int] | None:
-    """The guided lesson open (its name, the lesson, the step's number), if one is."""
+def lesson_step(settings: Settings, *, narration_below: bool = False) -> Callable[[], None] | None:
+    """Above the tabs: the lesson's title, "step k of n", Back / Next, the narration, what to
+    notice and the question; a note when the settings no longer are the step's.
+
+    With ``narration_below`` (projector mode) the narration is not drawn here: the function
+    that draws it is returned, for the page to call under the pictures (at a projector's
+    1280×720 its five lines of large text above the tabs left a ravine's panels 110 px tall
+    and pushed the playback controls off the screen). None when no lesson is open or the
+    narration is drawn here."""
     name = st.session_state.get("lesson", NO_LESSON)
     lessons = _library()
     if name not in lessons:
         return None
     lesson = lessons[name]
-    return name, lesson, min(max(int(st.session_state.get("lesson_page", 1)), 1), len(lesson.steps))
-
-
-def lesson_step(settings: Settings, *, narration_below: bool = False) -> None:
-    """Above the tabs: the lesson's title, "step k of n", Back / Next, the narration, what to
-    notice and the question; a note when the settings no longer are the step's.
-
-    With ``narration_below`` (projector mode), the narration waits for :func:`lesson_narration`
-    under the pictures: at a projector's 1280×720 its five lines of large text above the tabs
-    left a ravine's panels 110 px tall and pushed the playback controls off the screen."""
-    opened = _open_step()
-    if opened is None:
-        return
-    name, lesson, page = opened
+    page = min(max(int(st.session_state.get("lesson_page", 1)), 1), len(lesson.steps))
     step = lesson.steps[page - 1]
     with st.container(key="lesson_step"):
         heading, back, forward = st.columns([6, 1, 1], vertical_alignment="center")
@@ -185,16 +181,12 @@ def lesson_step(settings: Settings, *, narration_below: bool = False) -> None:
                 "↺ Step's settings", key="lesson_again", width="stretch",
                 on_click=_open, args=(name, page),
             )  # fmt: skip
+    return functools.partial(_narration_under_pictures, step) if narration_below else None
 
 
-def lesson_narration() -> None:
-    """The open step's narration, what to notice and the question, under the pictures (see
-    :func:`lesson_step`)."""
-    opened = _open_step()
-    if opened is not None:
-        _, lesson, page = opened
-        with st.container(key="lesson_narration"):
-            _narration(lesson.steps[page - 1])
+def _narration_under_pictures(step: LessonStep) -> None:
+    with st.container(key="lesson_narration"):
+        _narration(step)
 
 
 def _narration(step: LessonStep) -> None:
