@@ -19,6 +19,13 @@ def open_app(**query):
     return app.run()
 
 
+def open_advanced(app):
+    """Open the sidebar's Advanced section, as a click on it does (its inputs are drawn only
+    while it is open or in use)."""
+    app.session_state["advanced"] = True
+    return app.run()
+
+
 def verdict_cards(app):
     return [m.value for m in app.markdown if "border-left" in m.value]
 
@@ -269,7 +276,7 @@ def test_a_run_that_lands_on_a_flat_region_reads_as_no_success():
 
 
 def test_bad_hyperparameters_do_not_break_the_page():
-    app = open_app(opt="momentum")
+    app = open_advanced(open_app(opt="momentum"))
     app.number_input(key="hp_momentum_momentum").set_value(1.5).run()
     assert not app.exception
     assert any("These settings cannot run" in e.value for e in app.error)

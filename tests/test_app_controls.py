@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from test_app import open_app, verdict_cards  # one way to open the app under AppTest
+from test_app import open_advanced, open_app, verdict_cards  # one way to open the app under AppTest
 
 from gdviz.datasets import read_csv
 from gdviz.lesson import Settings, build_lesson
@@ -178,6 +178,34 @@ def test_advanced_settings_travel_in_the_link_and_are_stated():
     assert query(app, "momentum") == "0.7"
     app.selectbox(key="opt").select("adam").run()
     assert "momentum" not in app.query_params  # not a hyperparameter of Adam
+
+
+def test_the_advanced_section_is_drawn_while_open_or_in_use_and_keeps_what_was_set():
+    """Closed at its defaults (nearly every page), the Advanced section draws no inputs and the
+    settings are the defaults; opened, its inputs appear; a value set in it stays after it is
+    closed; back at the defaults and closed, it is not drawn. (The link, which the browser
+    writes for a bound input: ``test_browser_controls``.)"""
+    app = open_app()
+    closed_cards = verdict_cards(app)
+    assert "gtol" not in [n.key for n in app.number_input]
+    app = open_advanced(app)
+    assert app.number_input(key="gtol").value == 1e-6
+    assert verdict_cards(app) == closed_cards  # the defaults, drawn or not
+    app.number_input(key="gtol").set_value(0.01).run()
+    app.session_state["advanced"] = False  # closed again, as a click does
+    app.run()
+    assert not app.exception
+    assert app.number_input(key="gtol").value == 0.01
+    assert "gtol = 0.01" in verdict_cards(app)[0]
+    app.text_input(key="lr").input("0.002, 0.03, 0.041").run()  # another change: still kept
+    assert app.number_input(key="gtol").value == 0.01
+    assert "gtol = 0.01" in verdict_cards(app)[0]
+    app = open_advanced(app)
+    app.number_input(key="gtol").set_value(1e-6).run()
+    app.session_state["advanced"] = False
+    app.run()
+    assert "gtol" not in [n.key for n in app.number_input]
+    assert not app.exception
 
 
 def test_bad_advanced_values_in_a_link_get_their_message():

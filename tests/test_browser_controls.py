@@ -368,6 +368,22 @@ def test_clipping_is_stated_on_the_page_and_carried_in_the_link(app):
     assert any("clip" in name for name in state.query), (
         f"the link does not carry the clipping: {state.query}"
     )
+    # Closed again, the section keeps it: in its input, the link and the runs, rerun after rerun.
+    app.page.get_by_text("Advanced: hyperparameters, schedule, clipping").click()
+    app.page.wait_for_timeout(500)
+    state = _type(app, "lr", "0.002, 0.031, 0.05")
+    app.assert_healthy(state, "new rates with the Advanced section closed")
+    assert state.query.get("clip_norm") in ("1", "1.0"), state.query
+    assert "clip" in state.summary.lower(), state.summary
+    assert app.widget("clip_norm").locator("input").input_value() == "1"
+
+
+def test_a_closed_advanced_section_at_its_defaults_draws_no_inputs(app):
+    """Its dozen inputs are drawn when it opens, not on every page."""
+    app.assert_healthy(app.open())
+    assert app.widget("gtol").count() == 0
+    _open_advanced(app)
+    assert float(app.widget("gtol").locator("input").input_value()) == 1e-6
 
 
 # -- data lessons --------------------------------------------------------------------------

@@ -147,6 +147,7 @@ class Slots(NamedTuple):
 
     rates: Any  # the rate sliders (:func:`rate_sliders`), under the rates box
     schedule: Any  # the schedule's curve (:func:`schedule_curve`), under the schedule box
+    # (None while the Advanced section is not drawn: then there is no schedule)
 
 
 def sidebar() -> tuple[Settings, bool, Slots]:
@@ -157,8 +158,7 @@ def sidebar() -> tuple[Settings, bool, Slots]:
         landscape = _landscape_section()
         start = _start_section(landscape)
         choice, rate_slot = _optimizer_section(landscape.data)
-        with st.expander("Advanced: hyperparameters, schedule, clipping, noise, stopping"):
-            advanced, schedule_slot = _advanced_section(choice.optimizer)
+        advanced, schedule_slot = _advanced(choice.optimizer)
     data = landscape.data
     return (
         Settings(
@@ -448,6 +448,47 @@ def _bound_number(
         label, min_value=float(rule.low), max_value=float(rule.high), value=value, format="%g",
         key=key, bind="query-params", placeholder=placeholder,
     )  # fmt: skip
+
+
+ADVANCED = "Advanced: hyperparameters, schedule, clipping, noise, stopping"
+ADVANCED_INPUTS = {
+    "schedule": "", "clip_norm": None, "clip_value": None, "noise": 0.0, "seed": 0,
+    "gtol": 1e-6, "xtol": 1e-12, "ftol": 0.0,
+}  # fmt: skip
+"""The Advanced section's inputs other than the hyperparameters, by key (and link parameter),
+with their defaults: those of :class:`~gdviz.lesson.Settings`."""
+
+
+def _advanced(optimizer: str) -> tuple[dict[str, Any], Any]:
+    """The Advanced expander: its settings (keyword arguments of :class:`Settings`) and the
+    slot for the schedule's curve (None when the section is not drawn).
+
+    Its inputs are drawn only while it is open or while one of them holds something else than
+    its default (in the link, or in the session: a lesson's step, a value set before it was
+    closed). A closed section at its defaults, the page of nearly every visit, is not drawn at
+    all: its dozen inputs were a sixth of a rerun's server time (Streamlit checks each widget
+    against every other), and the settings are the defaults. Once something is set, the inputs
+    are drawn, closed, as any expander's content, so that their values and the link stay."""
+    section = st.expander(ADVANCED, key="advanced", on_change="rerun")
+    with section:
+        if section.open or _advanced_in_use(optimizer):
+            return _advanced_section(optimizer)
+    return {}, None
+
+
+def _advanced_in_use(optimizer: str) -> bool:
+    """Whether an Advanced input of ``optimizer``'s holds something else than its default, in
+    the link or in the session."""
+    if any(key in st.query_params for key in (*ADVANCED_INPUTS, *HYPERPARAMETERS)):
+        return True
+    defaults = dict(ADVANCED_INPUTS)
+    for name, default in make_optimizer(optimizer).hyperparameters.items():
+        if isinstance(default, tuple):
+            defaults[f"hp_{optimizer}_{name}_1"], defaults[f"hp_{optimizer}_{name}_2"] = default
+        else:
+            defaults[f"hp_{optimizer}_{name}"] = default
+    state = st.session_state
+    return any(key in state and state[key] != default for key, default in defaults.items())
 
 
 def _advanced_section(optimizer: str) -> tuple[dict[str, Any], Any]:
