@@ -89,6 +89,42 @@ def test_a_class_on_one_link_shares_one_built_landscape_figure():
     assert figure.to_dict()["layout"]["clickmode"] == "event+select"
 
 
+def test_a_shared_figure_is_written_to_json_once_and_as_plotly_writes_it(monkeypatch):
+    """Streamlit's chart spec for a shared figure is plotly's own JSON of its dict, written
+    once: a second session's showing reuses the text (``gdviz.ui.chart._spec_json``). If
+    Streamlit stopped reaching it through ``plotly.io.to_json`` with the figure's dict, the
+    second session would write it again and this fails."""
+    import plotly.io
+    import streamlit as st
+
+    from gdviz.ui import chart
+
+    written, plotlys_own = [], chart._plotly_to_json
+
+    def counted(figure, *args, **kwargs):
+        written.append(figure)
+        return plotlys_own(figure, *args, **kwargs)
+
+    monkeypatch.setattr(chart, "_plotly_to_json", counted)
+    st.cache_resource.clear()  # the panels built (and written) afresh for this test
+    first = open_app()
+    (landscape,) = [
+        c.proto.spec for c in first.get("plotly_chart") if '"click grid"' in c.proto.spec
+    ]
+    (panels,) = [w for w in written if "click grid" in str(w)]
+    assert landscape == plotlys_own(panels, validate=False)
+    before = len(written)
+    second = open_app()
+    assert [c.proto.spec for c in second.get("plotly_chart")] == [
+        c.proto.spec for c in first.get("plotly_chart")
+    ]
+    assert len(written) == before  # nothing written again for the second session
+    # Anything else is plotly's to write, options and all.
+    assert plotly.io.to_json({"data": [], "layout": {}}, pretty=True) != plotly.io.to_json(
+        {"data": [], "layout": {}}
+    )
+
+
 def test_the_3d_scene_and_the_data_panel_are_shared_too():
     """The 3-D tab's scene and a data lesson's fitted lines, like the panels: built once per
     setting, style and size, the same chart for every session."""

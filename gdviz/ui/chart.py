@@ -20,6 +20,16 @@ of these did:
 
 Measured in headless chromium on the default lesson at 1600 × 1000: the second ``Plotly.react``
 took 400–800 ms (a full redraw), now about 120 ms (a diff that finds nothing to draw).
+
+On the server, a figure every session shows (a cached one, :class:`SharedFigure`) is turned
+into its dict and its JSON once, not at every rerun of every session. ``st.plotly_chart`` takes
+the figure's dict (``to_dict``) and writes it with ``plotly.io.to_json``; the dict a shared
+figure gives is a :class:`_Spec`, which keeps its JSON, and :func:`_spec_json`, put in place of
+``plotly.io.to_json`` when this module is imported, hands that back (any other figure or dict
+goes to plotly's own function). A class of forty on one link: the 385 kB spec of the default
+panels was encoded (orjson, then plotly's escaping of ``<``, ``>`` and ``/``) 11 % of a rerun's
+server time. ``tests/test_app.py`` checks that Streamlit still reaches the kept JSON, and that
+it is plotly's own, byte for byte.
 """
 
 from __future__ import annotations
@@ -27,6 +37,7 @@ from __future__ import annotations
 from typing import Any
 
 import plotly.graph_objects as go
+import plotly.io
 import streamlit as st
 
 from gdviz.figures.style import PlaybackFigure
@@ -75,8 +86,30 @@ class SharedFigure(PlaybackFigure):
     def to_dict(self) -> dict[str, Any]:
         shown = self.__dict__.get("_shown")
         if shown is None:
-            shown = self.__dict__["_shown"] = super().to_dict()
+            shown = self.__dict__["_shown"] = _Spec(super().to_dict())
         return shown  # type: ignore[no-any-return]
+
+
+class _Spec(dict[str, Any]):
+    """A shared figure's dict, which keeps its JSON once written (see the module's docstring)."""
+
+    json: str | None = None
+
+
+_plotly_to_json = plotly.io.to_json
+
+
+def _spec_json(figure: Any, *args: Any, **kwargs: Any) -> str:
+    """``plotly.io.to_json``, which gives a :class:`_Spec`'s JSON once made (what Streamlit asks
+    for: ``validate=False``, no other option); anything else is plotly's to write."""
+    if isinstance(figure, _Spec) and not args and kwargs == {"validate": False}:
+        if figure.json is None:  # two sessions at once may both write it: the same text
+            figure.json = _plotly_to_json(dict(figure), validate=False)
+        return figure.json
+    return _plotly_to_json(figure, *args, **kwargs)
+
+
+plotly.io.to_json = _spec_json
 
 
 def shared(figure: go.Figure) -> SharedFigure:
