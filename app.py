@@ -38,10 +38,12 @@ if wait_for_the_window(screen):
 
 show_link_problems()
 settings, projector, slots = sidebar()
-# The link's problems stay on screen until the first change of a setting.
-if st.session_state.setdefault("_link_settings", settings) == settings:
-    for message in st.session_state.get("_link_problems", []):
-        st.warning(plain(message), icon="🔗")
+# The link's problems stay on screen until the first change of a setting, in a place kept for
+# them: their going must not move the pictures below (moved, they were mounted anew).
+with st.container(key="link_problems"):
+    if st.session_state.setdefault("_link_settings", settings) == settings:
+        for message in st.session_state.get("_link_problems", []):
+            st.warning(plain(message), icon="🔗")
 # A guided lesson's title and Back / Next above the page; its narration too, or on a projector
 # under the pictures, which get the first screen.
 narration = lesson_step(settings, narration_below=projector)

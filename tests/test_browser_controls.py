@@ -340,6 +340,35 @@ def test_choosing_a_surface_clears_the_opening_links_warnings(app):
     assert not any("zzz" in alert for alert in state.alerts), state.alerts
 
 
+WATCH_THE_PANELS = """() => {
+    window.__panelsGone = 0;
+    const look = () => {
+        if (!document.querySelector('.st-key-landscape .js-plotly-plot')) window.__panelsGone++;
+        window.__watching = requestAnimationFrame(look);
+    };
+    look();
+}"""
+
+
+@pytest.mark.parametrize(
+    "link", ["?lesson=learning_rate", "?opt=zzz"], ids=["lesson step", "link warning"]
+)
+def test_the_pictures_stay_through_the_first_change(app, link):
+    """On a lesson's step the first change brings a note above the tabs ("the settings have
+    changed"); on a link with a problem it takes the warning away. Either moved the tabs, and the
+    panels were mounted anew: they vanished for half a second, the page jumping on a projector.
+    Checked at every animation frame from the change until the page has settled."""
+    app.open(link)
+    app.page.evaluate(WATCH_THE_PANELS)
+    state = _type(app, "lr", "0.002, 0.03, 0.041")
+    app.wait_for_layout()
+    gone = app.page.evaluate(
+        "() => { cancelAnimationFrame(window.__watching); return window.__panelsGone; }"
+    )
+    app.assert_healthy(state, "new rates")
+    assert gone == 0, f"the panels were off the page for {gone} animation frames"
+
+
 # -- the Advanced expander -----------------------------------------------------------------
 
 

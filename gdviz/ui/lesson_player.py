@@ -171,13 +171,17 @@ def lesson_step(settings: Settings, *, narration_below: bool = False) -> Callabl
         )  # fmt: skip
         if not narration_below:
             _narration(step)
-    if settings != step.settings:
-        note, again = st.columns([6, 2], vertical_alignment="center")
-        note.caption(
-            "The settings have changed since this step opened: the narration is about the "
-            "step's own settings."
-        )
-        again.button(
+    # Always there, empty while the settings are the step's: the note appearing at the first
+    # change must not move what follows (the tabs and the panels in them were mounted anew, and
+    # the pictures vanished for half a second).
+    with st.container(key="lesson_changed"):
+        if settings != step.settings:
+            note, again = st.columns([6, 2], vertical_alignment="center")
+            note.caption(
+                "The settings have changed since this step opened: the narration is about the "
+                "step's own settings."
+            )
+            again.button(
                 "↺ Step's settings", key="lesson_again", width="stretch",
                 on_click=_open, args=(name, page),
             )  # fmt: skip
