@@ -365,3 +365,41 @@ def test_bad_model_settings_are_refused_with_a_message():
         MiniBatches(LinearRegression(line), 0)
     with pytest.raises(ValueError, match="unknown model"):
         make_model("cubic", line)
+
+
+def test_a_new_batch_size_runs_the_middle_panel_alone(monkeypatch):
+    """A data lesson's batch and stochastic panels and its scaling contrast do not depend on the
+    batch size: a new one runs only the middle panel, and the lesson is the one built afresh."""
+    import gdviz.lesson as lesson_module
+    from gdviz.lesson import Settings, build_lesson
+
+    runs = []
+    engine_run = lesson_module.run
+
+    def counted(*args, **kwargs):
+        runs.append(kwargs.get("batches"))
+        return engine_run(*args, **kwargs)
+
+    monkeypatch.setattr(lesson_module, "run", counted)
+    cached_parts = (
+        lesson_module._data_setup,
+        lesson_module._data_panel,
+        lesson_module._scaling_contrast,
+    )
+    for cached_part in cached_parts:
+        cached_part.cache_clear()  # nothing from another test
+    data = get_dataset("two_classes")
+    first = build_lesson(Settings(dataset=data, batch_size=32, rates=(0.05,), steps=300))
+    assert len(runs) == 4  # three panels and the contrast
+    runs.clear()
+    second = build_lesson(Settings(dataset=data, batch_size=8, rates=(0.05,), steps=300))
+    assert [batches.size for batches in runs] == [8]
+    assert second.results[0] is first.results[0]
+    assert second.results[2] is first.results[2]
+    assert second.notes == first.notes
+    for cached_part in cached_parts:
+        cached_part.cache_clear()
+    afresh = build_lesson(Settings(dataset=data, batch_size=8, rates=(0.05,), steps=300))
+    for kept, new in zip(second.results, afresh.results, strict=True):
+        assert np.array_equal(kept.paths, new.paths)
+        assert np.array_equal(kept.losses, new.losses)
