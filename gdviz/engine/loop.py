@@ -391,7 +391,9 @@ def _step(
             new_loss, gradient = objective.value_and_gradient(new_point[:, 0], new_point[:, 1])
             new_squared_norm = _dot(gradient, gradient)
             if history is not None:
-                history[0][k, active], history[1][k, active], history[2][k, active] = (
+                # Every run's row while none has been dropped: a plain row write, not a scatter.
+                rows = slice(None) if len(active) == n_runs else active
+                history[0][k, rows], history[1][k, rows], history[2][k, rows] = (
                     new_point,
                     new_loss,
                     new_squared_norm,
@@ -404,7 +406,7 @@ def _step(
             x, y = new_point[:, 0], new_point[:, 1]
             finished = ~np.isfinite(new_loss + new_squared_norm + x + y)
             finished |= np.abs(new_loss) > growth_limit
-            finished |= (x < low[0]) | (x > high[0]) | (y < low[1]) | (y > high[1])
+            finished |= ((new_point < low) | (new_point > high)).any(axis=1)  # out of the box
             if gtol_squared:
                 finished |= new_squared_norm < gtol_squared
             # A schedule that has decayed the rate to zero makes zero steps: that is not convergence.
