@@ -43,6 +43,25 @@ MODELS = ("linear", "logistic")
 _CHUNK = 1 << 20  # elements of a (parameters × examples) block evaluated at once
 
 
+def _same_shape(p: Any, q: Any) -> tuple[np.ndarray, np.ndarray]:
+    """p and q as float64 arrays broadcast to one shape; as they are when they have one already
+    (the engine's case, once an update: ``np.broadcast_arrays`` was a tenth of a data lesson's
+    full-data gradient)."""
+    p, q = np.asarray(p, np.float64), np.asarray(q, np.float64)
+    if p.shape == q.shape:
+        return p, q
+    broadcast_p, broadcast_q = np.broadcast_arrays(p, q)
+    return broadcast_p, broadcast_q
+
+
+def _columns(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The points (p, q) as rows of an (n, 2) array: ``np.stack([p.ravel(), q.ravel()], -1)``
+    at a fifth of its cost (once an update in a data lesson)."""
+    theta = np.empty((p.size, 2))
+    theta[:, 0], theta[:, 1] = p.ravel(), q.ravel()
+    return theta
+
+
 def _softplus(z: np.ndarray) -> np.ndarray:
     """log(1 + e^z) without overflow: max(z, 0) + log1p(e^−|z|)."""
     return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
@@ -120,7 +139,7 @@ class _Model:
 
     def value_and_gradient(self, p: Any, q: Any) -> tuple[np.ndarray, np.ndarray]:
         """(L, ∇L) over the full data; ∇L has shape (..., 2)."""
-        p, q = np.broadcast_arrays(np.asarray(p, np.float64), np.asarray(q, np.float64))
+        p, q = _same_shape(p, q)
         loss, gradient = self._data_value_and_gradient(p, q)
         if self.l1 or self.l2:
             loss = loss + self._penalty(p, q)
@@ -288,7 +307,7 @@ class LogisticRegression(_Model):
     def _data_value_and_gradient(
         self, p: np.ndarray, q: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        theta = np.stack([p.ravel(), q.ravel()], axis=-1)
+        theta = _columns(p, q)
         loss = np.zeros(len(theta))
         gradient = np.zeros((len(theta), 2))
         # Blocks of examples keep the temporaries in cache (one 100 000-example pass made
