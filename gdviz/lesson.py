@@ -229,7 +229,7 @@ def _stability(
 def build_lesson(settings: Settings) -> Lesson:
     """Compute everything for the page. Raises ValueError (with a readable message) on bad settings."""
     if settings.dataset is not None:
-        return _build_data_lesson(settings, settings.dataset)
+        return _build_data_lesson(settings)
     notes: list[str] = []
     if settings.function:
         objective = parse_function(settings.function)
@@ -551,7 +551,7 @@ def _panel_budget(base: Settings, sampler: MiniBatches, steps: int) -> int:
 
 
 @shared_cache(maxsize=32)
-def _data_panel(base: Settings, size: int) -> RunResult:
+def _variant_run(base: Settings, size: int) -> RunResult:
     """Descent on the data with batches of ``size`` examples (m: batch descent) under ``base``:
     one panel of a data lesson, cached apart from the lesson. A new batch size runs the middle
     panel alone: the batch and stochastic panels and the scaling contrast do not depend on it
@@ -597,8 +597,10 @@ def _scaling_contrast(base: Settings) -> RunResult:
     )
 
 
-def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
+def _build_data_lesson(settings: Settings) -> Lesson:
     """Batch, mini-batch and stochastic descent side by side on a model's loss over the data."""
+    raw = settings.dataset
+    assert raw is not None
     base = _without_batch_size(settings)
     setup = _data_setup(base)
     model, other, start, rate = setup.model, setup.other, setup.start, setup.rate
@@ -619,7 +621,7 @@ def _build_data_lesson(settings: Settings, raw: Dataset) -> Lesson:
         steps = max(
             _panel_budget(base, MiniBatches(model, size, settings.seed), steps) for size in sizes
         )
-    results = tuple(_data_panel(base, size) for size in sizes)
+    results = tuple(_variant_run(base, size) for size in sizes)
     labels = (f"batch (all {m})", f"mini-batch (b = {sizes[1]})", "stochastic (b = 1)")
     if model.minimum is None:
         notes.append(

@@ -383,7 +383,7 @@ def test_a_new_batch_size_runs_the_middle_panel_alone(monkeypatch):
     monkeypatch.setattr(lesson_module, "run", counted)
     cached_parts = (
         lesson_module._data_setup,
-        lesson_module._data_panel,
+        lesson_module._variant_run,
         lesson_module._scaling_contrast,
     )
     for cached_part in cached_parts:

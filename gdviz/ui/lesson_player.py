@@ -18,8 +18,8 @@ import streamlit as st
 from gdviz.lesson import DEFAULT_DATASET, Settings
 from gdviz.lessons import GuidedLesson, LessonStep, load_lessons
 from gdviz.link_settings import LINK_PARAMETERS, RACERS
-from gdviz.optimizers import OPTIMIZERS, make_optimizer
-from gdviz.ui.state import TYPED, choice_to_url, refresh_bound_inputs
+from gdviz.optimizers import OPTIMIZERS
+from gdviz.ui.state import TYPED, choice_to_url, hyperparameter_inputs, refresh_bound_inputs
 from gdviz.ui.text import plain
 
 __all__ = ["lesson_choice", "lesson_step"]
@@ -125,17 +125,9 @@ def _inputs(step: LessonStep) -> dict[str, Any]:
         "batch": s.batch_size,
         "epochs": s.epochs,
     }
-    chosen = dict(s.hyperparameters)
     for optimizer in OPTIMIZERS:
-        for key, default in make_optimizer(optimizer).hyperparameters.items():
-            value = chosen.get(key, default) if optimizer == s.optimizer else default
-            if isinstance(default, tuple):
-                first, second = tuple(value)
-                state[f"hp_{optimizer}_{key}_1"], state[f"hp_{optimizer}_{key}_2"] = first, second
-            else:
-                state[f"hp_{optimizer}_{key}"] = (
-                    value if isinstance(default, bool) else float(value)
-                )
+        chosen = dict(s.hyperparameters) if optimizer == s.optimizer else None
+        state.update(hyperparameter_inputs(optimizer, chosen))
     return state
 
 

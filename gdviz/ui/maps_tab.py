@@ -35,7 +35,7 @@ from gdviz.optimizers import make_optimizer
 from gdviz.ui.cache import per_process
 from gdviz.ui.chart import show_chart
 from gdviz.ui.screen import Screen
-from gdviz.ui.state import choice_to_url, clicked_start, set_start
+from gdviz.ui.state import choice_to_url, clicked_start, hyperparameter_key, set_start
 from gdviz.ui.text import plain
 
 __all__ = ["maps_tab", "phase_click", "rate_into_panels"]
@@ -118,9 +118,9 @@ def phase_click(point: dict, axis: tuple[str, str], rates_text: str) -> dict[str
     if rates is not None:
         updates["lr"] = rates
     if param in ("beta1", "beta2"):
-        updates[f"hp_{optimizer}_betas_{1 if param == 'beta1' else 2}"] = value
+        updates[hyperparameter_key(optimizer, "betas", 1 if param == "beta1" else 2)] = value
     else:
-        updates[f"hp_{optimizer}_{param}"] = value
+        updates[hyperparameter_key(optimizer, param)] = value
     return updates
 
 

@@ -3,6 +3,7 @@ returning plain inputs, gathered into a frozen :class:`Settings`; and the rate s
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -35,6 +36,8 @@ from gdviz.ui.state import (
     choice_from_url,
     choice_to_url,
     forget_start_and_rates,
+    hyperparameter_inputs,
+    hyperparameter_key,
     seed_from_url,
     set_start,
     value_to_url,
@@ -70,7 +73,7 @@ def _hyperparameter_inputs(name: str) -> tuple[tuple[str, Any], ...]:
     defaults = dict(make_optimizer(name).hyperparameters)
     chosen: dict[str, Any] = {}
     for key, default_value in defaults.items():
-        widget_key = f"hp_{name}_{key}"
+        widget_key = hyperparameter_key(name, key)
         default = _hyperparameter_from_url(name, key, default_value)
         if isinstance(default, bool):
             chosen[key] = st.toggle(key, value=default, key=widget_key)
@@ -82,7 +85,7 @@ def _hyperparameter_inputs(name: str) -> tuple[tuple[str, Any], ...]:
                 float(default[0]),
                 0.01,
                 format="%.4f",
-                key=f"{widget_key}_1",
+                key=hyperparameter_key(name, key, 1),
             )
             beta2 = st.number_input(
                 "betas[1] (β₂)",
@@ -91,7 +94,7 @@ def _hyperparameter_inputs(name: str) -> tuple[tuple[str, Any], ...]:
                 float(default[1]),
                 0.001,
                 format="%.5f",
-                key=f"{widget_key}_2",
+                key=hyperparameter_key(name, key, 2),
             )
             chosen[key] = (beta1, beta2)
         else:
@@ -451,12 +454,14 @@ def _bound_number(
 
 
 ADVANCED = "Advanced: hyperparameters, schedule, clipping, noise, stopping"
-ADVANCED_INPUTS = {
-    "schedule": "", "clip_norm": None, "clip_value": None, "noise": 0.0, "seed": 0,
-    "gtol": 1e-6, "xtol": 1e-12, "ftol": 0.0,
-}  # fmt: skip
+ADVANCED_INPUTS: dict[str, Any] = {
+    field.name: "" if field.name == "schedule" else field.default
+    for field in dataclasses.fields(Settings)
+    if field.name
+    in ("schedule", "clip_norm", "clip_value", "noise", "seed", "gtol", "xtol", "ftol")
+}
 """The Advanced section's inputs other than the hyperparameters, by key (and link parameter),
-with their defaults: those of :class:`~gdviz.lesson.Settings`."""
+with their defaults: those of :class:`~gdviz.lesson.Settings` (no schedule: an empty box)."""
 
 
 def _advanced(optimizer: str) -> tuple[dict[str, Any], Any]:
@@ -481,12 +486,7 @@ def _advanced_in_use(optimizer: str) -> bool:
     the link or in the session."""
     if any(key in st.query_params for key in (*ADVANCED_INPUTS, *HYPERPARAMETERS)):
         return True
-    defaults = dict(ADVANCED_INPUTS)
-    for name, default in make_optimizer(optimizer).hyperparameters.items():
-        if isinstance(default, tuple):
-            defaults[f"hp_{optimizer}_{name}_1"], defaults[f"hp_{optimizer}_{name}_2"] = default
-        else:
-            defaults[f"hp_{optimizer}_{name}"] = default
+    defaults = {**ADVANCED_INPUTS, **hyperparameter_inputs(optimizer)}
     state = st.session_state
     return any(key in state and state[key] != default for key, default in defaults.items())
 
@@ -516,14 +516,14 @@ def _advanced_section(optimizer: str) -> tuple[dict[str, Any], Any]:
             st.error(plain(str(error)), icon="⚠️")
     clip_norm = _bound_number("Clip gradient norm at", "clip_norm", None, placeholder="off")
     clip_value = _bound_number("Clip gradient values at", "clip_value", None, placeholder="off")
-    noise = _bound_number("Gradient noise (std, imitates SGD)", "noise", 0.0)
+    noise = _bound_number("Gradient noise (std, imitates SGD)", "noise", ADVANCED_INPUTS["noise"])
     seed = st.number_input(
         "Seed (gradient noise, mini-batch order)", min_value=0, max_value=int(NUMBERS["seed"].high),
-        value=0, step=1, key="seed", bind="query-params",
+        value=ADVANCED_INPUTS["seed"], step=1, key="seed", bind="query-params",
     )  # fmt: skip
-    gtol = _bound_number("gtol: stop when |∇f| <", "gtol", 1e-6)
-    xtol = _bound_number("xtol: stop when the step <", "xtol", 1e-12)
-    ftol = _bound_number("ftol: stop when f changes by < ftol·|f|", "ftol", 0.0)
+    gtol = _bound_number("gtol: stop when |∇f| <", "gtol", ADVANCED_INPUTS["gtol"])
+    xtol = _bound_number("xtol: stop when the step <", "xtol", ADVANCED_INPUTS["xtol"])
+    ftol = _bound_number("ftol: stop when f changes by < ftol·|f|", "ftol", ADVANCED_INPUTS["ftol"])
     return {
         "hyperparameters": hyperparameters,
         "schedule": schedule,
@@ -531,8 +531,8 @@ def _advanced_section(optimizer: str) -> tuple[dict[str, Any], Any]:
         "clip_value": clip_value or None,
         "noise": float(noise or 0.0),
         "seed": int(seed),
-        "gtol": float(gtol if gtol is not None else 1e-6),
-        "xtol": float(xtol if xtol is not None else 1e-12),
+        "gtol": float(gtol if gtol is not None else ADVANCED_INPUTS["gtol"]),
+        "xtol": float(xtol if xtol is not None else ADVANCED_INPUTS["xtol"]),
         "ftol": float(ftol or 0.0),
     }, schedule_slot
 

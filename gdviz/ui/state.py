@@ -10,6 +10,7 @@ from streamlit.runtime.state.session_state_proxy import get_session_state
 
 from gdviz.engine import View
 from gdviz.links import check_link
+from gdviz.optimizers import make_optimizer
 from gdviz.surfaces import load_library
 
 TYPED = "typed"
@@ -34,6 +35,27 @@ def _drop_from_link(parameters: set[str]) -> None:
     for parameter in parameters:
         st.query_params.pop(parameter, None)
     refresh_bound_inputs()
+
+
+def hyperparameter_key(optimizer: str, name: str, part: int | None = None) -> str:
+    """The input of ``optimizer``'s hyperparameter ``name`` (``part`` 1 or 2 of a pair: betas)."""
+    return f"hp_{optimizer}_{name}" + ("" if part is None else f"_{part}")
+
+
+def hyperparameter_inputs(optimizer: str, chosen: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The values of ``optimizer``'s hyperparameter inputs, by key: ``chosen`` ones (torch's
+    names), else the defaults; numbers as floats, a pair as its two inputs."""
+    values: dict[str, Any] = {}
+    for name, default in make_optimizer(optimizer).hyperparameters.items():
+        value = (chosen or {}).get(name, default)
+        if isinstance(default, tuple):
+            for part, number in enumerate(tuple(value), start=1):
+                values[hyperparameter_key(optimizer, name, part)] = number
+        else:
+            values[hyperparameter_key(optimizer, name)] = (
+                value if isinstance(default, bool) else float(value)
+            )
+    return values
 
 
 def refresh_bound_inputs() -> None:
