@@ -15,6 +15,7 @@ A clicked start goes through session state into the bound number inputs.
 - :mod:`gdviz.ui.page`: the main area: title, verdicts and the tabs.
 - :mod:`gdviz.ui.screen`: the page's size, measured in the browser, and its style sheet.
 - :mod:`gdviz.ui.text`: user text shown as text, never as Markdown.
+- :mod:`gdviz.ui.turns`: the sessions' scripts run one at a time, in the order they asked.
 """
 
 from gdviz.ui.cache import cached_lesson
@@ -24,11 +25,13 @@ from gdviz.ui.screen import open_page, wait_for_the_window
 from gdviz.ui.sidebar import rate_sliders, schedule_curve, sidebar
 from gdviz.ui.state import show_link_problems
 from gdviz.ui.text import plain
+from gdviz.ui.turns import one_page_at_a_time
 
 __all__ = [
     "CLICK_GRID",
     "cached_lesson",
     "lesson_step",
+    "one_page_at_a_time",
     "open_page",
     "plain",
     "rate_sliders",
