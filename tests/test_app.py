@@ -64,7 +64,10 @@ def test_a_class_on_one_link_shares_one_built_landscape_figure():
     """Issue 17: the panels are built once per setting, style and size for every session of the
     server (``landscape_figure``, cached), and serialised once (``SharedFigure``); a second
     session gets the same chart, byte for byte, as an uncached build would give."""
+    import plotly.io
+
     from gdviz.figures import Style, comparison_figure
+    from gdviz.figures.style import PlaybackFigure
     from gdviz.ui.chart import SharedFigure, _prepare
     from gdviz.ui.page import CLICK_GRID, landscape_figure
 
@@ -87,6 +90,11 @@ def test_a_class_on_one_link_shares_one_built_landscape_figure():
     # Preparing it to be shown changes it once, and what it sends follows.
     _prepare(figure, clickable=True)
     assert figure.to_dict()["layout"]["clickmode"] == "event+select"
+    # Its dict holds its own traces, not copies, and writes as plotly.py's deep copy does.
+    assert figure.to_dict()["data"][0] is figure._data[0]
+    assert plotly.io.to_json(figure.to_dict(), validate=False) == plotly.io.to_json(
+        PlaybackFigure.to_dict(figure), validate=False
+    )
 
 
 def test_a_shared_figure_is_written_to_json_once_and_as_plotly_writes_it(monkeypatch):
