@@ -367,39 +367,87 @@ def test_bad_model_settings_are_refused_with_a_message():
         make_model("cubic", line)
 
 
-def test_a_new_batch_size_runs_the_middle_panel_alone(monkeypatch):
-    """A data lesson's batch and stochastic panels and its scaling contrast do not depend on the
-    batch size: a new one runs only the middle panel, and the lesson is the one built afresh."""
+def _counting_engine_calls(monkeypatch):
+    """The engine calls ``gdviz.lesson`` makes from now on (each call's ``batches``), with its
+    cached parts emptied."""
     import gdviz.lesson as lesson_module
-    from gdviz.lesson import Settings, build_lesson
 
-    runs = []
+    calls = []
     engine_run = lesson_module.run
 
     def counted(*args, **kwargs):
-        runs.append(kwargs.get("batches"))
+        calls.append(kwargs.get("batches"))
         return engine_run(*args, **kwargs)
 
     monkeypatch.setattr(lesson_module, "run", counted)
-    cached_parts = (
+    for cached_part in (
         lesson_module._data_setup,
+        lesson_module._panels_together,
         lesson_module._variant_run,
         lesson_module._scaling_contrast,
-    )
-    for cached_part in cached_parts:
+    ):
         cached_part.cache_clear()  # nothing from another test
+    return calls
+
+
+def test_a_data_lessons_three_panels_are_one_engine_call(monkeypatch):
+    """Batch, mini-batch and stochastic descent step together (BatchesPerRun); the scaling
+    contrast, which does not depend on the batch size, is kept when only that changes."""
+    from gdviz.lesson import Settings, build_lesson
+    from gdviz.regression import BatchesPerRun
+
+    calls = _counting_engine_calls(monkeypatch)
     data = get_dataset("two_classes")
     first = build_lesson(Settings(dataset=data, batch_size=32, rates=(0.05,), steps=300))
-    assert len(runs) == 4  # three panels and the contrast
-    runs.clear()
+    assert len(calls) == 2  # the panels, and the contrast
+    assert [sampler.size for sampler in calls[0].samplers] == [data.size, 32, 1]
+    calls.clear()
     second = build_lesson(Settings(dataset=data, batch_size=8, rates=(0.05,), steps=300))
-    assert [batches.size for batches in runs] == [8]
-    assert second.results[0] is first.results[0]
-    assert second.results[2] is first.results[2]
+    assert len(calls) == 1
+    assert isinstance(calls[0], BatchesPerRun)
+    assert [sampler.size for sampler in calls[0].samplers] == [data.size, 8, 1]
     assert second.notes == first.notes
-    for cached_part in cached_parts:
-        cached_part.cache_clear()
-    afresh = build_lesson(Settings(dataset=data, batch_size=8, rates=(0.05,), steps=300))
-    for kept, new in zip(second.results, afresh.results, strict=True):
-        assert np.array_equal(kept.paths, new.paths)
-        assert np.array_equal(kept.losses, new.losses)
+    assert [len(result) for result in second.results] == [1, 1, 1]
+    # With an epoch budget each panel has its own number of updates: a call each.
+    calls.clear()
+    build_lesson(Settings(dataset=data, batch_size=8, rates=(0.05,), epochs=3))
+    assert sorted(sampler.size for sampler in calls[:3]) == [1, 8, data.size]
+    assert len(calls) == 4
+
+
+@pytest.mark.parametrize(
+    ("name", "batch", "rates", "optimizer", "extra"),
+    [
+        ("two_classes", 32, (0.05,), "gd", {}),
+        ("two_classes", 8, (3.0,), "momentum", {"scale": True}),  # the stochastic run diverges
+        ("noisy_line", 16, (), "adam", {"trace": True}),
+        ("clean_line", 1000, (0.05,), "gd", {"l2": 0.1}),  # b ≥ m: two batch panels
+        ("unscaled_feature", 4, (0.003,), "gd", {}),
+    ],
+)
+def test_each_panel_of_the_one_call_is_the_run_a_call_of_its_own_gives(
+    name, batch, rates, optimizer, extra
+):
+    """Each run of the shared call draws its own batches and keeps its own rules: the verdicts
+    are those of a call of its own, and the paths agree to the last bits of the full-data sums
+    (864 panels compared when this was written: every data set, batch size, optimizer and
+    scaling at four rates; at most 5e-15 apart)."""
+    import gdviz.lesson as lesson_module
+    from gdviz.lesson import Settings
+
+    data = get_dataset(name)
+    settings = Settings(dataset=data, batch_size=batch, rates=rates, optimizer=optimizer, **extra)
+    base = lesson_module._without_batch_size(settings)
+    sizes = (data.size, min(batch, data.size), 1)
+    together = lesson_module._panels_together(base, sizes)
+    for size, shared in zip(sizes, together, strict=True):
+        alone = lesson_module._variant_run(base, size)
+        assert shared.messages == alone.messages
+        for field in ("status", "rule", "diagnosis", "nit", "diverged_at", "stop", "epochs"):
+            assert np.array_equal(getattr(shared, field), getattr(alone, field)), field
+        assert shared.paths.shape == alone.paths.shape
+        np.testing.assert_allclose(shared.paths, alone.paths, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(shared.losses, alone.losses, rtol=1e-12, atol=1e-12)
+        if extra.get("trace"):
+            assert shared.trace.grad.shape == alone.trace.grad.shape
+            np.testing.assert_allclose(shared.trace.grad, alone.trace.grad, rtol=1e-9, atol=1e-12)

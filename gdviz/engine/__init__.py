@@ -112,7 +112,9 @@ def run(
     With ``batches`` (a data-backed objective's mini-batches), g is the mini-batch gradient
     of update k instead of ∇f; the recorded loss and gradient norm, and so the stopping
     rules, stay those of the full objective; xtol and ftol are not applied (a tiny step on one
-    batch says nothing about the next), only gtol on the full gradient. Runs that spend the
+    batch says nothing about the next), only gtol on the full gradient. Runs whose batches are
+    the whole data set (``batches.full_runs``) are batch descent, rules and all, in the same
+    call as runs on mini-batches (a data lesson's three panels). Runs that spend the
     budget while the path only jitters are diagnosed "noisy" rather than "oscillating" (and
     "noise" with gradient ``noise``: the jitter is the noise's, not the rate's alone).
 
@@ -157,7 +159,7 @@ def run(
         grad_norms=norms_by_run,
         lr_factors=stepped.lr_factors,
         settings={"gtol": gtol, "xtol": xtol, "ftol": ftol, "steps": steps},
-        epochs=None if batches is None else np.array([batches.epochs(int(n)) for n in nit]),
+        epochs=None if batches is None else batches.run_epochs(nit),
         stop=stop,
         where=where,
         trace=None if stepped.tracer is None else stepped.tracer.result(taken, nit),

@@ -43,13 +43,14 @@ class BatchGradients(Protocol):
     """Where the gradient of each update comes from when it is not the full ∇f: mini-batches.
 
     ``start(n_runs)`` returns ``gradient(theta, k, runs)``: the gradient of update k ≥ 1 for
-    the runs numbered ``runs`` (rows of ``theta``). ``full`` says every update sees all the
-    data, so the engine uses ∇f itself (batch descent is plain descent on the full loss).
+    the runs numbered ``runs`` (rows of ``theta``). ``full_runs(n_runs)`` says which runs see
+    all the data at every update: for those the engine uses ∇f itself (batch descent is plain
+    descent on the full loss) and ignores what ``gradient`` gives in their rows.
+    ``run_epochs(nit)``: each run's passes over the data after ``nit[r]`` updates.
     """
 
-    @property
-    def full(self) -> bool: ...
+    def full_runs(self, n_runs: int) -> np.ndarray: ...
 
     def start(self, n_runs: int) -> Callable[[np.ndarray, int, np.ndarray], np.ndarray]: ...
 
-    def epochs(self, updates: int) -> float: ...
+    def run_epochs(self, nit: np.ndarray) -> np.ndarray: ...

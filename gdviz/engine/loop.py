@@ -234,8 +234,11 @@ class _Window:
             if self.move is not None:
                 self.move = self.move[keep]
 
-    def diagnose(self, runs: np.ndarray, final_loss: np.ndarray, relabel: str) -> np.ndarray:
-        """'descending', 'oscillating' (or ``relabel``) or 'stalled' for the rows ``runs``."""
+    def diagnose(
+        self, runs: np.ndarray, final_loss: np.ndarray, relabel: str | np.ndarray
+    ) -> np.ndarray:
+        """'descending', 'oscillating' (or ``relabel``, one for all or one per row; "" keeps
+        'oscillating') or 'stalled' for the rows ``runs``."""
         assert self.start_loss is not None
         start = self.start_loss[runs]
         reversals = (
@@ -244,9 +247,8 @@ class _Window:
         rises = self.rises[runs] / self.size if self.size else np.zeros(len(runs))
         fell = start - final_loss > 1e-12 * np.maximum(np.abs(start), 1.0)
         oscillating = (reversals > 0.5) | (rises > 0.3)
-        return np.where(
-            oscillating, relabel or "oscillating", np.where(fell, "descending", "stalled")
-        )
+        relabel = np.where(np.asarray(relabel) == "", "oscillating", relabel)
+        return np.where(oscillating, relabel, np.where(fell, "descending", "stalled"))
 
 
 def _step(
@@ -314,7 +316,11 @@ def _step(
     in_force = np.empty((steps, n_runs)) if plateau is not None and record else None
     centre, escape = _escape_box(view, start_points)
     rng = np.random.default_rng(seed)
-    step_gradient = None if batches is None or batches.full else batches.start(n_runs)
+    # Runs on mini-batches take their gradient from ``step_gradient``; the others (every run
+    # without batches; runs whose batches are the whole data set) take ∇f and every rule.
+    exact_runs = np.ones(n_runs, dtype=bool) if batches is None else batches.full_runs(n_runs)
+    step_gradient = None if exact_runs.all() else batches.start(n_runs)  # type: ignore[union-attr]
+    mixed = step_gradient is not None and exact_runs.any()
     run_numbers = np.arange(n_runs)
     rule = np.full(n_runs, _MAX_STEPS, dtype=np.int8)
     nit = np.full(n_runs, steps)
@@ -356,6 +362,7 @@ def _step(
             state = type(state)(*(_take(part, keep) for part in state))
         active = run_numbers[keep]  # the run number of every row of the loop's arrays
         lr = rates[active]
+        exact = exact_runs[active]
         if window.first == 0:
             window.open(loss)
         # Runs that ended stay in the arrays (stepped along, never judged again) until enough
@@ -369,7 +376,8 @@ def _step(
             if k % BUDGET_CHECK_EVERY == 0:
                 budget.check()  # a page's CPU budget, where one is in force (the app's)
             if step_gradient is not None:
-                gradient = step_gradient(point, k, active)
+                sampled = step_gradient(point, k, active)
+                gradient = np.where(exact[:, None], gradient, sampled) if mixed else sampled
             if noise > 0:
                 # Drawn for every run, so a run's noise does not depend on which others stopped.
                 gradient = gradient + noise * rng.standard_normal((n_runs, 2))[active]
@@ -412,13 +420,15 @@ def _step(
             # A schedule that has decayed the rate to zero makes zero steps: that is not convergence.
             # Nor is a tiny mini-batch step: another batch may pull hard (only gtol, on the full
             # gradient, tells a stochastic run has converged).
-            step_rule = xtol_squared if lr_factors[k - 1] > 0 and step_gradient is None else 0.0
+            step_rule = xtol_squared if lr_factors[k - 1] > 0 and exact_runs.any() else 0.0
             if step_rule:
-                finished |= _dot(delta, delta) < step_rule
-            if ftol and step_gradient is None:
-                finished |= np.abs(new_loss - loss) <= ftol * np.maximum(
+                small_step = _dot(delta, delta) < step_rule
+                finished |= small_step & exact if mixed else small_step
+            if ftol and exact_runs.any():
+                flat = np.abs(new_loss - loss) <= ftol * np.maximum(
                     np.maximum(np.abs(new_loss), np.abs(loss)), 1.0
                 )
+                finished |= flat & exact if mixed else flat
             if ended_rows:
                 finished &= live
             if finished.any():
@@ -426,15 +436,16 @@ def _step(
                 _settle(
                     active[ended], k, point[ended], loss[ended], squared_norm[ended],
                     new_point[ended], new_loss[ended], new_squared_norm[ended], delta[ended],
-                    growth_limit[ended], (low, high), (gtol_squared, step_rule), ends, history,
+                    growth_limit[ended], (low, high),
+                    (gtol_squared, np.where(exact[ended], step_rule, 0.0)), ends, history,
                     rule, nit, diverged_at,
                 )  # fmt: skip
                 live[ended] = False
                 ended_rows += len(ended)
             point, loss, squared_norm = new_point, new_loss, new_squared_norm
             if ended_rows > COMPACT_SHARE * len(point) and ended_rows < len(point):
-                rows = (point, loss, squared_norm, gradient, lr, growth_limit, active)
-                point, loss, squared_norm, gradient, lr, growth_limit, active = (
+                rows = (point, loss, squared_norm, gradient, lr, growth_limit, active, exact)
+                point, loss, squared_norm, gradient, lr, growth_limit, active, exact = (
                     part[live] for part in rows
                 )
                 state = type(state)(*(_take(part, live) for part in state))
@@ -449,7 +460,12 @@ def _step(
 
     diagnosis = np.full(n_runs, "", dtype=f"<U{len('oscillating')}")
     if len(running):
-        relabel = "noisy" if step_gradient is not None else "noise" if noise > 0 else ""
+        exact_relabel = "noise" if noise > 0 else ""
+        relabel = (
+            np.where(exact[running], exact_relabel, "noisy")
+            if mixed
+            else ("noisy" if step_gradient is not None else exact_relabel)
+        )
         diagnosis[active[running]] = window.diagnose(running, loss[running], relabel)
     return _Stepped(
         start_points, rates, rule, nit, diverged_at, ends.x, ends.fun, ends.squared_norm,
@@ -519,7 +535,7 @@ def _settle(
     delta: np.ndarray,
     growth_limit: np.ndarray,
     box: tuple[np.ndarray, np.ndarray],
-    tolerances: tuple[float, float],
+    tolerances: tuple[float, float | np.ndarray],
     ends: _Ends,
     history: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
     rule: np.ndarray,

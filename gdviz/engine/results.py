@@ -181,6 +181,10 @@ def _json_numbers(values: Sequence[float]) -> list[float | None]:
     return [_json_number(value) for value in values]
 
 
+_PER_RUN = ("starts", "lrs", "status", "rule", "diagnosis", "nit", "diverged_at", "x", "fun")
+"""The fields of a :class:`RunResult` that hold one entry per run, and nothing more."""
+
+
 @dataclass(frozen=True)
 class RunResult:
     """Every run of one :func:`~gdviz.engine.run` call; arrays are indexed by run (starts outer,
@@ -285,6 +289,32 @@ class RunResult:
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         return (self.run(i) for i in range(len(self)))
+
+    def part(self, i: int) -> RunResult:
+        """Run i as a result of its own, shaped as a call of that run alone gives it: its
+        record ends at its last update (a call's record ends at its longest run's)."""
+        one, end = slice(i, i + 1), int(self.nit[i]) + 1
+        trace = self.trace
+        if trace is not None:
+            trace = Trace(
+                grad=trace.grad[one, : end - 1],
+                step=trace.step[one, : end - 1],
+                state={name: value[one, : end - 1] for name, value in trace.state.items()},
+                lr=trace.lr[one, : end - 1],
+                raw_grad=None if trace.raw_grad is None else trace.raw_grad[one, : end - 1],
+            )
+        return dataclasses.replace(
+            self,
+            **{name: getattr(self, name)[one] for name in _PER_RUN},
+            paths=self.paths[one, :end],
+            losses=self.losses[one, :end],
+            grad_norms=self.grad_norms[one, :end],
+            epochs=None if self.epochs is None else self.epochs[one],
+            stop=None if self.stop is None else self.stop[one],
+            where=self.where[one],
+            trace=trace,
+            run_factors=None if self.run_factors is None else self.run_factors[one],
+        )
 
     def to_dict(self, *, include_paths: bool = True, include_trace: bool = False) -> dict[str, Any]:
         """``{"runs": [...]}``, JSON-ready (the command line's ``--format json``); with
