@@ -309,18 +309,20 @@ class LogisticRegression(_Model):
         self, p: np.ndarray, q: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         theta = _columns(p, q)
-        loss = np.zeros(len(theta))
-        gradient = np.zeros((len(theta), 2))
         # Blocks of examples keep the temporaries in cache (one 100 000-example pass made
         # fresh multi-megabyte arrays each update and ran at half the speed).
         block = max(1024, (1 << 15) // max(len(theta), 1))
-        features = self.dataset.features
-        for start in range(0, self.dataset.size, block):
-            part = features[start : start + block]
-            z = theta @ part.T
-            loss += _softplus(z).sum(axis=1)
-            gradient += _sigmoid(z) @ part
-        m = self.dataset.size
+        features, m = self.dataset.features, self.dataset.size
+        if m <= block:  # one block (the engine's case, once an update): no sums to add into
+            z = theta @ features.T
+            loss, gradient = _softplus(z).sum(axis=1), _sigmoid(z) @ features
+        else:
+            loss, gradient = np.zeros(len(theta)), np.zeros((len(theta), 2))
+            for start in range(0, m, block):
+                part = features[start : start + block]
+                z = theta @ part.T
+                loss += _softplus(z).sum(axis=1)
+                gradient += _sigmoid(z) @ part
         loss = loss / m - theta @ self._label_pull
         gradient = gradient / m - self._label_pull
         return loss.reshape(p.shape), gradient.reshape((*p.shape, 2))
