@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from gdviz.figures.paths import _DrawnPath
-from gdviz.figures.style import Style, _typed_array
+from gdviz.figures.style import Style, _float32_spec, _to_float32, _typed_array
 
 MAX_FRAMES = 60
 """Most playback frames; the steps shown are sampled, densely at the start."""
@@ -45,24 +45,26 @@ def _playback(
         return []
     steps = _frame_steps(longest)
     indices = [index for run_traces in animated for index in run_traces]
+    # Converted once: each frame shows a prefix of a path, and each end mark one of two places.
+    paths = [(_to_float32(d.points[:, 0]), _to_float32(d.points[:, 1])) for d in drawn]
+    marks = {
+        index: [
+            {"type": "scatter", "x": _typed_array(x), "y": _typed_array(y)}
+            for x, y in ((x, y), ([parked[0]] * len(x), [parked[1]] * len(y)))
+        ]
+        for index in indices
+        for x, y in [(traces[index]["x"], traces[index]["y"])]
+    }
     frames = []
     for step in steps:
         data = []
-        for d, (_, *ends) in zip(drawn, animated, strict=True):
+        for d, (xs, ys), (_, *ends) in zip(drawn, paths, animated, strict=True):
             shown = int(np.searchsorted(d.indices, step, side="right"))
             data.append(
-                {
-                    "type": "scatter",
-                    "x": _typed_array(d.points[:shown, 0]),
-                    "y": _typed_array(d.points[:shown, 1]),
-                }
+                {"type": "scatter", "x": _float32_spec(xs[:shown]), "y": _float32_spec(ys[:shown])}
             )
             reached = step >= d.indices[-1]
-            for index in ends:
-                x, y = traces[index]["x"], traces[index]["y"]
-                if not reached:
-                    x, y = [parked[0]] * len(x), [parked[1]] * len(y)
-                data.append({"type": "scatter", "x": _typed_array(x), "y": _typed_array(y)})
+            data.extend(marks[index][0 if reached else 1] for index in ends)
         frames.append({"data": data, "traces": indices, "name": str(int(step))})
     _playback_controls(layout, steps, style, base)
     return frames
