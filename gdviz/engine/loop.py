@@ -320,7 +320,8 @@ def _step(
     # without batches; runs whose batches are the whole data set) take ∇f and every rule.
     exact_runs = np.ones(n_runs, dtype=bool) if batches is None else batches.full_runs(n_runs)
     step_gradient = None if exact_runs.all() else batches.start(n_runs)  # type: ignore[union-attr]
-    mixed = step_gradient is not None and exact_runs.any()
+    any_exact = bool(exact_runs.any())  # xtol and ftol apply to some run
+    mixed = step_gradient is not None and any_exact
     run_numbers = np.arange(n_runs)
     rule = np.full(n_runs, _MAX_STEPS, dtype=np.int8)
     nit = np.full(n_runs, steps)
@@ -421,11 +422,11 @@ def _step(
             # A schedule that has decayed the rate to zero makes zero steps: that is not convergence.
             # Nor is a tiny mini-batch step: another batch may pull hard (only gtol, on the full
             # gradient, tells a stochastic run has converged).
-            step_rule = xtol_squared if lr_factors[k - 1] > 0 and exact_runs.any() else 0.0
+            step_rule = xtol_squared if lr_factors[k - 1] > 0 and any_exact else 0.0
             if step_rule:
                 small_step = _dot(delta, delta) < step_rule
                 finished |= small_step & exact if mixed else small_step
-            if ftol and exact_runs.any():
+            if ftol and any_exact:
                 flat = np.abs(new_loss - loss) <= ftol * np.maximum(
                     np.maximum(np.abs(new_loss), np.abs(loss)), 1.0
                 )
