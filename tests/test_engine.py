@@ -282,3 +282,89 @@ def test_gradient_noise_is_diagnosed_as_noise_not_as_a_too_large_rate():
     assert "the gradient noise makes the path jitter" in result.message(0)
     quiet = run(BOWL, GD, [(1.0, 1.0)], [0.01], steps=2000)
     assert quiet.status[0] == "converged"
+
+
+def _judged_every_update(monkeypatch):
+    from gdviz.engine import loop
+
+    monkeypatch.setattr(loop, "JUDGE_EVERY", 1)
+
+
+@pytest.mark.parametrize(
+    ("case", "call"),
+    [
+        # Runs ending by every rule, at updates that are not multiples of the judgement span.
+        (
+            "gtol, xtol, divergence",
+            lambda: run(BOWL, GD, [(1.0, 1.0)], [0.001, 0.02, 0.09, 0.11], steps=3000),
+        ),
+        (
+            "ftol",
+            lambda: run(BOWL, GD, [(1.0, 1.0)], [0.02, 0.05], steps=500, gtol=0, xtol=0, ftol=1e-9),
+        ),
+        (
+            "loss growth",
+            lambda: run(parse_function("x^4 + y^4"), GD, [(2.0, 1.0)], [0.5, 0.01], steps=200),
+        ),
+        (
+            "left the view",
+            lambda: run(BOWL, GD, [(1.0, 1.0)], [0.15, 0.01], steps=300, view=((-2, 2), (-2, 2))),
+        ),
+        (
+            "out of the domain",
+            lambda: run(parse_function("sqrt(x) + y^2"), GD, [(1.0, 1.0)], [0.9, 0.01], steps=300),
+        ),
+        (
+            "rate decayed to zero",
+            lambda: run(
+                BOWL,
+                GD,
+                [(1.0, 1.0)],
+                [0.001, 0.03],
+                steps=401,
+                schedule=parse_schedule("cosine(t_max=37)"),
+            ),
+        ),
+        (
+            "plateau schedule, momentum, trace",
+            lambda: run(
+                BOWL,
+                make_optimizer("momentum", momentum=0.9),
+                [(1.0, 1.0)],
+                [0.01, 0.05, 0.12],
+                steps=900,
+                schedule=parse_schedule("plateau(patience=5)"),
+                trace=True,
+            ),
+        ),
+        (
+            "clipping and noise",
+            lambda: run(
+                BOWL,
+                make_optimizer("adam"),
+                [(1.0, 1.0), (-1.0, 0.5)],
+                [0.01, 0.3],
+                steps=700,
+                clip_norm=0.5,
+                noise=0.3,
+                seed=3,
+            ),
+        ),
+    ],
+)
+def test_judging_every_16_updates_ends_every_run_where_judging_each_does(monkeypatch, case, call):
+    """The loop judges which runs ended every JUDGE_EVERY updates, stepping the ended ones along
+    meanwhile (nothing they compute after their end is kept): the same verdicts, ends, paths,
+    losses, traces and rates in force as judging after every update, bit for bit."""
+    in_spans = call()
+    _judged_every_update(monkeypatch)
+    each = call()
+    assert list(in_spans.rule) == list(each.rule), case
+    assert list(in_spans.messages) == list(each.messages)
+    for field in ("nit", "diverged_at", "x", "fun", "paths", "losses", "grad_norms"):
+        assert np.array_equal(getattr(in_spans, field), getattr(each, field)), field
+    if in_spans.run_factors is not None:
+        assert np.array_equal(in_spans.run_factors, each.run_factors)
+    if in_spans.trace is not None:
+        assert np.array_equal(in_spans.trace.step, each.trace.step)
+    assert any(int(n) % 16 for n in each.nit)  # some run ended inside a span of 16

@@ -5,13 +5,16 @@ and the escape box it judges them in, clipping, the verdicts written as runs end
 (``_Window``), the trace (``_Tracer``), what it leaves (``_Stepped``), and what the public
 functions make of it (``_where_stopped``, ``_hold_last``, ``_factors_by_run``).
 
-A hot path, tuned against ``benchmarks/bench_engine.py``: one pass over the rows for the
-common case that no run ended, ended runs dropped in batches (COMPACT_SHARE), the CPU budget
-(:mod:`gdviz.budget`) looked at every BUDGET_CHECK_EVERY updates.
+A hot path, tuned against ``benchmarks/bench_engine.py``: which runs ended is judged over
+spans of JUDGE_EVERY updates at once (``_Seen`` keeps the span, ``_Rules`` judges it; one
+pass for the common case that no run ended), ended runs dropped in batches
+(COMPACT_SHARE), the CPU budget (:mod:`gdviz.budget`) looked at every BUDGET_CHECK_EVERY
+updates.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -53,6 +56,17 @@ the heaviest update, a microsecond's look."""
 
 DIAGNOSIS_WINDOW = 50
 """How many of the last steps the diagnosis of an unfinished run looks at."""
+
+JUDGE_EVERY = 16
+"""Updates taken between two judgements of which runs ended, when a call has few runs: the
+tests (finite, loss growth, escape box, gtol, xtol, ftol) are a dozen NumPy calls, the same
+for 3 rows as for 3 × 16, and were a quarter of a small call's stepping time. A run that ended
+is stepped along until it is judged, like any ended run (nothing it computes after its end is
+kept), so the verdicts, ends and paths are the same; only the work is less."""
+
+JUDGED_ROWS = 1 << 16
+"""Rows × updates judged at once at most: a call of many runs (a map) is judged every update,
+as its tests are already shared by all its rows."""
 
 COMPACT_SHARE = 0.15
 """The loop drops ended runs from its arrays once they are this share of the rows (copying
@@ -370,81 +384,68 @@ def _step(
         # have ended to be worth the copying: ``live`` marks the rows still running.
         live = np.ones(len(point), dtype=bool)
         ended_rows = 0
+        every = max(1, min(JUDGE_EVERY, JUDGED_ROWS // max(n_runs, 1)))
+        rules = _Rules(growth_limit, low, high, gtol_squared, xtol_squared, ftol, exact, mixed)
+        k = 0
+        while k < steps and ended_rows < len(point):
+            seen = _Seen(min(every, steps - k), point, loss, squared_norm)
+            for j in range(1, seen.span + 1):
+                k += 1
+                if k % BUDGET_CHECK_EVERY == 0:
+                    budget.check()  # a page's CPU budget, where one is in force (the app's)
+                if step_gradient is not None:
+                    sampled = step_gradient(point, k, active)
+                    gradient = np.where(exact[:, None], gradient, sampled) if mixed else sampled
+                if noise > 0:
+                    # Drawn for every run, so a run's noise does not depend on which others stopped.
+                    gradient = gradient + noise * rng.standard_normal((n_runs, 2))[active]
+                raw_gradient = gradient
+                if clip_norm is not None or clip_value is not None:
+                    gradient = _clip(gradient, clip_norm, clip_value)
+                hessian = (
+                    objective.hessian(point[:, 0], point[:, 1]) if optimizer.needs_hessian else None
+                )
+                rate = lr * lr_factors[k - 1] if plateau is None else plateau.lr[active]
+                if in_force is not None:
+                    in_force[k - 1, active] = rate
+                delta, state = optimizer.rule(gradient, state, point, rate, hessian=hessian)
+                if tracer is not None:
+                    tracer.add(
+                        k, active, gradient, delta, rate, optimizer.torch_state(state), raw_gradient
+                    )
+                new_point = point + delta
+                new_loss, gradient = objective.value_and_gradient(new_point[:, 0], new_point[:, 1])
+                new_squared_norm = _dot(gradient, gradient)
+                if history is not None:
+                    # Every run's row while none has been dropped: a plain row write, not a scatter.
+                    rows = slice(None) if len(active) == n_runs else active
+                    history[0][k, rows], history[1][k, rows], history[2][k, rows] = (
+                        new_point,
+                        new_loss,
+                        new_squared_norm,
+                    )
+                window.add(k, point, loss, new_point, new_loss)
+                if plateau is not None:
+                    plateau.step(active, new_loss)
+                seen.add(j, new_point, new_loss, new_squared_norm, delta)
+                point, loss, squared_norm = new_point, new_loss, new_squared_norm
 
-        for k in range(1, steps + 1):
-            if ended_rows == len(point):
-                break
-            if k % BUDGET_CHECK_EVERY == 0:
-                budget.check()  # a page's CPU budget, where one is in force (the app's)
-            if step_gradient is not None:
-                sampled = step_gradient(point, k, active)
-                gradient = np.where(exact[:, None], gradient, sampled) if mixed else sampled
-            if noise > 0:
-                # Drawn for every run, so a run's noise does not depend on which others stopped.
-                gradient = gradient + noise * rng.standard_normal((n_runs, 2))[active]
-            raw_gradient = gradient
-            if clip_norm is not None or clip_value is not None:
-                gradient = _clip(gradient, clip_norm, clip_value)
-            hessian = (
-                objective.hessian(point[:, 0], point[:, 1]) if optimizer.needs_hessian else None
-            )
-            rate = lr * lr_factors[k - 1] if plateau is None else plateau.lr[active]
-            if in_force is not None:
-                in_force[k - 1, active] = rate
-            delta, state = optimizer.rule(gradient, state, point, rate, hessian=hessian)
-            if tracer is not None:
-                tracer.add(
-                    k, active, gradient, delta, rate, optimizer.torch_state(state), raw_gradient
-                )
-            new_point = point + delta
-            new_loss, gradient = objective.value_and_gradient(new_point[:, 0], new_point[:, 1])
-            new_squared_norm = _dot(gradient, gradient)
-            if history is not None:
-                # Every run's row while none has been dropped: a plain row write, not a scatter.
-                rows = slice(None) if len(active) == n_runs else active
-                history[0][k, rows], history[1][k, rows], history[2][k, rows] = (
-                    new_point,
-                    new_loss,
-                    new_squared_norm,
-                )
-            window.add(k, point, loss, new_point, new_loss)
-            if plateau is not None:
-                plateau.step(active, new_loss)
-
-            # One pass for the common case "nothing happened"; details only for runs that ended.
-            x, y = new_point[:, 0], new_point[:, 1]
-            finished = ~np.isfinite(new_loss + new_squared_norm + x + y)
-            finished |= np.abs(new_loss) > growth_limit
-            outside = (new_point < low) | (new_point > high)  # out of the box, on either axis
-            finished |= outside[:, 0] | outside[:, 1]
-            if gtol_squared:
-                finished |= new_squared_norm < gtol_squared
-            # A schedule that has decayed the rate to zero makes zero steps: that is not convergence.
-            # Nor is a tiny mini-batch step: another batch may pull hard (only gtol, on the full
-            # gradient, tells a stochastic run has converged).
-            step_rule = xtol_squared if lr_factors[k - 1] > 0 and any_exact else 0.0
-            if step_rule:
-                small_step = _dot(delta, delta) < step_rule
-                finished |= small_step & exact if mixed else small_step
-            if ftol and any_exact:
-                flat = np.abs(new_loss - loss) <= ftol * np.maximum(
-                    np.maximum(np.abs(new_loss), np.abs(loss)), 1.0
-                )
-                finished |= flat & exact if mixed else flat
+            # The updates just taken, judged at once; details only for the runs that ended.
+            first_step = k - seen.span + 1
+            finished = rules.ended(seen, lr_factors[first_step - 1 : k])
             if ended_rows:
                 finished &= live
             if np.count_nonzero(finished):  # (ndarray.any goes through Python: 4x slower)
-                ended = np.flatnonzero(finished)
+                ended = np.flatnonzero(finished.any(axis=0))
+                at = finished[:, ended].argmax(axis=0)  # each one's first ending update
                 _settle(
-                    active[ended], k, point[ended], loss[ended], squared_norm[ended],
-                    new_point[ended], new_loss[ended], new_squared_norm[ended], delta[ended],
+                    active[ended], first_step + at, *seen.around(at, ended),
                     growth_limit[ended], (low, high),
-                    (gtol_squared, np.where(exact[ended], step_rule, 0.0)), ends, history,
-                    rule, nit, diverged_at,
+                    (gtol_squared, rules.step_rule(lr_factors[first_step - 1 + at], exact[ended])),
+                    ends, history, rule, nit, diverged_at,
                 )  # fmt: skip
                 live[ended] = False
                 ended_rows += len(ended)
-            point, loss, squared_norm = new_point, new_loss, new_squared_norm
             if ended_rows > COMPACT_SHARE * len(point) and ended_rows < len(point):
                 rows = (point, loss, squared_norm, gradient, lr, growth_limit, active, exact)
                 point, loss, squared_norm, gradient, lr, growth_limit, active, exact = (
@@ -452,6 +453,7 @@ def _step(
                 )
                 state = type(state)(*(_take(part, live) for part in state))
                 window.take(live)
+                rules = rules.take(live)
                 live, ended_rows = np.ones(len(point), dtype=bool), 0
 
         # The runs still going spent the budget: their ends are where they are.
@@ -512,6 +514,93 @@ def _where_stopped(
     return stop, tuple(where), known
 
 
+class _Seen:
+    """The points, f, squared norms and steps of the updates taken since the last judgement:
+    row 0 is where the rows stood before them, row j after the j-th (``span`` of them)."""
+
+    def __init__(
+        self, span: int, point: np.ndarray, loss: np.ndarray, squared_norm: np.ndarray
+    ) -> None:
+        self.span = span
+        rows = len(point)
+        self.point = np.empty((span + 1, rows, 2))
+        self.loss = np.empty((span + 1, rows))
+        self.squared_norm = np.empty((span + 1, rows))
+        self.delta = np.empty((span, rows, 2))
+        self.point[0], self.loss[0], self.squared_norm[0] = point, loss, squared_norm
+
+    def add(
+        self,
+        j: int,
+        point: np.ndarray,
+        loss: np.ndarray,
+        squared_norm: np.ndarray,
+        delta: np.ndarray,
+    ) -> None:
+        self.point[j], self.loss[j], self.squared_norm[j] = point, loss, squared_norm
+        self.delta[j - 1] = delta
+
+    def around(
+        self, at: np.ndarray, rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Before and after update ``at[i]`` (0-based within the span) of row ``rows[i]``:
+        x, f and the squared norm before, after, and the step."""
+        return (
+            self.point[at, rows], self.loss[at, rows], self.squared_norm[at, rows],
+            self.point[at + 1, rows], self.loss[at + 1, rows], self.squared_norm[at + 1, rows],
+            self.delta[at, rows],
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """The tests that end a run, for the loop's rows (see the table in :mod:`gdviz.engine`)."""
+
+    growth_limit: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    gtol_squared: float
+    xtol_squared: float
+    ftol: float
+    exact: np.ndarray  # rows that keep xtol and ftol (not on mini-batches)
+    mixed: bool  # some rows on mini-batches, some not
+
+    def take(self, keep: np.ndarray) -> _Rules:
+        return dataclasses.replace(
+            self, growth_limit=self.growth_limit[keep], exact=self.exact[keep]
+        )
+
+    def step_rule(self, factors: np.ndarray, exact: np.ndarray) -> np.ndarray:
+        """The xtol² in force at updates whose schedule factors are ``factors``: none where
+        the rate has decayed to zero (zero steps are not convergence), nor on mini-batches (a
+        tiny step on one batch says nothing of the next)."""
+        return np.where((factors > 0) & exact, self.xtol_squared, 0.0)
+
+    def ended(self, seen: _Seen, factors: np.ndarray) -> np.ndarray:
+        """Whether each row ended at each update of ``seen`` (span × rows), by any rule."""
+        point, loss, squared_norm = seen.point[1:], seen.loss[1:], seen.squared_norm[1:]
+        x, y = point[..., 0], point[..., 1]
+        finished = ~np.isfinite(loss + squared_norm + x + y)
+        finished |= np.abs(loss) > self.growth_limit
+        outside = (point < self.low) | (point > self.high)  # out of the box, on either axis
+        finished |= outside[..., 0] | outside[..., 1]
+        if self.gtol_squared:
+            finished |= squared_norm < self.gtol_squared
+        exact = self.exact if self.mixed else True
+        if self.xtol_squared and self.exact.any():
+            step_rule = np.where(factors > 0, self.xtol_squared, 0.0)[:, None]
+            delta = seen.delta
+            small_step = delta[..., 0] * delta[..., 0] + delta[..., 1] * delta[..., 1] < step_rule
+            finished |= small_step & exact
+        if self.ftol and self.exact.any():
+            before = seen.loss[:-1]
+            flat = np.abs(loss - before) <= self.ftol * np.maximum(
+                np.maximum(np.abs(loss), np.abs(before)), 1.0
+            )
+            finished |= flat & exact
+        return finished
+
+
 def _take(part: Any, keep: np.ndarray) -> Any:
     """Drop finished runs from one field of an optimizer state (per-run arrays only)."""
     return part[keep] if isinstance(part, np.ndarray) and part.ndim else part
@@ -527,7 +616,7 @@ class _Ends(NamedTuple):
 
 def _settle(
     runs: np.ndarray,
-    k: int,
+    k: np.ndarray,
     point: np.ndarray,
     loss: np.ndarray,
     squared_norm: np.ndarray,
@@ -544,9 +633,10 @@ def _settle(
     nit: np.ndarray,
     diverged_at: np.ndarray,
 ) -> None:
-    """Write the verdict and the end of the runs numbered ``runs`` that ended at update k, all
-    at once (the first rule that holds wins, in the order of the table in :mod:`gdviz.engine`);
-    x, f and the squared norm before the update are ``point``, ``loss``, ``squared_norm``."""
+    """Write the verdict and the end of the runs numbered ``runs``, run i ended at update
+    ``k[i]``, all at once (the first rule that holds wins, in the order of the table in
+    :mod:`gdviz.engine`); x, f and the squared norm before the update are ``point``, ``loss``,
+    ``squared_norm``."""
     low, high = box
     gtol_squared, xtol_squared = tolerances
     finite_point = np.isfinite(new_point).all(axis=1)
@@ -558,8 +648,8 @@ def _settle(
     ends.squared_norm[runs] = np.where(defined, new_squared_norm, squared_norm)
     if history is not None and not defined.all():
         lost, before = runs[~defined], ~defined
-        history[0][k, lost], history[1][k, lost] = point[before], loss[before]
-        history[2][k, lost] = squared_norm[before]
+        history[0][k[before], lost], history[1][k[before], lost] = point[before], loss[before]
+        history[2][k[before], lost] = squared_norm[before]
     nit[runs] = np.where(defined, k, k - 1)
     kept_rule = np.select(
         [
@@ -573,7 +663,7 @@ def _settle(
     )
     codes = np.where(defined, kept_rule, np.where(blown, _NONFINITE, _UNDEFINED))
     rule[runs] = codes
-    diverged_at[runs[codes >= _NONFINITE]] = k
+    diverged_at[runs[codes >= _NONFINITE]] = k[codes >= _NONFINITE]
 
 
 def _factors_by_run(in_force: np.ndarray, rates: np.ndarray, nit: np.ndarray) -> np.ndarray:
