@@ -405,7 +405,10 @@ def _step(
                 hessian = (
                     objective.hessian(point[:, 0], point[:, 1]) if optimizer.needs_hessian else None
                 )
-                rate = lr * lr_factors[k - 1] if plateau is None else plateau.lr[active]
+                if plateau is not None:
+                    rate = plateau.lr[active]
+                else:  # (× 1.0 without a schedule: the same numbers, a multiplication less)
+                    rate = lr if schedule is None else lr * lr_factors[k - 1]
                 if in_force is not None:
                     in_force[k - 1, active] = rate
                 delta, state = optimizer.rule(gradient, state, point, rate, hessian=hessian)
