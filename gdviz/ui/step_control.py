@@ -48,15 +48,23 @@ export default function (component) {
             if (memory.sent !== memory.k) { memory.sent = memory.k; setStateValue('k', memory.k); }
         }, 350);
     };
+    const figureSignature = (steps) => steps.runs.map((run) =>
+        `${run.nit},${run.steps.length},${run.pos[0]},${run.pos[1]},${run.pos[run.pos.length - 1]}`).join(';');
     const parkedAt = (steps, n) => [Array(n).fill(steps.parked[0]), Array(n).fill(steps.parked[1])];
     const apply = () => {
         const plot = chart();
         const steps = plot?.layout?.meta?.gdviz_steps;
         if (!plot || !steps || !window.Plotly || !plot._fullData) return false;
-        if (plot.__gdvizFullFor !== steps) {  // this figure as drawn: full paths, end marks
-            plot.__gdvizFullFor = steps;
+        // This figure as drawn (full paths, end marks), kept from before its first step. Not
+        // taken again when Streamlit hands plotly.js the same figure a second time, just after
+        // mounting (new objects, the same figure): a step drawn just before could land on that
+        // copy, and its cut paths were then taken for the full ones.
+        const signature = figureSignature(steps);
+        if (plot.__gdvizFullFor !== signature) {
+            plot.__gdvizFullFor = signature;
             plot.__gdvizFull = plot.data.map((t) => ({ x: Array.from(t.x ?? []), y: Array.from(t.y ?? []) }));
         }
+        plot.__gdvizStepsSeen = steps;
         const full = plot.__gdvizFull;
         const k = memory.k, traces = [], data_ = [];
         const put = (index, x, y) => {
@@ -118,10 +126,12 @@ export default function (component) {
         if (e.key === 'ArrowRight') { go(memory.k + 1); e.preventDefault(); }
     };
     arrowsBox.onchange = () => { memory.arrows = arrowsBox.checked; apply(); };
-    // A chart drawn anew (a rerun with another figure) is stepped as soon as it is there.
+    // A chart drawn anew (a rerun with another figure), or handed its figure again (which
+    // draws it whole), is stepped as soon as it is there.
     const watch = setInterval(() => {
         const plot = chart();
-        if (plot && plot.__gdvizStepAt !== memory.k) apply();
+        const redrawn = plot && plot.__gdvizStepsSeen !== plot.layout?.meta?.gdviz_steps;
+        if (plot && (plot.__gdvizStepAt !== memory.k || redrawn)) apply();
     }, 100);
     apply();
     if (data.k !== memory.k) report();
