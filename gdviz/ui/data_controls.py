@@ -19,7 +19,7 @@ from gdviz.datasets import (
 from gdviz.engine import View
 from gdviz.lesson import DEFAULT_BATCH_SIZE, DEFAULT_DATASET
 from gdviz.regression import make_model, suggested_view
-from gdviz.ui.state import choice_from_url, forget_start_and_rates
+from gdviz.ui.state import choice_from_url, forget_start_and_rates, link_param
 from gdviz.ui.text import plain
 
 __all__ = ["DataChoice", "data_controls"]
@@ -70,7 +70,7 @@ def data_controls() -> DataChoice:
         on_change=forget_start_and_rates,
     )  # fmt: skip
     if name != "upload":
-        st.query_params["data"] = name  # its presence opens a link in data mode
+        link_param("data", name)  # its presence opens a link in data mode
     else:
         st.caption(
             "A link cannot carry an upload: this page's link opens "

@@ -19,7 +19,13 @@ from gdviz.lesson import DEFAULT_DATASET, Settings
 from gdviz.lessons import GuidedLesson, LessonStep, load_lessons
 from gdviz.link_settings import LINK_PARAMETERS, RACERS
 from gdviz.optimizers import OPTIMIZERS
-from gdviz.ui.state import TYPED, choice_to_url, hyperparameter_inputs, refresh_bound_inputs
+from gdviz.ui.state import (
+    TYPED,
+    choice_to_url,
+    hyperparameter_inputs,
+    link_param,
+    refresh_bound_inputs,
+)
 from gdviz.ui.text import plain
 
 __all__ = ["lesson_choice", "lesson_step"]
@@ -78,7 +84,7 @@ def _lesson_picked() -> None:
 def _set_page(name: str, page: int) -> None:
     st.session_state["lesson_page"] = page
     choice_to_url("lesson", name, NO_LESSON)
-    st.query_params["page"] = str(page)
+    link_param("page", str(page))
 
 
 def _open(name: str, page: int) -> None:

@@ -36,7 +36,7 @@ from gdviz.ui.chart import shared, show_chart
 from gdviz.ui.keep_camera import keep_camera
 from gdviz.ui.maps_tab import maps_tab
 from gdviz.ui.screen import Screen
-from gdviz.ui.state import clicked_start, set_start
+from gdviz.ui.state import clicked_start, link_param, set_start
 from gdviz.ui.step_control import step_bar_height, step_control
 from gdviz.ui.text import plain
 from gdviz.update_numbers import update_lines
@@ -203,7 +203,7 @@ def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         )
         longest = max(r.nit for result in lesson.results for r in result)
         # The link holds the step the server knows; the browser's newer one comes back here.
-        st.query_params["step"] = str(step_control(longest, kinds, style.projector, link_step()))
+        link_param("step", str(step_control(longest, kinds, style.projector, link_step())))
         height -= step_bar_height(kinds, style.projector, width)
     figure, st.session_state["_click_grid"] = (
         landscape_figure(lesson.settings, style, width, height, lesson)

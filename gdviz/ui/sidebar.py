@@ -38,6 +38,7 @@ from gdviz.ui.state import (
     forget_start_and_rates,
     hyperparameter_inputs,
     hyperparameter_key,
+    link_param,
     seed_from_url,
     set_start,
     value_to_url,
@@ -103,10 +104,7 @@ def _hyperparameter_inputs(name: str) -> tuple[tuple[str, Any], ...]:
             )
     changed = {k: v for k, v in chosen.items() if v != defaults[k]}
     for key in HYPERPARAMETERS:
-        if key in changed:
-            st.query_params[key] = hyperparameter_text(changed[key])
-        else:
-            st.query_params.pop(key, None)
+        link_param(key, hyperparameter_text(changed[key]) if key in changed else None)
     return tuple(sorted(changed.items()))
 
 
@@ -484,7 +482,8 @@ def _advanced(optimizer: str) -> tuple[dict[str, Any], Any]:
 def _advanced_in_use(optimizer: str) -> bool:
     """Whether an Advanced input of ``optimizer``'s holds something else than its default, in
     the link or in the session."""
-    if any(key in st.query_params for key in (*ADVANCED_INPUTS, *HYPERPARAMETERS)):
+    linked = st.query_params.to_dict()  # one look at the link, not one per key
+    if any(key in linked for key in (*ADVANCED_INPUTS, *HYPERPARAMETERS)):
         return True
     defaults = {**ADVANCED_INPUTS, **hyperparameter_inputs(optimizer)}
     state = st.session_state

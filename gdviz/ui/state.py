@@ -73,12 +73,19 @@ def choice_from_url(key: str, options: list[str], default: str) -> None:
         st.session_state[key] = value if value in options else default
 
 
+def link_param(key: str, value: str | None) -> None:
+    """Put ``key=value`` in the link (``None``: take ``key`` out), unless it says so already.
+    Every write sends the browser the whole query string, and the page writes its settings
+    on every run: most of them are there already."""
+    if value is None:
+        st.query_params.pop(key, None)
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
+
+
 def choice_to_url(key: str, value: str, default: str) -> None:
     """Write a choice's key to the link, or drop it when it is the default."""
-    if value == default:
-        st.query_params.pop(key, None)
-    else:
-        st.query_params[key] = value
+    link_param(key, None if value == default else value)
 
 
 def seed_from_url(key: str, number: bool = False) -> None:
@@ -97,9 +104,9 @@ def seed_from_url(key: str, number: bool = False) -> None:
 def value_to_url(key: str, value: float | str | None) -> None:
     """Write a hand-synced input's value to the link, or drop it when empty."""
     if value is None or value == "":
-        st.query_params.pop(key, None)
+        link_param(key, None)
     else:
-        st.query_params[key] = f"{value:.10g}" if isinstance(value, float) else value
+        link_param(key, f"{value:.10g}" if isinstance(value, float) else value)
 
 
 def forget_start_and_rates() -> None:
