@@ -56,10 +56,45 @@ def test_a_turn_that_ends_in_an_exception_passes_the_turn_on():
     with pytest.raises(ZeroDivisionError), line:
         1 / 0  # noqa: B018
     took = threading.Event()
-    thread = threading.Thread(target=lambda: line.__enter__() and took.set())
+
+    def take():
+        with line:
+            took.set()
+
+    thread = threading.Thread(target=take)
     thread.start()
     assert took.wait(timeout=5), "the line stayed taken after an exception"
-    line.__exit__(None, None, None)
+    thread.join(timeout=5)
+
+
+def test_a_page_that_waited_past_its_patience_runs_beside_the_line():
+    """A turn never given back (a script that never ends) holds nobody for longer than the
+    patience; who ran beside the line hands nothing on, and the line goes on in order."""
+    line, order = Turns(patience=0.3), []
+
+    def take(what):
+        with line:
+            order.append(what)
+
+    with line:  # a turn not given back while the first one waits
+        started = time.monotonic()
+        beside = threading.Thread(target=take, args=("beside the line",))
+        beside.start()
+        beside.join(timeout=5)
+        assert order == ["beside the line"]
+        assert time.monotonic() - started >= 0.3
+        assert line.waiting == 0  # it left the line, and its end handed nothing on
+        waiter = threading.Thread(target=take, args=("in turn",))
+        waiter.start()
+        deadline = time.monotonic() + 5
+        while line.waiting == 0 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert order == ["beside the line"]  # the turn is still held here
+    waiter.join(timeout=5)
+    assert order == ["beside the line", "in turn"]
+    started = time.monotonic()
+    with line:  # the waiter was handed the turn and gave it back: the line is free
+        assert time.monotonic() - started < 0.2
 
 
 def test_the_app_runs_its_script_in_its_turn():
