@@ -30,7 +30,8 @@ The package, one idea a module (callers import every name from ``gdviz.engine`` 
 mini-batches, the view, the largest sizes); :mod:`~gdviz.engine.results` what it gives back
 (the rules' names, statuses and messages, :class:`Trace`, :class:`Run`, :class:`RunResult`,
 :class:`FinalStates`, their JSON); :mod:`~gdviz.engine.loop` how the runs are stepped (the
-loop :func:`run` and :func:`final_states` share, and its bookkeeping).
+loop :func:`run` and :func:`final_states` share, and its bookkeeping);
+:mod:`~gdviz.engine.judging` which runs ended, and their verdicts.
 """
 
 from __future__ import annotations
