@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import gdviz.lesson as lesson_module  # noqa: E402
+import gdviz.data_lesson as data_lesson  # noqa: E402
 from gdviz.budget import cpu_budget  # noqa: E402
 from gdviz.datasets import MAX_UPLOAD_ROWS, read_csv  # noqa: E402
 from gdviz.expression import MAX_LENGTH  # noqa: E402
@@ -90,8 +90,8 @@ def inputs() -> dict[str, Settings]:
 
 def _cpu(function):  # type: ignore[no-untyped-def]
     # Each measurement from nothing: a data lesson's panels and contrast are cached apart from
-    # the lesson (gdviz.lesson's shared caches), and the page would reuse the unbounded run's.
-    for part in vars(lesson_module).values():
+    # the lesson (gdviz.data_lesson's shared caches), and the page would reuse the unbounded run's.
+    for part in vars(data_lesson).values():
         if callable(getattr(part, "cache_clear", None)):
             part.cache_clear()
     start = time.thread_time()

@@ -368,23 +368,23 @@ def test_bad_model_settings_are_refused_with_a_message():
 
 
 def _counting_engine_calls(monkeypatch):
-    """The engine calls ``gdviz.lesson`` makes from now on (each call's ``batches``), with its
+    """The engine calls ``gdviz.data_lesson`` makes from now on (each call's ``batches``), with its
     cached parts emptied."""
-    import gdviz.lesson as lesson_module
+    import gdviz.data_lesson as data_lesson
 
     calls = []
-    engine_run = lesson_module.run
+    engine_run = data_lesson.run
 
     def counted(*args, **kwargs):
         calls.append(kwargs.get("batches"))
         return engine_run(*args, **kwargs)
 
-    monkeypatch.setattr(lesson_module, "run", counted)
+    monkeypatch.setattr(data_lesson, "run", counted)
     for cached_part in (
-        lesson_module._data_setup,
-        lesson_module._panels_together,
-        lesson_module._variant_run,
-        lesson_module._scaling_contrast,
+        data_lesson._data_setup,
+        data_lesson._panels_together,
+        data_lesson._variant_run,
+        data_lesson._scaling_contrast,
     ):
         cached_part.cache_clear()  # nothing from another test
     return calls
@@ -432,16 +432,16 @@ def test_each_panel_of_the_one_call_is_the_run_a_call_of_its_own_gives(
     are those of a call of its own, and the paths agree to the last bits of the full-data sums
     (864 panels compared when this was written: every data set, batch size, optimizer and
     scaling at four rates; at most 5e-15 apart)."""
-    import gdviz.lesson as lesson_module
+    import gdviz.data_lesson as data_lesson
     from gdviz.lesson import Settings
 
     data = get_dataset(name)
     settings = Settings(dataset=data, batch_size=batch, rates=rates, optimizer=optimizer, **extra)
-    base = lesson_module._without_batch_size(settings)
+    base = data_lesson._without_batch_size(settings)
     sizes = (data.size, min(batch, data.size), 1)
-    together = lesson_module._panels_together(base, sizes)
+    together = data_lesson._panels_together(base, sizes)
     for size, shared in zip(sizes, together, strict=True):
-        alone = lesson_module._variant_run(base, size)
+        alone = data_lesson._variant_run(base, size)
         assert shared.messages == alone.messages
         for field in ("status", "rule", "diagnosis", "nit", "diverged_at", "stop", "epochs"):
             assert np.array_equal(getattr(shared, field), getattr(alone, field)), field
