@@ -5,7 +5,7 @@ thread at a time (the interpreter lock), passing it around every 5 ms. Forty stu
 change something together are then forty scripts sharing one core: each rerun takes about
 forty times its own work, everyone's page is late, and the process spends half as much CPU
 again switching between them as the same work done in turn (``benchmarks/bench_load.py``,
-forty sessions each on its own link: 35–37 s of CPU for 200 runs, 24–26 s in turns).
+forty sessions each on its own link: 35–37 s of CPU for 200 runs, 24–28 s in turns).
 
 In turns, the first student in line gets a page after its own work, the last after everyone's
 before it: half the wait on average, and no more for the last. A heavy page holds the line for
