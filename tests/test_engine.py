@@ -368,3 +368,30 @@ def test_judging_every_16_updates_ends_every_run_where_judging_each_does(monkeyp
     if in_spans.trace is not None:
         assert np.array_equal(in_spans.trace.step, each.trace.step)
     assert any(int(n) % 16 for n in each.nit)  # some run ended inside a span of 16
+
+
+def test_batches_of_the_earlier_protocol_still_run():
+    """A BatchGradients written before per-run batches (one ``full`` flag, ``epochs``) is taken
+    as before: the same runs as MiniBatches, which has both protocols."""
+    from gdviz.datasets import get_dataset
+    from gdviz.regression import MiniBatches, make_model
+
+    data = get_dataset("noisy_line")
+    model = make_model(data.model, data)
+    sampler = MiniBatches(model, 8, seed=2)
+
+    class Earlier:
+        full = False
+
+        def start(self, n_runs):
+            return sampler.start(n_runs)
+
+        def epochs(self, updates):
+            return sampler.epochs(updates)
+
+    options = {"steps": 300, "view": ((-10, 10), (-10, 10))}
+    earlier = run(model, GD, [(0.0, 0.0)], [0.01, 0.05], batches=Earlier(), **options)
+    now = run(model, GD, [(0.0, 0.0)], [0.01, 0.05], batches=sampler, **options)
+    assert np.array_equal(earlier.paths, now.paths)
+    assert np.array_equal(earlier.epochs, now.epochs)
+    assert list(earlier.messages) == list(now.messages)

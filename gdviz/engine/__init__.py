@@ -48,6 +48,7 @@ from gdviz.engine.inputs import (
     BatchGradients,
     Differentiable,
     View,
+    run_epochs,
 )
 from gdviz.engine.loop import _factors_by_run, _hold_last, _step, _where_stopped
 from gdviz.engine.results import (
@@ -160,7 +161,7 @@ def run(
         grad_norms=norms_by_run,
         lr_factors=stepped.lr_factors,
         settings={"gtol": gtol, "xtol": xtol, "ftol": ftol, "steps": steps},
-        epochs=None if batches is None else batches.run_epochs(nit),
+        epochs=None if batches is None else run_epochs(batches, nit),
         stop=stop,
         where=where,
         trace=None if stepped.tracer is None else stepped.tracer.result(taken, nit),

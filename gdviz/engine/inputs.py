@@ -47,6 +47,9 @@ class BatchGradients(Protocol):
     all the data at every update: for those the engine uses ∇f itself (batch descent is plain
     descent on the full loss) and ignores what ``gradient`` gives in their rows.
     ``run_epochs(nit)``: each run's passes over the data after ``nit[r]`` updates.
+
+    The protocol before per-run batches, ``full`` (one flag for every run) and
+    ``epochs(updates)`` in their place, is still taken (:func:`full_runs`, :func:`run_epochs`).
     """
 
     def full_runs(self, n_runs: int) -> np.ndarray: ...
@@ -54,3 +57,19 @@ class BatchGradients(Protocol):
     def start(self, n_runs: int) -> Callable[[np.ndarray, int, np.ndarray], np.ndarray]: ...
 
     def run_epochs(self, nit: np.ndarray) -> np.ndarray: ...
+
+
+def full_runs(batches: Any, n_runs: int) -> np.ndarray:
+    """``batches.full_runs(n_runs)``, or for batches of the earlier protocol its one ``full``
+    flag for every run."""
+    if hasattr(batches, "full_runs"):
+        return np.asarray(batches.full_runs(n_runs), dtype=bool)
+    return np.full(n_runs, bool(batches.full))
+
+
+def run_epochs(batches: Any, nit: np.ndarray) -> np.ndarray:
+    """``batches.run_epochs(nit)``, or for batches of the earlier protocol ``epochs`` of each
+    run's updates."""
+    if hasattr(batches, "run_epochs"):
+        return np.asarray(batches.run_epochs(nit), dtype=np.float64)
+    return np.array([batches.epochs(int(n)) for n in nit], dtype=np.float64)

@@ -28,6 +28,7 @@ from gdviz.engine.inputs import (
     BatchGradients,
     Differentiable,
     View,
+    full_runs,
 )
 from gdviz.engine.judging import _dot, _Ends, _Rules, _Seen, _settle
 from gdviz.engine.results import (
@@ -320,7 +321,7 @@ def _step(
     rng = np.random.default_rng(seed)
     # Runs on mini-batches take their gradient from ``step_gradient``; the others (every run
     # without batches; runs whose batches are the whole data set) take ∇f and every rule.
-    exact_runs = np.ones(n_runs, dtype=bool) if batches is None else batches.full_runs(n_runs)
+    exact_runs = np.ones(n_runs, dtype=bool) if batches is None else full_runs(batches, n_runs)
     step_gradient = None if exact_runs.all() else batches.start(n_runs)  # type: ignore[union-attr]
     any_exact = bool(exact_runs.any())  # xtol and ftol apply to some run
     mixed = step_gradient is not None and any_exact
