@@ -84,11 +84,11 @@ class _Rules:
             self, growth_limit=self.growth_limit[keep], exact=self.exact[keep]
         )
 
-    def step_rule(self, factors: np.ndarray, exact: np.ndarray) -> np.ndarray:
-        """The xtol² in force at updates whose schedule factors are ``factors``: none where
-        the rate has decayed to zero (zero steps are not convergence), nor on mini-batches (a
-        tiny step on one batch says nothing of the next)."""
-        return np.where((factors > 0) & exact, self.xtol_squared, 0.0)
+    def step_rule(self, factors: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The xtol² in force for ``rows`` at updates whose schedule factors are ``factors``:
+        none where the rate has decayed to zero (zero steps are not convergence), nor on
+        mini-batches (a tiny step on one batch says nothing of the next)."""
+        return np.where((factors > 0) & self.exact[rows], self.xtol_squared, 0.0)
 
     def ended(self, seen: _Seen, factors: np.ndarray) -> np.ndarray:
         """Whether each row ended at each update of ``seen`` (span × rows), by any rule."""

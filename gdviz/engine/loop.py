@@ -366,7 +366,6 @@ def _step(
             state = type(state)(*(_take(part, keep) for part in state))
         active = run_numbers[keep]  # the run number of every row of the loop's arrays
         lr = rates[active]
-        exact = exact_runs[active]
         if window.first == 0:
             window.open(loss)
         # Runs that ended stay in the arrays (stepped along, never judged again) until enough
@@ -374,7 +373,10 @@ def _step(
         live = np.ones(len(point), dtype=bool)
         ended_rows = 0
         every = max(1, min(JUDGE_EVERY, JUDGED_ROWS // max(n_runs, 1)))
-        rules = _Rules(growth_limit, low, high, gtol_squared, xtol_squared, ftol, exact, mixed)
+        # What ends a run, for the rows as they are (compacted with them).
+        rules = _Rules(
+            growth_limit, low, high, gtol_squared, xtol_squared, ftol, exact_runs[active], mixed
+        )
         k = 0
         while k < steps and ended_rows < len(point):
             seen = _Seen(min(every, steps - k), point, loss, squared_norm)
@@ -384,7 +386,9 @@ def _step(
                     budget.check()  # a page's CPU budget, where one is in force (the app's)
                 if step_gradient is not None:
                     sampled = step_gradient(point, k, active)
-                    gradient = np.where(exact[:, None], gradient, sampled) if mixed else sampled
+                    gradient = (
+                        np.where(rules.exact[:, None], gradient, sampled) if mixed else sampled
+                    )
                 if noise > 0:
                     # Drawn for every run, so a run's noise does not depend on which others stopped.
                     gradient = gradient + noise * rng.standard_normal((n_runs, 2))[active]
@@ -432,17 +436,15 @@ def _step(
                 at = finished[:, ended].argmax(axis=0)  # each one's first ending update
                 _settle(
                     active[ended], first_step + at, *seen.around(at, ended),
-                    growth_limit[ended], (low, high),
-                    (gtol_squared, rules.step_rule(lr_factors[first_step - 1 + at], exact[ended])),
+                    rules.growth_limit[ended], (low, high),
+                    (gtol_squared, rules.step_rule(lr_factors[first_step - 1 + at], ended)),
                     ends, history, rule, nit, diverged_at,
                 )  # fmt: skip
                 live[ended] = False
                 ended_rows += len(ended)
             if ended_rows > COMPACT_SHARE * len(point) and ended_rows < len(point):
-                rows = (point, loss, squared_norm, gradient, lr, growth_limit, active, exact)
-                point, loss, squared_norm, gradient, lr, growth_limit, active, exact = (
-                    part[live] for part in rows
-                )
+                rows = (point, loss, squared_norm, gradient, lr, active)
+                point, loss, squared_norm, gradient, lr, active = (part[live] for part in rows)
                 state = type(state)(*(_take(part, live) for part in state))
                 window.take(live)
                 rules = rules.take(live)
@@ -458,7 +460,7 @@ def _step(
     if len(running):
         exact_relabel = "noise" if noise > 0 else ""
         relabel = (
-            np.where(exact[running], exact_relabel, "noisy")
+            np.where(rules.exact[running], exact_relabel, "noisy")
             if mixed
             else ("noisy" if step_gradient is not None else exact_relabel)
         )

@@ -88,12 +88,16 @@ class Trace:
 
     def cut(self, i: int, nit: int) -> Trace:
         """Run i's first ``nit`` updates."""
+        return self._taken((i, slice(None, nit)))
+
+    def _taken(self, index: tuple[Any, ...]) -> Trace:
+        """Every array indexed by ``index`` (runs, then updates)."""
         return Trace(
-            grad=self.grad[i, :nit],
-            step=self.step[i, :nit],
-            state={name: value[i, :nit] for name, value in self.state.items()},
-            lr=self.lr[i, :nit],
-            raw_grad=None if self.raw_grad is None else self.raw_grad[i, :nit],
+            grad=self.grad[index],
+            step=self.step[index],
+            state={name: value[index] for name, value in self.state.items()},
+            lr=self.lr[index],
+            raw_grad=None if self.raw_grad is None else self.raw_grad[index],
         )
 
     def entries(self) -> list[dict[str, Any]]:
@@ -294,15 +298,7 @@ class RunResult:
         """Run i as a result of its own, shaped as a call of that run alone gives it: its
         record ends at its last update (a call's record ends at its longest run's)."""
         one, end = slice(i, i + 1), int(self.nit[i]) + 1
-        trace = self.trace
-        if trace is not None:
-            trace = Trace(
-                grad=trace.grad[one, : end - 1],
-                step=trace.step[one, : end - 1],
-                state={name: value[one, : end - 1] for name, value in trace.state.items()},
-                lr=trace.lr[one, : end - 1],
-                raw_grad=None if trace.raw_grad is None else trace.raw_grad[one, : end - 1],
-            )
+        trace = None if self.trace is None else self.trace._taken((one, slice(None, end - 1)))
         return dataclasses.replace(
             self,
             **{name: getattr(self, name)[one] for name in _PER_RUN},

@@ -45,16 +45,21 @@ def _playback(
         return []
     steps = _frame_steps(longest)
     indices = [index for run_traces in animated for index in run_traces]
-    # Converted once: each frame shows a prefix of a path, and each end mark one of two places.
+    # Converted once: each frame shows a prefix of a path, and each end mark in one of two
+    # places (where the run ended, or parked until it has).
     paths = [(_to_float32(d.points[:, 0]), _to_float32(d.points[:, 1])) for d in drawn]
-    marks = {
-        index: [
-            {"type": "scatter", "x": _typed_array(x), "y": _typed_array(y)}
-            for x, y in ((x, y), ([parked[0]] * len(x), [parked[1]] * len(y)))
-        ]
-        for index in indices
-        for x, y in [(traces[index]["x"], traces[index]["y"])]
-    }
+    marks = {}
+    for _, *ends in animated:
+        for index in ends:
+            x, y = traces[index]["x"], traces[index]["y"]
+            marks[index] = (
+                {"type": "scatter", "x": _typed_array(x), "y": _typed_array(y)},
+                {
+                    "type": "scatter",
+                    "x": _typed_array([parked[0]] * len(x)),
+                    "y": _typed_array([parked[1]] * len(y)),
+                },
+            )
     frames = []
     for step in steps:
         data = []
