@@ -127,20 +127,29 @@ def _status_kb(status: str, field: str) -> float:
 
 
 def nginx_site(upstreams: Sequence[str], port: int, conf: str | None = None) -> str:
-    """``deploy/nginx.conf`` (its http-level part: the map, the upstream, the server) for these
-    upstream addresses (``127.0.0.1:PORT``) and listening on 127.0.0.1:``port``: the file's
-    ``server`` lines of the upstream and its ``listen`` line replaced, nothing else."""
+    """``deploy/nginx.conf`` (its http-level part: the maps, the upstream, the server) for
+    these upstream addresses (``127.0.0.1:PORT``) and listening on 127.0.0.1:``port``: the
+    upstream's ``server`` lines, the process map's address lines and the ``listen`` line
+    replaced, nothing else."""
     text = NGINX_CONF.read_text() if conf is None else conf
-    block = re.search(r"upstream gdviz \{(.*?)\n\}", text, re.DOTALL)
-    if block is None:
-        raise ValueError("deploy/nginx.conf has no 'upstream gdviz { ... }' block")
-    body = re.sub(r"\n\s*server \S+;[^\n]*", "", block.group(1))
-    servers = "".join(f"\n    server {address};" for address in upstreams)
-    text = text[: block.start(1)] + body + servers + text[block.end(1) :]
+    text = _listed(text, r"upstream gdviz \{", r"\n\s*server \S+;[^\n]*", "server {};", upstreams)
+    text = _listed(text, r"map \$cookie_gdviz_server \$gdviz_process \{",
+                   r"\n\s*\d[\d.:]* +\S+;", "{0}  {0};", upstreams)  # fmt: skip
     text, listens = re.subn(r"\n(\s*)listen [^;]+;", rf"\n\1listen 127.0.0.1:{port};", text)
     if listens != 1:
         raise ValueError(f"deploy/nginx.conf has {listens} listen lines, expected 1")
     return text
+
+
+def _listed(text: str, opening: str, line: str, template: str, upstreams: Sequence[str]) -> str:
+    """``text`` with the block that starts with ``opening`` holding one ``template`` line per
+    address instead of its lines that match ``line``."""
+    block = re.search(rf"{opening}(.*?)\n\}}", text, re.DOTALL)
+    if block is None:
+        raise ValueError(f"deploy/nginx.conf has no block {opening!r}")
+    body = re.sub(line, "", block.group(1))
+    listed = "".join(f"\n    {template.format(address)}" for address in upstreams)
+    return text[: block.start(1)] + body + listed + text[block.end(1) :]
 
 
 # nginx's own settings for a foreground run as a child of a benchmark: every path it writes

@@ -4,14 +4,21 @@ nginx itself where it is installed) and deploy/kubernetes.yaml."""
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import http.server
 import json
 import re
 import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 import tomllib
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
@@ -129,22 +136,36 @@ def test_the_build_context_leaves_out_the_history_and_the_tests():
 
 
 def test_nginx_keeps_a_browser_on_one_process_by_a_cookie_and_passes_the_websocket():
-    assert re.search(r"hash \$gdviz_route consistent;", NGINX)
-    assert "ip_hash" not in re.sub(r"#.*", "", NGINX)
-    assert "proxy_http_version 1.1;" in NGINX
-    assert "proxy_set_header Upgrade $http_upgrade;" in NGINX
-    assert "proxy_set_header Connection $gdviz_connection;" in NGINX
-    assert "proxy_set_header Host $http_host;" in NGINX  # Streamlit checks the origin
-    assert int(re.search(r"proxy_read_timeout (\d+)s;", NGINX).group(1)) >= 3600
-    assert 'add_header Set-Cookie "gdviz_route=$gdviz_route;' in NGINX
+    code = re.sub(r"#.*", "", NGINX)
+    assert re.search(r"upstream gdviz \{\s*least_conn;", code)
+    assert "ip_hash" not in code
+    assert "proxy_pass http://$gdviz_process;" in code
+    assert "proxy_http_version 1.1;" in code
+    assert "proxy_set_header Upgrade $http_upgrade;" in code
+    assert "proxy_set_header Connection $gdviz_connection;" in code
+    assert "proxy_set_header Host $http_host;" in code  # Streamlit checks the origin
+    assert int(re.search(r"proxy_read_timeout (\d+)s;", code).group(1)) >= 3600
+    assert 'add_header Set-Cookie "gdviz_server=$gdviz_answered;' in code
+
+
+def test_the_process_map_lists_the_upstreams_servers():
+    upstream = re.search(r"upstream gdviz \{(.*?)\}", NGINX, re.DOTALL).group(1)
+    listed = re.search(r"map \$cookie_gdviz_server \$gdviz_process \{(.*?)\}", NGINX, re.DOTALL)
+    pairs = re.findall(r"^\s*(\d\S+)\s+(\S+);", listed.group(1), re.MULTILINE)
+    assert [a for a, b in pairs if a == b] == re.findall(r"server (\S+);", upstream)
 
 
 def test_the_benchmarks_copy_of_the_nginx_site_names_only_its_own_processes():
     site = servers.nginx_site(["127.0.0.1:9001", "127.0.0.1:9002", "127.0.0.1:9003"], 9000)
     upstream = re.search(r"upstream gdviz \{(.*?)\}", site, re.DOTALL).group(1)
-    assert re.findall(r"server (\S+);", upstream) == [f"127.0.0.1:900{i}" for i in (1, 2, 3)]
+    addresses = [f"127.0.0.1:900{i}" for i in (1, 2, 3)]
+    assert re.findall(r"server (\S+);", upstream) == addresses
+    listed = re.search(r"\$gdviz_process \{(.*?)\}", site, re.DOTALL).group(1)
+    assert re.findall(r"^\s*(\d\S+)\s+(\S+);", listed, re.MULTILINE) == [(a, a) for a in addresses]
     assert re.findall(r"listen ([^;]+);", site) == ["127.0.0.1:9000"]
-    unchanged = lambda text: re.sub(r"\n\s*(server \S+|listen [^;]+);", "", text)  # noqa: E731
+    unchanged = lambda text: re.sub(  # noqa: E731
+        r"\n\s*(server \S+|listen [^;]+|\d[\d.:]* +\S+);", "", text
+    )
     assert unchanged(site) == unchanged(NGINX)
 
 
@@ -159,6 +180,77 @@ def test_nginx_accepts_the_configuration():
             capture_output=True, text=True, timeout=30,
         )  # fmt: skip
     assert checked.returncode == 0, checked.stderr
+
+
+class _Named(http.server.BaseHTTPRequestHandler):
+    """Stands for an app process: answers every GET with its own address."""
+
+    def do_GET(self) -> None:
+        body = f"127.0.0.1:{self.server.server_address[1]}".encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def _stand_ins(count: int) -> Iterator[list[http.server.ThreadingHTTPServer]]:
+    started = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Named) for _ in range(count)]
+    for server in started:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield started
+    finally:
+        for server in started:
+            server.shutdown()
+            server.server_close()
+
+
+def _address(server: http.server.ThreadingHTTPServer) -> str:
+    return f"127.0.0.1:{server.server_address[1]}"
+
+
+def _visit(url: str, cookie: str | None = None) -> tuple[str, str]:
+    """GET ``url`` with a ``gdviz_server`` cookie (or none): who answered, and the cookie set."""
+    request = urllib.request.Request(url)
+    if cookie is not None:
+        request.add_header("Cookie", f"gdviz_server={cookie}")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        given = SimpleCookie(answer.headers["Set-Cookie"])
+        return answer.read().decode(), given["gdviz_server"].value
+
+
+# What a page asks for after its first GET, in the order a browser asks (load_client.Session).
+PAGE_REQUESTS = (
+    "/_stcore/health", "/_stcore/host-config", "/static/js/index.js", "/_stcore/stream",
+    "/_stcore/upload_file/session/file", "/media/download.csv",
+)  # fmt: skip
+
+
+@pytest.mark.skipif(servers.nginx_binary() is None, reason="nginx is not installed")
+def test_nginx_shares_first_visits_out_in_turn_and_keeps_each_browser_on_its_process():
+    with _stand_ins(2) as (one, two), servers.nginx([_address(one), _address(two)]) as (_, url):
+        chosen = []
+        for _ in range(8):  # eight browsers, one after another
+            answered, cookie = _visit(f"{url}/")
+            assert answered == cookie  # the cookie names the process that answered
+            for path in PAGE_REQUESTS:  # the page's next requests: all to the same process
+                assert _visit(f"{url}{path}", cookie) == (cookie, cookie)
+            chosen.append(cookie)
+        assert Counter(chosen) == {_address(one): 4, _address(two): 4}
+        # A cookie naming no process of the upstream: the upstream chooses, the cookie follows.
+        answered, cookie = _visit(f"{url}/", "10.0.0.1:80")
+        assert answered == cookie
+        assert answered in (_address(one), _address(two))
+        # A process that stopped: its browsers move to the other, and their cookie with them.
+        gone = _address(two)
+        two.shutdown()
+        two.server_close()
+        for _ in range(3):
+            assert _visit(f"{url}/", gone) == (_address(one),) * 2
 
 
 def test_kubernetes_runs_the_image_as_the_dockerfile_says_behind_cookie_affinity():
