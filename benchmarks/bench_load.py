@@ -37,7 +37,6 @@ import contextlib
 import ipaddress
 import math
 import os
-import random
 import signal
 import sys
 import time
@@ -56,7 +55,6 @@ from servers import ROOT, Usage, nginx, start_app, stop, usage, worker_pids
 Result = TypeVar("Result")
 MAX_SESSIONS, MAX_CHANGES, MAX_SECONDS, MAX_SERVERS, MAX_BATCHES = 80, 20, 1800, 4, 50
 SAME_LINK = "?lesson=learning_rate"
-ARRIVAL_SEED = 17  # the mix's one shuffled order
 FUNCTIONS = (
     "x^2 + 10y^2", "x^2 + 3y^2", "(1-x)^2 + 100(y-x^2)^2", "x^4 - 2x^2 + y^2",
     "sin(x) + cos(y)", "0.5x^2 + 2y^2 + x*y", "abs(x) + y^2", "x^2 - y^2",
@@ -69,19 +67,15 @@ SURFACES = sorted(path.stem for path in (ROOT / "surfaces").glob("*.toml"))
 
 
 def mixed_links(count: int) -> list[str]:
-    """``count`` links, a quarter of each kind (a surface, a typed function, a data lesson, a
-    guided lesson's step), every one different while the kinds last, in an order shuffled once
-    (the same every run): a class does not arrive kind by kind, and an order with a period
-    (each kind in turn) would meet processes taken in turn in step, all of two kinds on one."""
+    """``count`` links, each kind in turn (a surface, a typed function, a data lesson, a
+    guided lesson's step), every one different while the kinds last."""
     kinds = [
         [f"?surface={name}" for name in SURFACES],
         [f"?{urlencode({'f': function})}" for function in FUNCTIONS],
         [f"?data={name}&batch={batch}" for batch in BATCHES for name in DATA_SETS],
         [f"?lesson={name}&page={page}" for page in (1, 2) for name in LESSONS],
     ]
-    links = [kinds[i % 4][(i // 4) % len(kinds[i % 4])] for i in range(count)]
-    random.Random(ARRIVAL_SEED).shuffle(links)
-    return links
+    return [kinds[i % 4][(i // 4) % len(kinds[i % 4])] for i in range(count)]
 
 
 def rates_for(session: int, change: int, data: bool) -> str:

@@ -190,6 +190,10 @@ def nginx(
         raise RuntimeError("nginx is not installed (Debian: apt-get install nginx)")
     port = port or free_port()
     with tempfile.TemporaryDirectory(prefix="gdviz-nginx-") as folder:
+        # nginx's workers run as nobody (we are root here) and buffer a large answer, such as
+        # a script of the page, in the folder's proxy/: with the folder's own 0700 they could
+        # not, and chromium got "ERR_CONTENT_LENGTH_MISMATCH" for the page's scripts.
+        os.chmod(folder, 0o755)
         Path(folder, "gdviz.conf").write_text(nginx_site(upstreams, port))
         Path(folder, "nginx.conf").write_text(_NGINX_MAIN.format(folder=folder))
         with open(Path(folder, "stderr.log"), "w") as stderr:

@@ -7,8 +7,10 @@ installs chromium). ``tests/test_browser_controls.py`` touches every control.
 
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+from conftest import VIEWPORT, AppPage
 
 pytestmark = pytest.mark.browser
 
@@ -174,3 +176,43 @@ def test_a_first_visit_whose_style_sheet_never_loads_still_draws(first_visit):
     state = first_visit.open()
     assert state.charts["landscape"].drawn == 3, state
     assert not state.exceptions, state.exceptions
+
+
+def test_behind_nginx_each_browser_stays_on_its_websockets_process(
+    chromium_browser, app_process, tmp_path
+):
+    """deploy/nginx.conf in front of two app processes: the websocket's answer leaves a cookie
+    naming its process (chromium keeps a cookie set there), so the page's upload reaches the
+    process that holds its session; a second browser's websocket goes to the other process."""
+    import servers  # benchmarks/, on the path from conftest
+
+    if servers.nginx_binary() is None:
+        pytest.skip("nginx is not installed (Debian: apt-get install nginx)")
+    other, other_url = servers.start_app()
+    upstreams = [urlsplit(app_process[0]).netloc, urlsplit(other_url).netloc]
+    good = tmp_path / "houses.csv"
+    good.write_text("size,price\n1,2.1\n2,3.9\n3,6.2\n4,7.8\n5,10.1\n6,11.8\n")
+    contexts = []
+    try:
+        with servers.nginx(upstreams) as (_, url):
+            for _ in range(2):  # two browsers, each with its own cookies, both pages open
+                context = chromium_browser.new_context(viewport=VIEWPORT)
+                contexts.append(context)
+                browser = AppPage(context.new_page(), url)
+                app_state = browser.assert_healthy(browser.open("?data=noisy_line"))
+                assert app_state.heading.startswith("noisy line")
+                uploader = browser.page.locator("[data-testid='stFileUploader'] input[type=file]")
+                state = browser.act(
+                    lambda uploader=uploader: uploader.set_input_files(str(good)),
+                    until=lambda s: s.heading.startswith("houses"),
+                )
+                browser.assert_healthy(state, "an upload through nginx")
+            chosen = [
+                next(c["value"] for c in context.cookies() if c["name"] == "gdviz_server")
+                for context in contexts
+            ]
+            assert sorted(chosen) == sorted(upstreams)
+    finally:
+        for context in contexts:
+            context.close()
+        servers.stop(other)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import http.client
 import http.server
 import json
 import re
@@ -15,11 +16,10 @@ import sys
 import tempfile
 import threading
 import tomllib
-import urllib.request
-from collections import Counter
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -137,7 +137,6 @@ def test_the_build_context_leaves_out_the_history_and_the_tests():
 
 def test_nginx_keeps_a_browser_on_one_process_by_a_cookie_and_passes_the_websocket():
     code = re.sub(r"#.*", "", NGINX)
-    assert re.search(r"upstream gdviz \{\s*least_conn;", code)
     assert "ip_hash" not in code
     assert "proxy_pass http://$gdviz_process;" in code
     assert "proxy_http_version 1.1;" in code
@@ -145,7 +144,9 @@ def test_nginx_keeps_a_browser_on_one_process_by_a_cookie_and_passes_the_websock
     assert "proxy_set_header Connection $gdviz_connection;" in code
     assert "proxy_set_header Host $http_host;" in code  # Streamlit checks the origin
     assert int(re.search(r"proxy_read_timeout (\d+)s;", code).group(1)) >= 3600
-    assert 'add_header Set-Cookie "gdviz_server=$gdviz_answered;' in code
+    assert "add_header Set-Cookie $gdviz_cookie always;" in code
+    assert '"gdviz_server=$gdviz_answered;' in code
+    assert re.search(r"upstream gdviz \{[^}]*random two least_conn;", code)
 
 
 def test_the_process_map_lists_the_upstreams_servers():
@@ -182,15 +183,26 @@ def test_nginx_accepts_the_configuration():
     assert checked.returncode == 0, checked.stderr
 
 
+STREAM = "/_stcore/stream"
+"""Streamlit's websocket: a browser's session, open as long as its page."""
+
+
 class _Named(http.server.BaseHTTPRequestHandler):
-    """Stands for an app process: answers every GET with its own address."""
+    """Stands for an app process: answers every GET with its own address, and holds a request
+    for the websocket's path open (as a websocket stays open) until the test lets it go."""
 
     def do_GET(self) -> None:
-        body = f"127.0.0.1:{self.server.server_address[1]}".encode()
+        address = f"127.0.0.1:{self.server.server_address[1]}".encode()
+        held = self.path == STREAM
         self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(address) + held))
+        self.send_header("X-Accel-Buffering", "no")  # nginx passes the address on at once
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(address)
+        self.wfile.flush()
+        if held:
+            self.server.closing.wait(30)  # type: ignore[attr-defined]
+            self.wfile.write(b".")
 
     def log_message(self, *args: object) -> None:
         pass
@@ -200,57 +212,94 @@ class _Named(http.server.BaseHTTPRequestHandler):
 def _stand_ins(count: int) -> Iterator[list[http.server.ThreadingHTTPServer]]:
     started = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Named) for _ in range(count)]
     for server in started:
+        server.closing = threading.Event()  # type: ignore[attr-defined]
         threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield started
     finally:
         for server in started:
-            server.shutdown()
-            server.server_close()
+            _stop(server)
+
+
+def _stop(server: http.server.ThreadingHTTPServer) -> None:
+    server.closing.set()  # type: ignore[attr-defined]
+    server.shutdown()
+    server.server_close()
 
 
 def _address(server: http.server.ThreadingHTTPServer) -> str:
     return f"127.0.0.1:{server.server_address[1]}"
 
 
-def _visit(url: str, cookie: str | None = None) -> tuple[str, str]:
-    """GET ``url`` with a ``gdviz_server`` cookie (or none): who answered, and the cookie set."""
-    request = urllib.request.Request(url)
-    if cookie is not None:
-        request.add_header("Cookie", f"gdviz_server={cookie}")
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        given = SimpleCookie(answer.headers["Set-Cookie"])
-        return answer.read().decode(), given["gdviz_server"].value
+class _Browser:
+    """The requests of one browser through nginx: its cookie, and its websockets kept open."""
+
+    def __init__(self, url: str, cookie: str | None = None) -> None:
+        self.address = urlsplit(url).netloc
+        self.cookie = cookie
+        self.open: list[http.client.HTTPConnection] = []
+
+    def get(self, path: str, websocket: bool = False) -> str:
+        """Who answered ``path`` (with ``websocket``, a websocket's upgrade, kept open)."""
+        connection = http.client.HTTPConnection(self.address, timeout=10)
+        headers = {"Upgrade": "websocket", "Connection": "Upgrade"} if websocket else {}
+        if self.cookie is not None:
+            headers["Cookie"] = f"gdviz_server={self.cookie}"
+        connection.request("GET", path, headers=headers)
+        answer = connection.getresponse()
+        given = SimpleCookie(answer.headers.get("Set-Cookie", ""))
+        if "gdviz_server" in given:
+            self.cookie = given["gdviz_server"].value
+        if websocket:
+            self.open.append(connection)
+            return answer.read(int(answer.headers["Content-Length"]) - 1).decode()
+        body = answer.read().decode()
+        connection.close()
+        return body
+
+    def close(self) -> None:
+        for connection in self.open:
+            connection.close()
 
 
-# What a page asks for after its first GET, in the order a browser asks (load_client.Session).
+# What a page asks for besides its websocket (load_client.Session, a browser's upload).
 PAGE_REQUESTS = (
-    "/_stcore/health", "/_stcore/host-config", "/static/js/index.js", "/_stcore/stream",
+    "/", "/_stcore/health", "/_stcore/host-config", "/static/js/index.js",
     "/_stcore/upload_file/session/file", "/media/download.csv",
 )  # fmt: skip
 
 
 @pytest.mark.skipif(servers.nginx_binary() is None, reason="nginx is not installed")
-def test_nginx_shares_first_visits_out_in_turn_and_keeps_each_browser_on_its_process():
+def test_nginx_gives_each_websocket_the_process_with_fewest_and_keeps_the_browser_there():
     with _stand_ins(2) as (one, two), servers.nginx([_address(one), _address(two)]) as (_, url):
-        chosen = []
-        for _ in range(8):  # eight browsers, one after another
-            answered, cookie = _visit(f"{url}/")
-            assert answered == cookie  # the cookie names the process that answered
-            for path in PAGE_REQUESTS:  # the page's next requests: all to the same process
-                assert _visit(f"{url}{path}", cookie) == (cookie, cookie)
-            chosen.append(cookie)
-        assert Counter(chosen) == {_address(one): 4, _address(two): 4}
+        browsers = [_Browser(url) for _ in range(6)]
+        try:
+            # The page and its scripts, before the websocket: any process, and no cookie.
+            assert browsers[0].get("/") in (_address(one), _address(two))
+            assert browsers[0].cookie is None
+            # Each websocket to the process with fewer open, and the cookie names it.
+            chosen = [browser.get(STREAM, websocket=True) for browser in browsers]
+            assert [browser.cookie for browser in browsers] == chosen
+            for pair in range(0, 6, 2):  # at every second one the two had as many open
+                assert set(chosen[pair : pair + 2]) == {_address(one), _address(two)}
+            for browser in browsers:  # the page's other requests: the websocket's process
+                for path in PAGE_REQUESTS:
+                    assert browser.get(path) == browser.cookie
+        finally:
+            for browser in browsers:
+                browser.close()
         # A cookie naming no process of the upstream: the upstream chooses, the cookie follows.
-        answered, cookie = _visit(f"{url}/", "10.0.0.1:80")
-        assert answered == cookie
-        assert answered in (_address(one), _address(two))
-        # A process that stopped: its browsers move to the other, and their cookie with them.
-        gone = _address(two)
-        two.shutdown()
-        two.server_close()
-        for _ in range(3):
-            assert _visit(f"{url}/", gone) == (_address(one),) * 2
+        forged = _Browser(url, "10.0.0.1:80")
+        assert forged.get(STREAM, websocket=True) == forged.cookie
+        assert forged.cookie in (_address(one), _address(two))
+        forged.close()
+        # A process that stopped: its browsers move to the other, their cookie with them.
+        gone = _Browser(url, _address(two))
+        _stop(two)
+        assert gone.get("/") == _address(one)
+        assert gone.get(STREAM, websocket=True) == _address(one)
+        assert gone.cookie == _address(one)
+        gone.close()
 
 
 def test_kubernetes_runs_the_image_as_the_dockerfile_says_behind_cookie_affinity():
