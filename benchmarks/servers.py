@@ -127,12 +127,13 @@ def _status_kb(status: str, field: str) -> float:
 
 
 def nginx_site(upstreams: Sequence[str], port: int, conf: str | None = None) -> str:
-    """``deploy/nginx.conf`` (its http-level part: the maps, the upstream, the server) for
+    """``deploy/nginx.conf`` (its http-level part: the maps, the upstreams, the server) for
     these upstream addresses (``127.0.0.1:PORT``) and listening on 127.0.0.1:``port``: the
-    upstream's ``server`` lines, the process map's address lines and the ``listen`` line
+    upstreams' ``server`` lines, the process map's address lines and the ``listen`` line
     replaced, nothing else."""
     text = NGINX_CONF.read_text() if conf is None else conf
-    text = _listed(text, r"upstream gdviz \{", r"\n\s*server \S+;[^\n]*", "server {};", upstreams)
+    for group in ("gdviz", "gdviz_files"):
+        text = _listed(text, rf"upstream {group} \{{", r"\n\s*server \S+;", "server {};", upstreams)
     text = _listed(text, r"map \$cookie_gdviz_server \$gdviz_process \{",
                    r"\n\s*\d[\d.:]* +\S+;", "{0}  {0};", upstreams)  # fmt: skip
     text, listens = re.subn(r"\n(\s*)listen [^;]+;", rf"\n\1listen 127.0.0.1:{port};", text)

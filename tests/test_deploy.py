@@ -149,18 +149,21 @@ def test_nginx_keeps_a_browser_on_one_process_by_a_cookie_and_passes_the_websock
     assert re.search(r"upstream gdviz \{[^}]*random two least_conn;", code)
 
 
-def test_the_process_map_lists_the_upstreams_servers():
-    upstream = re.search(r"upstream gdviz \{(.*?)\}", NGINX, re.DOTALL).group(1)
+def test_the_process_map_and_both_upstreams_list_the_same_processes():
     listed = re.search(r"map \$cookie_gdviz_server \$gdviz_process \{(.*?)\}", NGINX, re.DOTALL)
     pairs = re.findall(r"^\s*(\d\S+)\s+(\S+);", listed.group(1), re.MULTILINE)
-    assert [a for a, b in pairs if a == b] == re.findall(r"server (\S+);", upstream)
+    assert all(a == b for a, b in pairs)
+    for group in ("gdviz", "gdviz_files"):
+        upstream = re.search(rf"upstream {group} \{{(.*?)\}}", NGINX, re.DOTALL).group(1)
+        assert [a for a, _ in pairs] == re.findall(r"server (\S+);", upstream)
 
 
 def test_the_benchmarks_copy_of_the_nginx_site_names_only_its_own_processes():
     site = servers.nginx_site(["127.0.0.1:9001", "127.0.0.1:9002", "127.0.0.1:9003"], 9000)
-    upstream = re.search(r"upstream gdviz \{(.*?)\}", site, re.DOTALL).group(1)
     addresses = [f"127.0.0.1:900{i}" for i in (1, 2, 3)]
-    assert re.findall(r"server (\S+);", upstream) == addresses
+    for group in ("gdviz", "gdviz_files"):
+        upstream = re.search(rf"upstream {group} \{{(.*?)\}}", site, re.DOTALL).group(1)
+        assert re.findall(r"server (\S+);", upstream) == addresses
     listed = re.search(r"\$gdviz_process \{(.*?)\}", site, re.DOTALL).group(1)
     assert re.findall(r"^\s*(\d\S+)\s+(\S+);", listed, re.MULTILINE) == [(a, a) for a in addresses]
     assert re.findall(r"listen ([^;]+);", site) == ["127.0.0.1:9000"]
@@ -185,15 +188,18 @@ def test_nginx_accepts_the_configuration():
 
 STREAM = "/_stcore/stream"
 """Streamlit's websocket: a browser's session, open as long as its page."""
+SLOW = "/static/js/plotly.js"
+"""A script of the page that takes long to download (a stand-in holds it if told to)."""
 
 
 class _Named(http.server.BaseHTTPRequestHandler):
     """Stands for an app process: answers every GET with its own address, and holds a request
-    for the websocket's path open (as a websocket stays open) until the test lets it go."""
+    for the websocket's path open (as a websocket stays open) until the test lets it go; also
+    one for :data:`SLOW` if its server is ``slow``."""
 
     def do_GET(self) -> None:
         address = f"127.0.0.1:{self.server.server_address[1]}".encode()
-        held = self.path == STREAM
+        held = self.path == STREAM or (self.path == SLOW and self.server.slow)  # type: ignore[attr-defined]
         self.send_response(200)
         self.send_header("Content-Length", str(len(address) + held))
         self.send_header("X-Accel-Buffering", "no")  # nginx passes the address on at once
@@ -213,6 +219,7 @@ def _stand_ins(count: int) -> Iterator[list[http.server.ThreadingHTTPServer]]:
     started = [http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Named) for _ in range(count)]
     for server in started:
         server.closing = threading.Event()  # type: ignore[attr-defined]
+        server.slow = False  # type: ignore[attr-defined]
         threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield started
@@ -240,7 +247,8 @@ class _Browser:
         self.open: list[http.client.HTTPConnection] = []
 
     def get(self, path: str, websocket: bool = False) -> str:
-        """Who answered ``path`` (with ``websocket``, a websocket's upgrade, kept open)."""
+        """Who answered ``path`` (with ``websocket``, a websocket's upgrade, and a request a
+        stand-in holds: kept open)."""
         connection = http.client.HTTPConnection(self.address, timeout=10)
         headers = {"Upgrade": "websocket", "Connection": "Upgrade"} if websocket else {}
         if self.cookie is not None:
@@ -250,10 +258,11 @@ class _Browser:
         given = SimpleCookie(answer.headers.get("Set-Cookie", ""))
         if "gdviz_server" in given:
             self.cookie = given["gdviz_server"].value
-        if websocket:
+        length = int(answer.headers["Content-Length"])
+        body = answer.read(min(length, len("127.0.0.1:65535"))).decode()
+        if len(body) < length:  # held
             self.open.append(connection)
-            return answer.read(int(answer.headers["Content-Length"]) - 1).decode()
-        body = answer.read().decode()
+            return body
         connection.close()
         return body
 
@@ -288,6 +297,22 @@ def test_nginx_gives_each_websocket_the_process_with_fewest_and_keeps_the_browse
         finally:
             for browser in browsers:
                 browser.close()
+        # A page still downloading its scripts when its websocket opens: the downloads are
+        # not sessions (held on the second process, they would have sent every websocket
+        # to the first).
+        two.slow = True  # type: ignore[attr-defined]
+        for _ in range(4):
+            first, second = _Browser(url), _Browser(url)
+            try:
+                before = first.get(STREAM, websocket=True)
+                held = 0
+                while held < 3:
+                    held += second.get(SLOW) == _address(two)
+                assert second.get(STREAM, websocket=True) != before
+            finally:
+                first.close()
+                second.close()
+        two.slow = False  # type: ignore[attr-defined]
         # A cookie naming no process of the upstream: the upstream chooses, the cookie follows.
         forged = _Browser(url, "10.0.0.1:80")
         assert forged.get(STREAM, websocket=True) == forged.cookie
