@@ -1,6 +1,7 @@
 """Guided lessons (gdviz.lessons): the files load, malformed ones are named, every claim kind
 checks what the engine did, and every step of every lesson says only what the engine does."""
 
+import dataclasses
 import json
 from functools import cache
 from pathlib import Path
@@ -317,3 +318,33 @@ def test_every_step_of_every_lesson_holds(name, k, step):
     failures = check_step(step, lesson)
     assert not failures, f"lesson {name}, step {k} ({step.link}): " + "; ".join(failures)
     assert len(panels(lesson)) == len(step.expect)
+
+
+def test_a_racer_whose_rate_was_timed_by_a_run_is_not_run_again(monkeypatch):
+    """Rosenbrock's race: plain GD races at the surface's own rate, which a run of the race's
+    budget timed; that run is the panel's (it ran 16,112 updates twice), the same result as
+    a run of its own."""
+    import gdviz.lesson as lesson_module
+
+    calls = []
+
+    def counted(objective, optimizer, starts, lrs, **options):
+        calls.append((optimizer.name, tuple(lrs), options["steps"], options.get("trace", False)))
+        return run(objective, optimizer, starts, lrs, **options)
+
+    monkeypatch.setattr(lesson_module, "run", counted)
+    settings = Settings(surface="rosenbrock", mode="race")
+    lesson = build_lesson(settings)
+    gd_runs = [call for call in calls if call[0] == "gd"]
+    assert len(gd_runs) == 1
+    assert len(calls) == len(lesson.results)  # one run a racer
+    on_its_own = run(
+        lesson.objective, make_optimizer("gd"), [lesson.start], [lesson.results[0].lrs[0]],
+        **{**lesson.results[0].settings, "view": lesson.landscape.view,
+           "minima": lesson.landscape.minima},
+    )  # fmt: skip
+    assert lesson.results[0].nit[0] == on_its_own.nit[0] == 16112
+    assert (lesson.results[0].paths == on_its_own.paths).all()
+    # With the trace asked for, the panel's run is a traced run of its own.
+    traced = build_lesson(dataclasses.replace(settings, trace=True))
+    assert all(result.trace is not None for result in traced.results)
