@@ -8,7 +8,9 @@ the app's behaviour is testable (and usable) without a browser.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -328,14 +330,12 @@ reaches a minimum in the fewest steps at its own good rate: on the ravine (κ = 
 
 @dataclass(frozen=True)
 class _Racer:
-    """One racer of a race: its optimizer's name, hyperparameters, label and rate plan, and
-    the run that timed its rate where one was needed (a rate not from a sweep)."""
+    """One racer of a race: its optimizer's name, hyperparameters, label and rate plan."""
 
     name: str
     hyperparameters: dict[str, Any]
     label: str
     plan: RatePlan
-    trial: RunResult | None = None
 
 
 def _race(
@@ -350,6 +350,22 @@ def _race(
     run_kwargs = {
         key: value for key, value in plan_options.items() if key not in ("steps_fixed", "suggested")
     }
+    runs: dict[tuple[Any, ...], RunResult] = {}
+
+    def race_run(
+        name: str, hyper: dict[str, Any], rate: float, steps: int, trace: bool = False
+    ) -> RunResult:
+        """One racer's run, made once: a rate that a run timed races with that same run when
+        the budget is the race's (plain GD at the Rosenbrock's own rate ran 16,112 updates
+        twice)."""
+        key = (name, tuple(sorted(hyper.items())), rate, steps, trace)
+        if key not in runs:
+            runs[key] = run(
+                objective, make_optimizer(name, **hyper), [start], [rate],
+                **{**run_kwargs, "steps": steps}, trace=trace,
+            )  # fmt: skip
+        return runs[key]
+
     racers = []
     for i, name in enumerate(settings.race or ("gd",)):
         options = {
@@ -363,69 +379,40 @@ def _race(
             choices = [dict(settings.hyperparameters)]
         elif name in ("momentum", "nesterov"):
             choices = [{"momentum": beta} for beta in MOMENTUM_CHOICES]
-        best: tuple[float, dict[str, Any], RatePlan, RunResult | None] | None = None
+        best: tuple[float, dict[str, Any], RatePlan] | None = None
         for hyper in choices:
             optimizer = make_optimizer(name, **hyper)
             if best is not None and best[0] < math.inf:
                 # Only a faster β matters: no longer budget than the fastest so far.
                 options = {**options, "steps": int(best[0]), "steps_fixed": True}
             plan = plan_rates(objective, optimizer, start, **options)
-            fastest, trial = _steps_to_minimum(objective, optimizer, start, plan, run_kwargs)
+            timed = partial(race_run, name, hyper, plan.good_rate, plan.steps)
+            fastest = _steps_to_minimum(plan, timed)
             if best is None or fastest < best[0]:
-                best = (fastest, hyper, plan, trial)
+                best = (fastest, hyper, plan)
         assert best is not None
-        _, hyper, plan, trial = best
+        _, hyper, plan = best
         label = f"{name} (β = {hyper['momentum']:g})" if len(choices) > 1 else name
-        racers.append(_Racer(name, hyper, label, plan, trial))
+        racers.append(_Racer(name, hyper, label, plan))
     steps = max(racer.plan.steps for racer in racers)
     results = tuple(
-        _racer_run(racer, objective, start, steps, run_kwargs, settings.trace) for racer in racers
+        race_run(racer.name, racer.hyperparameters, racer.plan.good_rate, steps, settings.trace)
+        for racer in racers
     )
     return tuple(racers), results, steps
 
 
-def _racer_run(
-    racer: _Racer,
-    objective: Differentiable,
-    start: tuple[float, float],
-    steps: int,
-    run_kwargs: dict[str, Any],
-    trace: bool,
-) -> RunResult:
-    """The racer's run over the race's budget: its trial run where that was this very run (the
-    same budget, no trace): plain GD at the Rosenbrock's own rate ran 16,112 updates twice."""
-    trial = racer.trial
-    if trial is not None and not trace and trial.settings["steps"] == steps:
-        return trial
-    return run(
-        objective,
-        make_optimizer(racer.name, **racer.hyperparameters),
-        [start],
-        [racer.plan.good_rate],
-        **{**run_kwargs, "steps": steps},
-        trace=trace,
-    )
-
-
-def _steps_to_minimum(
-    objective: Differentiable,
-    optimizer: Any,
-    start: tuple[float, float],
-    plan: RatePlan,
-    run_kwargs: dict[str, Any],
-) -> tuple[float, RunResult | None]:
-    """Steps the plan's good rate takes to a minimum (inf if it does not get there), and the
-    run that measured it where the plan's sweep did not (a rate not from a sweep)."""
+def _steps_to_minimum(plan: RatePlan, timed: Callable[[], RunResult]) -> float:
+    """Steps the plan's good rate takes to a minimum (inf if it does not get there): the
+    sweep's count, or where the rate is not a sweep's, that of the run ``timed`` gives."""
     proposal = plan.proposal
     if proposal is not None and proposal.good is not None:
         i = int(np.flatnonzero(proposal.sweep.lrs == proposal.good)[0])
-        return float(proposal.sweep.nit[i]), None
+        return float(proposal.sweep.nit[i])
     if proposal is not None:
-        return math.inf, None
-    trial = run(
-        objective, optimizer, [start], [plan.good_rate], **{**run_kwargs, "steps": plan.steps}
-    )
-    return (float(trial.nit[0]) if trial.success[0] else math.inf), trial
+        return math.inf
+    trial = timed()
+    return float(trial.nit[0]) if trial.success[0] else math.inf
 
 
 def _race_source(plans: list[RatePlan]) -> str:
