@@ -195,11 +195,14 @@ def execute(args: argparse.Namespace) -> RunResult:
             steps_fixed=args.steps is not None,
             minima=minima,
             view=view,
+            keep_runs=len(starts) == 1 and not args.trace,  # the sweep's own runs, as the app's
             **options,
         )
         lrs, steps = list(plan.rates), plan.steps
         if plan.note:
             print(f"gdviz: {plan.note}", file=sys.stderr)
+        if plan.runs is not None:
+            return plan.runs
     return run(
         objective,
         optimizer,

@@ -271,7 +271,12 @@ def build_lesson(settings: Settings) -> Lesson:
         labels = tuple(racer.label for racer in racers)
         notes.extend(f"{racer.label}: {racer.plan.note}" for racer in racers if racer.plan.note)
     else:
-        plan = plan_rates(objective, optimizer, start, given=settings.rates, **plan_options)
+        # A page of three rates shows the sweep's own runs of them (not traced: a trace is
+        # its run's own); a race at one shared rate runs each racer at it.
+        keep_runs = settings.mode != "race" and not settings.trace
+        plan = plan_rates(
+            objective, optimizer, start, given=settings.rates, keep_runs=keep_runs, **plan_options
+        )
         rates, source, steps = plan.rates, plan.source, plan.steps
         options["steps"] = steps
         if plan.note:
@@ -293,9 +298,12 @@ def build_lesson(settings: Settings) -> Lesson:
             )
             labels = tuple(names)  # the shared rate is in the caption; panels stay narrow
         else:
-            results = (
-                run(objective, optimizer, [start], list(rates), **options, trace=settings.trace),
-            )
+            made = plan.runs
+            if made is None:
+                made = run(
+                    objective, optimizer, [start], list(rates), **options, trace=settings.trace
+                )
+            results = (made,)
             labels = ()
             good_index = rates.index(plan.good_rate) if plan.good_rate in rates else good_index
 

@@ -8,7 +8,9 @@ import sys
 
 import pytest
 
-from gdviz.__main__ import main
+from gdviz.__main__ import format_result, main
+from gdviz.engine import run
+from gdviz.optimizers import make_optimizer
 
 
 def run_cli(capsys, *args):
@@ -253,9 +255,16 @@ def test_without_lr_every_optimizer_gets_the_app_s_proposed_rates(capsys):
         capsys, "run", "--surface", "plateau", "--optimizer", "adam", "--format", "json"
     )
     assert code == 0
+    lesson = build_lesson(Settings(surface="plateau", optimizer="adam"))
     rates = [r["lr"] for r in json.loads(out)["runs"]]
-    assert rates == list(build_lesson(Settings(surface="plateau", optimizer="adam")).rates)
+    assert rates == list(lesson.rates)
     assert json.loads(out)["runs"][1]["stop"] == "global minimum"
+    # The sweep's own runs of those rates, printed as a run of them prints.
+    direct = run(
+        lesson.objective, make_optimizer("adam"), [lesson.start], rates, steps=lesson.steps,
+        view=lesson.landscape.view, minima=lesson.landscape.minima,
+    )  # fmt: skip
+    assert out.strip() == format_result(direct, "json")
 
 
 def test_text_lines_say_where_each_converged_run_stopped(capsys):

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from same_runs import assert_same_runs
 
 from gdviz.engine import LOSS_GROWTH_FACTOR, VIEW_ESCAPE_FACTOR, run
 from gdviz.expression import parse_function
@@ -395,3 +396,37 @@ def test_batches_of_the_earlier_protocol_still_run():
     assert np.array_equal(earlier.paths, now.paths)
     assert np.array_equal(earlier.epochs, now.epochs)
     assert list(earlier.messages) == list(now.messages)
+
+
+def test_runs_made_apart_join_into_the_run_of_them_together():
+    """A diverging and a converging rate run within a shorter budget, and a slow one within
+    the full budget, joined: the same result, every field, as one call of the three."""
+    from gdviz.engine import join_runs
+
+    schedule = parse_schedule("cosine(t_max=300)")
+    options = {"view": ((-2.0, 2.0), (-2.0, 2.0)), "schedule": schedule}
+    short = run(BOWL, GD, [(1.5, -0.8)], [0.12, 0.09], steps=200, **options)
+    assert list(short.status) == ["diverged", "converged"]
+    slow = run(BOWL, GD, [(1.5, -0.8)], [1e-4], steps=600, **options)
+    assert slow.status[0] == "max_steps"
+    joined = join_runs([slow, short.part(1), short.part(0)], steps=600, schedule=schedule)
+    together = run(BOWL, GD, [(1.5, -0.8)], [1e-4, 0.09, 0.12], steps=600, **options)
+    assert_same_runs(joined, together)
+
+
+def test_a_run_that_spent_a_shorter_budget_is_not_joined():
+    """A run still going when its budget ran out would have gone on: refused, as is another
+    schedule's run or another optimizer's."""
+    from gdviz.engine import join_runs
+
+    going = run(BOWL, GD, [(1.5, -0.8)], [1e-4], steps=200)
+    assert not going.holds_for(600)
+    assert going.holds_for(200)
+    with pytest.raises(ValueError, match="spent a budget of 200"):
+        join_runs([going], steps=600)
+    ended = run(BOWL, GD, [(1.5, -0.8)], [0.05], steps=200)
+    with pytest.raises(ValueError, match="another schedule"):
+        join_runs([ended], steps=600, schedule=parse_schedule("cosine(t_max=300)"))
+    momentum = run(BOWL, make_optimizer("momentum"), [(1.5, -0.8)], [0.05], steps=600)
+    with pytest.raises(ValueError, match="different optimizers"):
+        join_runs([ended, momentum], steps=600)

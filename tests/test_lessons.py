@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from same_runs import assert_same_runs
 
 from gdviz.__main__ import main
 from gdviz.engine import final_states, run
@@ -348,3 +349,32 @@ def test_a_racer_whose_rate_was_timed_by_a_run_is_not_run_again(monkeypatch):
     # With the trace asked for, the panel's run is a traced run of its own.
     traced = build_lesson(dataclasses.replace(settings, trace=True))
     assert all(result.trace is not None for result in traced.results)
+
+
+def test_a_page_of_proposed_rates_shows_the_sweeps_own_runs(monkeypatch):
+    """Rosenbrock with Adagrad: the sweep already ran the three rates it proposes (the page ran
+    them again: 20,000 updates, a third of its time); the page shows those runs, equal to a run
+    of its own. With the trace asked for, the page's run is a traced run of its own."""
+    import gdviz.lesson as lesson_module
+
+    calls = []
+
+    def counted(objective, optimizer, starts, lrs, **options):
+        calls.append((optimizer.name, tuple(lrs), options.get("trace", False)))
+        return run(objective, optimizer, starts, lrs, **options)
+
+    monkeypatch.setattr(lesson_module, "run", counted)
+    settings = Settings(surface="rosenbrock", optimizer="adagrad")
+    lesson = build_lesson(settings)
+    assert calls == []
+    assert lesson.rates_source == "proposed by a sweep"
+    assert lesson.steps == 20_000  # the sweep grew its budget past the surface's 18,000
+    direct = run(
+        lesson.objective, make_optimizer("adagrad"), [lesson.start], list(lesson.rates),
+        **{**lesson.results[0].settings, "view": lesson.landscape.view,
+           "minima": lesson.landscape.minima},
+    )  # fmt: skip
+    assert_same_runs(lesson.results[0], direct)
+    traced = build_lesson(dataclasses.replace(settings, trace=True))
+    assert calls == [("adagrad", lesson.rates, True)]
+    assert traced.results[0].trace is not None

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from same_runs import assert_same_runs
 
 from gdviz.engine import run
 from gdviz.expression import parse_function
@@ -60,13 +61,22 @@ def test_a_rate_that_parks_the_run_on_a_saddle_is_never_good():
 @pytest.mark.parametrize("key", sorted(SURFACE_KEYS))
 def test_the_proposer_on_every_surface_and_optimizer_finds_a_minimum_or_says_none(key, optimizer):
     """The app's own door (plan_rates, as a lesson calls it): the good rate's run ends at a
-    minimum (the global one where any rate got there); a surface without minima gets none."""
+    minimum (the global one where any rate got there); a surface without minima gets none.
+    The sweep's own runs of the plan's rates, which the page shows, are those of a run of them."""
     surface = get_surface(key)
     chosen = make_optimizer(optimizer)
     options = {"view": surface.view, "minima": surface.minima}
-    plan = plan_rates(surface.objective, chosen, surface.starts[0], steps=surface.steps, **options)
+    plan = plan_rates(
+        surface.objective, chosen, surface.starts[0], steps=surface.steps, keep_runs=True, **options
+    )
     proposal = plan.proposal
     assert proposal is not None
+    if plan.runs is not None:
+        direct = run(
+            surface.objective, chosen, [surface.starts[0]], list(plan.rates), steps=plan.steps,
+            **options,
+        )  # fmt: skip
+        assert_same_runs(plan.runs, direct)
     if proposal.good is None:
         assert not proposal.sweep.at_minimum.any()
         assert "reached a minimum" in plan.note
@@ -140,13 +150,16 @@ def test_the_placeholder_rosenbrock_typed_in_gets_a_converging_good_panel(monkey
     import gdviz.rates
 
     passes = []
-    sweep = gdviz.rates.final_states
 
-    def counted(*args, **kwargs):
-        passes.append(kwargs["steps"])
-        return sweep(*args, **kwargs)
+    def counted(made):
+        def call(*args, **kwargs):
+            passes.append(kwargs["steps"])
+            return made(*args, **kwargs)
 
-    monkeypatch.setattr(gdviz.rates, "final_states", counted)
+        return call
+
+    for name in ("final_states", "run"):  # (a page keeps its sweep's runs: ``run``)
+        monkeypatch.setattr(gdviz.rates, name, counted(getattr(gdviz.rates, name)))
     lesson = build_lesson(Settings(function="(1-x)^2 + 100(y-x^2)^2"))
     assert passes == [500, 2000, 8000, 20000]
     slow, good, diverging = lesson.results[0]

@@ -36,7 +36,9 @@ loop :func:`run` and :func:`final_states` share, and its bookkeeping);
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -50,8 +52,15 @@ from gdviz.engine.inputs import (
     View,
     run_epochs,
 )
-from gdviz.engine.loop import _factors_by_run, _hold_last, _step, _where_stopped
+from gdviz.engine.loop import (
+    _factors_by_run,
+    _hold_last,
+    _schedule_factors,
+    _step,
+    _where_stopped,
+)
 from gdviz.engine.results import (
+    _PER_RUN,
     LOSS_GROWTH_FACTOR,
     MAX_TRACE_ENTRIES,
     VIEW_ESCAPE_FACTOR,
@@ -80,6 +89,7 @@ __all__ = [
     "Trace",
     "check_trace_entries",
     "final_states",
+    "join_runs",
     "run",
 ]
 
@@ -222,3 +232,71 @@ def final_states(
         grad_norm=np.sqrt(stepped.squared_norm),
         steps=int(steps),
     )
+
+
+def join_runs(
+    parts: Sequence[RunResult],
+    *,
+    steps: int,
+    schedule: Callable[[int], float] | None = None,
+) -> RunResult:
+    """The runs of ``parts``, in order, as one :func:`run` call with budget ``steps`` gives them.
+
+    Each part is a :func:`run` result of the same objective, optimizer, start, view, known
+    minima, tolerances and ``schedule``, without noise (a run's draws depend on how many runs
+    share its call) or mini-batches: then every run is stepped on its own, and one that ended
+    within its call's budget ends the same with a longer one (see
+    :meth:`RunResult.holds_for`, which every part must satisfy). So a rate sweep's runs
+    need not be run again to be shown. Each record is padded with its last point, as
+    :func:`run` holds a run that ended before the call's longest.
+    """
+    if not parts:
+        raise ValueError("join_runs needs at least one part")
+    lr_factors = _schedule_factors(schedule, steps)
+    tolerances = {name: parts[0].settings[name] for name in ("gtol", "xtol", "ftol")}
+    for part in parts:
+        if part.trace is not None or part.run_factors is not None or part.epochs is not None:
+            raise ValueError(
+                "runs with a trace, a schedule of the run or mini-batches are not joined"
+            )
+        if not part.holds_for(steps):
+            raise ValueError(f"a run that spent a budget of {part.settings['steps']:,} steps is "
+                             f"not the run of a {steps:,}-step budget")  # fmt: skip
+        if any(part.settings[name] != value for name, value in tolerances.items()):
+            raise ValueError("runs with different tolerances are not joined")
+        if part.optimizer != parts[0].optimizer:
+            raise ValueError("runs of different optimizers are not joined")
+        if not np.array_equal(part.lr_factors, lr_factors[: len(part.lr_factors)]):
+            raise ValueError("runs of another schedule are not joined")
+    taken = max(int(part.nit.max()) for part in parts)
+    arrays: dict[str, Any] = {
+        name: np.concatenate([getattr(part, name) for part in parts]) for name in _PER_RUN
+    }
+    for name in _RECORDS:
+        arrays[name] = np.concatenate([_held_to(getattr(part, name), taken + 1) for part in parts])
+    return dataclasses.replace(
+        parts[0],
+        **arrays,
+        hyperparameters=dict(parts[0].hyperparameters),
+        lr_factors=lr_factors,
+        settings={**parts[0].settings, "steps": steps},
+        stop=np.concatenate([_stops(part) for part in parts]),
+        where=tuple(phrase for part in parts for phrase in part.where),
+    )
+
+
+_RECORDS = ("paths", "losses", "grad_norms")
+
+
+def _held_to(record: np.ndarray, length: int) -> np.ndarray:
+    """A record (runs, T + 1, …) lengthened to ``length`` entries by repeating its last one."""
+    missing = length - record.shape[1]
+    if missing == 0:
+        return record
+    return np.concatenate([record, np.repeat(record[:, -1:], missing, axis=1)], axis=1)
+
+
+def _stops(part: RunResult) -> np.ndarray:
+    if part.stop is None:  # (every run() result has them)
+        raise ValueError("runs without their stops are not joined")
+    return part.stop

@@ -98,6 +98,14 @@ def _escape_box(view: View | None, starts: np.ndarray) -> tuple[np.ndarray, np.n
     return centre, VIEW_ESCAPE_FACTOR * half_widths
 
 
+def _schedule_factors(schedule: Callable[[int], float] | None, steps: int) -> np.ndarray:
+    """The schedule's factor for each of ``steps`` updates, computed once (1s without one);
+    factor k depends on k alone, so a longer budget only adds factors."""
+    if schedule is None:
+        return np.ones(steps)
+    return np.array([schedule(k) for k in range(steps)], dtype=np.float64)
+
+
 def _clip(gradient: np.ndarray, clip_norm: float | None, clip_value: float | None) -> np.ndarray:
     """torch.nn.utils.clip_grad_value_ then clip_grad_norm_ (per run: g ← g·min(1, c/(‖g‖+1e-6)))."""
     if clip_value is not None:
@@ -311,11 +319,7 @@ def _step(
     plateau = (
         schedule.plateau(rates) if isinstance(schedule, Schedule) and schedule.per_run else None
     )
-    lr_factors = (
-        np.ones(steps)
-        if schedule is None or plateau is not None
-        else np.array([schedule(k) for k in range(steps)], dtype=np.float64)
-    )
+    lr_factors = np.ones(steps) if plateau is not None else _schedule_factors(schedule, steps)
     in_force = np.empty((steps, n_runs)) if plateau is not None and record else None
     centre, escape = _escape_box(view, start_points)
     rng = np.random.default_rng(seed)

@@ -312,6 +312,13 @@ class RunResult:
             run_factors=None if self.run_factors is None else self.run_factors[one],
         )
 
+    def holds_for(self, steps: int) -> bool:
+        """Whether every run here is the run a call with budget ``steps`` makes: each ended
+        (converged or diverged) within this call's budget, which a longer one does not change,
+        or this call's budget is ``steps``."""
+        budget = int(self.settings["steps"])
+        return budget == steps or (budget < steps and not (self.status == "max_steps").any())
+
     def to_dict(self, *, include_paths: bool = True, include_trace: bool = False) -> dict[str, Any]:
         """``{"runs": [...]}``, JSON-ready (the command line's ``--format json``); with
         ``include_trace`` at most MAX_TRACE_ENTRIES updates in all, else a ValueError."""
