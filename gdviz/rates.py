@@ -130,6 +130,7 @@ def propose_rates(
     view: View | None = None,
     minima: Sequence[KnownPoint] = (),
     keep_runs: bool = False,
+    find_slow: bool = True,
     **run_options: Any,
 ) -> ProposedRates:
     """Sweep rates from ``start`` and pick a slow, a good and a diverging one.
@@ -156,6 +157,8 @@ def propose_rates(
     ``runs`` holds the chosen rates' runs where each is the run the final budget makes (see
     :func:`~gdviz.engine.join_runs`): a page need not run its three rates again (a third of
     Rosenbrock's Adagrad lesson). Not with noise, mini-batches or a schedule of the run.
+    Without ``find_slow`` (a race needs the good rate only) the slow rate is not looked for
+    again at a longer budget: ``slow`` is then the largest found at it, if any.
     """
     keep = keep_runs and _stepped_alone(run_options)
     kept: dict[float, RunResult] = {}  # each rate's run, from the last pass that made it
@@ -190,7 +193,7 @@ def propose_rates(
         sweep = sweep.update(sweep_of(going, budget), budget)
         if _gap(sweep, lowest) > 0.25 * gap:
             break  # four times the steps did not quarter the distance to the minimum's f
-    if budget > steps:
+    if budget > steps and find_slow:
         # The slow rate must still be going after the longer budget too: re-run the candidates,
         # those above a slow rate already found at that budget (the largest is chosen, so a
         # smaller one cannot be: a typed Rosenbrock's second 20,000-step pass, 1.3 s of 4).
@@ -361,6 +364,7 @@ def plan_rates(
         longest=steps if steps_fixed else max(steps, LONGEST_SWEEP),
         minima=minima,
         keep_runs=keep_runs,
+        find_slow=not good_only,
         **run_options,
     )
     rates = tuple(proposal.as_list())

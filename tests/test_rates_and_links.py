@@ -177,3 +177,33 @@ def test_the_plateau_with_adam_proposes_a_good_rate_that_reaches_the_well():
     good = lesson.results[0].run(1)
     assert good.stop == "global minimum"
     assert good.success
+
+
+def test_a_race_s_plan_does_not_look_for_the_slow_rate_again(monkeypatch):
+    """Adam on the Rosenbrock from a race's first budget: the sweep grows from 500 to 2,000
+    steps; for a page the slow candidates are then re-run at 2,000 steps (its slow rate must
+    hold for the page's budget), for a race panel, which shows the good rate only, they are
+    not — and the good rate is the same."""
+    import gdviz.rates
+
+    passes = []
+    sweep = gdviz.rates.final_states
+
+    def counted(*args, **kwargs):
+        passes.append(kwargs["steps"])
+        return sweep(*args, **kwargs)
+
+    monkeypatch.setattr(gdviz.rates, "final_states", counted)
+    surface = get_surface("rosenbrock")
+    adam = make_optimizer("adam")
+    options = {"view": surface.view, "minima": surface.minima}
+    page = propose_rates(
+        surface.objective, adam, surface.starts[0], steps=500, longest=surface.steps, **options
+    )
+    assert passes == [500, 2000, 2000]
+    passes.clear()
+    race = plan_rates(
+        surface.objective, adam, surface.starts[0], steps=surface.steps, good_only=True, **options
+    )
+    assert passes == [500, 2000]
+    assert race.good_rate == page.good
