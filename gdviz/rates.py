@@ -15,7 +15,7 @@ command line without ``--lr``): the user's rates, else a surface's suggestion, e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,11 @@ goes on with four times the steps, up to this many (the app's largest budget).""
 
 RACE_FIRST_STEPS = 500
 """A race's sweeps start with this budget and grow while no rate reaches a minimum."""
+
+KEPT_ENTRIES = 1_600_000
+"""(steps + 1) × runs a sweep records at most, over all its passes, to keep its runs: 32 bytes
+an entry, about 51 MB (Rosenbrock's Adagrad lesson records 1.5 million). Passes beyond it run
+without paths, and a page whose rates they chose runs them again."""
 
 
 def stability_bound(hessian: np.ndarray) -> float | None:
@@ -160,22 +165,10 @@ def propose_rates(
     Without ``find_slow`` (a race needs the good rate only) the slow rate is not looked for
     again at a longer budget: ``slow`` is then the largest found at it, if any.
     """
-    keep = keep_runs and _stepped_alone(run_options)
-    kept: dict[float, RunResult] = {}  # each rate's run, from the last pass that made it
-
-    def sweep_of(rates: np.ndarray, budget: int) -> FinalStates | RunResult:
-        if not keep:
-            return final_states(
-                objective, optimizer, [start], rates, steps=budget, view=view, minima=minima,
-                **run_options,
-            )  # fmt: skip
-        made = run(
-            objective, optimizer, [start], rates, steps=budget, view=view, minima=minima,
-            **run_options,
-        )  # fmt: skip
-        kept.update((float(rate), made.part(i)) for i, rate in enumerate(made.lrs))
-        return made
-
+    sweep_of = _Passes(
+        objective, optimizer, start, view, minima, keep_runs and _stepped_alone(run_options),
+        run_options,
+    )  # fmt: skip
     grid = np.logspace(*SWEEP_DECADES, SWEEP_POINTS)
     sweep = Sweep.of(sweep_of(grid, steps), steps)
     budget = steps
@@ -207,14 +200,44 @@ def propose_rates(
             if len(candidates):
                 sweep = sweep.update(sweep_of(candidates, budget), budget)
     proposal = _pick(sweep)
-    if keep:
-        parts = [kept[rate] for rate in proposal.as_list()]
-        if parts and all(part.holds_for(sweep.steps) for part in parts):
-            schedule = run_options.get("schedule")
-            proposal = replace(
-                proposal, runs=join_runs(parts, steps=sweep.steps, schedule=schedule)
-            )
-    return proposal
+    return replace(proposal, runs=sweep_of.runs_of(proposal.as_list(), sweep.steps))
+
+
+@dataclass
+class _Passes:
+    """The engine calls of one sweep. With ``keep`` each pass records its runs (within
+    KEPT_ENTRIES in all), so that :meth:`runs_of` can give the chosen rates' runs."""
+
+    objective: Differentiable
+    optimizer: Optimizer
+    start: tuple[float, float]
+    view: View | None
+    minima: Sequence[KnownPoint]
+    keep: bool
+    run_options: dict[str, Any]
+    kept: dict[float, RunResult] = field(default_factory=dict)  # from the last pass of each rate
+    recorded: int = 0  # entries recorded so far
+
+    def __call__(self, rates: np.ndarray, budget: int) -> FinalStates | RunResult:
+        """``rates`` from the start within ``budget``: their verdicts (and runs, if kept)."""
+        call = (self.objective, self.optimizer, [self.start], rates)
+        options = {"steps": budget, "view": self.view, "minima": self.minima, **self.run_options}
+        entries = (budget + 1) * len(rates)
+        if not self.keep or self.recorded + entries > KEPT_ENTRIES:
+            for rate in rates:
+                self.kept.pop(float(rate), None)  # an earlier pass's run of it is not this one
+            return final_states(*call, **options)
+        made = run(*call, **options)
+        self.recorded += entries
+        self.kept.update((float(rate), made.part(i)) for i, rate in enumerate(made.lrs))
+        return made
+
+    def runs_of(self, rates: list[float], steps: int) -> RunResult | None:
+        """The run of ``rates`` within ``steps`` from the kept runs, where each is that run."""
+        parts = [self.kept[rate] for rate in rates if rate in self.kept]
+        if not rates or len(parts) < len(rates) or not all(p.holds_for(steps) for p in parts):
+            return None
+        return join_runs(parts, steps=steps, schedule=self.run_options.get("schedule"))
 
 
 def _stepped_alone(run_options: dict[str, Any]) -> bool:

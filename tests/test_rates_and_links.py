@@ -207,3 +207,27 @@ def test_a_race_s_plan_does_not_look_for_the_slow_rate_again(monkeypatch):
     )
     assert passes == [500, 2000]
     assert race.good_rate == page.good
+
+
+def test_a_sweep_records_its_runs_within_its_bound(monkeypatch):
+    """The typed Rosenbrock's sweep (passes of 500, 2,000, 8,000 and 20,000 steps) keeps its
+    runs; with a bound that only its first pass fits, its later passes record nothing, the
+    chosen rates' runs are not all kept, and the page runs them: the same page either way."""
+    import gdviz.rates
+    from gdviz.lesson import TYPED_START, typed_minima, typed_view
+
+    objective, gd = parse_function("(1-x)^2 + 100(y-x^2)^2"), make_optimizer("gd")
+    view = typed_view(None)
+    options = {"view": view, "minima": typed_minima(objective, view), "keep_runs": True}
+    kept = propose_rates(objective, gd, TYPED_START, steps=500, longest=20_000, **options)
+    assert kept.runs is not None
+    assert kept.steps == 20_000
+    monkeypatch.setattr(gdviz.rates, "KEPT_ENTRIES", 61 * 501)
+    bounded = propose_rates(objective, gd, TYPED_START, steps=500, longest=20_000, **options)
+    assert bounded.runs is None
+    assert bounded.as_list() == kept.as_list()
+    direct = run(
+        objective, gd, [TYPED_START], kept.as_list(), steps=kept.steps, view=view,
+        minima=options["minima"],
+    )  # fmt: skip
+    assert_same_runs(kept.runs, direct)
