@@ -158,7 +158,7 @@ def propose_rates(
     kink, or AdamW held off the minimum by its weight decay, gets no closer). Where no minimum is known
     (a saddle, or a typed function without one in view) the budget stays.
 
-    With ``keep_runs`` the sweep records its runs' paths (about 15 % more work) and the result's
+    With ``keep_runs`` the sweep records its runs' paths (a pass costs 15–30 % more) and the result's
     ``runs`` holds the chosen rates' runs where each is the run the final budget makes (see
     :func:`~gdviz.engine.join_runs`): a page need not run its three rates again (a third of
     Rosenbrock's Adagrad lesson). Not with noise, mini-batches or a schedule of the run.
