@@ -27,10 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from timing import best_of
 
+from gdviz.batches import MiniBatches
 from gdviz.datasets import Dataset
 from gdviz.engine import run
 from gdviz.optimizers import make_optimizer
-from gdviz.regression import LinearRegression, LogisticRegression, MiniBatches
+from gdviz.regression import LinearRegression, LogisticRegression
 
 RUN_GOAL = 0.3
 LINEAR_GRID_GOAL = 0.05

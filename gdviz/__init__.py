@@ -10,12 +10,13 @@ The public API, usable from a notebook::
         print(r.lr, r.status, r.stop, r.message)  # stop: where a converged run stopped
 """
 
+from gdviz.batches import MiniBatches
 from gdviz.datasets import DataError, Dataset, get_dataset, read_csv, standardize
 from gdviz.engine import FinalStates, Run, RunResult, final_states, run
 from gdviz.expression import ExpressionError, Objective, parse_function
 from gdviz.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from gdviz.rates import plan_rates, propose_rates, stability_bound
-from gdviz.regression import MiniBatches, make_model
+from gdviz.regression import make_model
 from gdviz.schedules import Schedule, parse_schedule
 from gdviz.stationary import KINDS, Scale, classify, find_minima
 from gdviz.surfaces import Surface, SurfaceError, get_surface, load_library

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from gdviz.batches import MiniBatches
 from gdviz.cli.common import (
     UsageError,
     _budget,
@@ -41,7 +42,7 @@ from gdviz.datasets import BUILTIN_DATASETS, Dataset, get_dataset, read_csv, sta
 from gdviz.engine import MAX_STEPS, MAX_TRACE_ENTRIES, Differentiable, RunResult, run
 from gdviz.lesson import data_budget
 from gdviz.rates import plan_rates
-from gdviz.regression import MODELS, MiniBatches, make_model, suggested_rate, suggested_view
+from gdviz.regression import MODELS, make_model, suggested_rate, suggested_view
 from gdviz.surfaces import Point, load_library
 
 CSV_COLUMNS = ("start_x", "start_y", "lr", "status", "nit", "x", "y", "f")

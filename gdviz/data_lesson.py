@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from gdviz.batches import BatchesPerRun, MiniBatches
 from gdviz.datasets import BUILTIN_DATASETS, standardize
 from gdviz.engine import RunResult, View, run
 from gdviz.figures import Landscape
@@ -32,13 +33,7 @@ from gdviz.lesson import (
 from gdviz.links import MAX_STEPS
 from gdviz.memo import shared_cache
 from gdviz.optimizers import Optimizer, make_optimizer
-from gdviz.regression import (
-    BatchesPerRun,
-    MiniBatches,
-    make_model,
-    suggested_rate,
-    suggested_view,
-)
+from gdviz.regression import make_model, suggested_rate, suggested_view
 from gdviz.surfaces import Point
 
 __all__ = ["build_data_lesson"]
@@ -118,7 +113,7 @@ def _panel_runs(base: Settings, sizes: tuple[int, ...]) -> tuple[RunResult, ...]
 
 @shared_cache(maxsize=32)
 def _panels_together(base: Settings, sizes: tuple[int, ...]) -> tuple[RunResult, ...]:
-    """The panels of ``sizes`` in one engine call (:class:`~gdviz.regression.BatchesPerRun`),
+    """The panels of ``sizes`` in one engine call (:class:`~gdviz.batches.BatchesPerRun`),
     each then a result of its own. The engine's work per update and the full-data loss it
     records are shared: a rate change on two_classes took 0.20 s with three calls, 0.13 s
     with one (the scaling contrast, 0.04 s, in both). Each run draws the batches a call of its

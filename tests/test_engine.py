@@ -374,8 +374,9 @@ def test_judging_every_16_updates_ends_every_run_where_judging_each_does(monkeyp
 def test_batches_of_the_earlier_protocol_still_run():
     """A BatchGradients written before per-run batches (one ``full`` flag, ``epochs``) is taken
     as before: the same runs as MiniBatches, which has both protocols."""
+    from gdviz.batches import MiniBatches
     from gdviz.datasets import get_dataset
-    from gdviz.regression import MiniBatches, make_model
+    from gdviz.regression import make_model
 
     data = get_dataset("noisy_line")
     model = make_model(data.model, data)

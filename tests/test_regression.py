@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from gdviz.batches import MiniBatches
 from gdviz.datasets import Dataset, get_dataset, standardize
 from gdviz.engine import run
 from gdviz.optimizers import OPTIMIZERS, make_optimizer
-from gdviz.regression import LinearRegression, LogisticRegression, MiniBatches, make_model
+from gdviz.regression import LinearRegression, LogisticRegression, make_model
 
 LINEAR_DATA = ("clean_line", "noisy_line", "unscaled_feature")
 
@@ -393,8 +394,8 @@ def _counting_engine_calls(monkeypatch):
 def test_a_data_lessons_three_panels_are_one_engine_call(monkeypatch):
     """Batch, mini-batch and stochastic descent step together (BatchesPerRun); the scaling
     contrast, which does not depend on the batch size, is kept when only that changes."""
+    from gdviz.batches import BatchesPerRun
     from gdviz.lesson import Settings, build_lesson
-    from gdviz.regression import BatchesPerRun
 
     calls = _counting_engine_calls(monkeypatch)
     data = get_dataset("two_classes")
