@@ -10,6 +10,7 @@ A clicked start goes through session state into the bound number inputs.
 - :mod:`gdviz.ui.cache`: the process's caches, shared by every session, and their keys.
 - :mod:`gdviz.ui.state`: session state and the URL (link problems, choices, the start).
 - :mod:`gdviz.ui.sidebar`: one function per sidebar section, and the rate sliders.
+- :mod:`gdviz.ui.advanced`: the sidebar's Advanced section (hyperparameters, schedule, clipping, noise, stopping).
 - :mod:`gdviz.ui.data_controls`: the data lesson's part of the sidebar.
 - :mod:`gdviz.ui.lesson_player`: the Lessons box, and a step's narration with Back / Next.
 - :mod:`gdviz.ui.page`: the main area: title, verdicts and the tabs.
