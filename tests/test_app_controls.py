@@ -180,6 +180,20 @@ def test_advanced_settings_travel_in_the_link_and_are_stated():
     assert "momentum" not in app.query_params  # not a hyperparameter of Adam
 
 
+def test_adam_s_betas_are_two_inputs_that_travel_in_the_link():
+    """β₁ and β₂ from the link in their two inputs; a changed β₂ goes back to the link as the
+    pair, and the page runs with it."""
+    app = open_app(opt="adam", betas="0.8,0.99", lr="0.01")
+    assert not app.exception
+    assert app.number_input(key="hp_adam_betas_1").value == 0.8
+    assert app.number_input(key="hp_adam_betas_2").value == 0.99
+    app.number_input(key="hp_adam_betas_2").set_value(0.95).run()
+    assert not app.exception
+    assert query(app, "betas") == "0.8,0.95"
+    summary = next(c.value for c in app.caption if c.value.startswith("Start ("))
+    assert "betas = 0.8,0.95" in summary
+
+
 def test_the_advanced_section_is_drawn_while_open_or_in_use_and_keeps_what_was_set():
     """Closed at its defaults (nearly every page), the Advanced section draws no inputs and the
     settings are the defaults; opened, its inputs appear; a value set in it stays after it is

@@ -116,6 +116,10 @@ def _advanced_inputs(optimizer: str) -> tuple[dict[str, Any], Any]:
     }, schedule_slot
 
 
+BETA_INPUTS = (("betas[0] (β₁)", 0.9999, 0.01, "%.4f"), ("betas[1] (β₂)", 0.99999, 0.001, "%.5f"))
+"""Adam's two betas: label, largest value, step and format of each one's input."""
+
+
 def _hyperparameter_inputs(name: str) -> tuple[tuple[str, Any], ...]:
     """Number inputs and toggles for the optimizer's torch hyperparameters, starting from the
     link's values (under torch's names) or the defaults; the changed ones go back to the link."""
@@ -127,25 +131,18 @@ def _hyperparameter_inputs(name: str) -> tuple[tuple[str, Any], ...]:
         if isinstance(default, bool):
             chosen[key] = st.toggle(key, value=default, key=widget_key)
         elif isinstance(default, tuple):
-            beta1 = st.number_input(
-                "betas[0] (β₁)",
-                0.0,
-                0.9999,
-                float(default[0]),
-                0.01,
-                format="%.4f",
-                key=hyperparameter_key(name, key, 1),
+            chosen[key] = tuple(
+                st.number_input(
+                    label,
+                    0.0,
+                    high,
+                    float(default[i]),
+                    step,
+                    format=shown,
+                    key=hyperparameter_key(name, key, i + 1),
+                )
+                for i, (label, high, step, shown) in enumerate(BETA_INPUTS)
             )
-            beta2 = st.number_input(
-                "betas[1] (β₂)",
-                0.0,
-                0.99999,
-                float(default[1]),
-                0.001,
-                format="%.5f",
-                key=hyperparameter_key(name, key, 2),
-            )
-            chosen[key] = (beta1, beta2)
         else:
             chosen[key] = st.number_input(
                 key, min_value=0.0, value=float(default), format="%g", key=widget_key
