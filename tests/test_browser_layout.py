@@ -292,3 +292,41 @@ def test_the_3d_ravine_fills_the_tab_looks_along_the_valley_and_keeps_a_dragged_
     after = page.evaluate(f"() => {SCENE}._fullLayout.scene.camera.eye")
     assert after == pytest.approx(dragged, abs=1e-6)
     assert not app.errors
+
+
+MODEBAR_OVER_TITLES = """() => {
+    const plot = document.querySelector('.js-plotly-plot');
+    const bar = plot.querySelector('.modebar').getBoundingClientRect();
+    // Each line of a title (Plotly writes a multi-line title as tspans), not its whole box.
+    const lines = Array.from(plot.querySelectorAll('.annotation-text')).flatMap(t => {
+        const spans = Array.from(t.querySelectorAll('tspan.line'));
+        return spans.length ? spans : [t];
+    });
+    const covered = lines.map(t => t.getBoundingClientRect())
+        .filter(r => r.height > 0 && r.left < bar.right && r.right > bar.left
+                     && r.top < bar.bottom && r.bottom > bar.top);
+    return {bar: [bar.left, bar.top, bar.width, bar.height], covered: covered.length};
+}"""
+"""The toolbar Plotly shows on hover, and how many lines of panel titles it lies over."""
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "surface=rosenbrock&opt=adagrad",
+        "surface=rosenbrock&mode=race",
+        "surface=rosenbrock&big=true",
+    ],
+)
+def test_the_chart_toolbar_shown_on_hover_covers_no_panel_title_at_1280(app_server, page, query):
+    """At a projector's 1280 px the toolbar over the chart's top right covered the third
+    panel's title (its rate) whenever the pointer was on the chart."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_lesson(page, f"{app_server}/?{query}")
+    settle(page)
+    panel = page.locator(".js-plotly-plot .nsewdrag").last.bounding_box()
+    page.mouse.move(panel["x"] + panel["width"] / 2, panel["y"] + panel["height"] / 2)
+    page.wait_for_timeout(500)
+    shown = page.evaluate(MODEBAR_OVER_TITLES)
+    assert shown["bar"][2] > 0, shown  # the toolbar is there
+    assert shown["covered"] == 0, shown

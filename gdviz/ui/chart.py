@@ -42,7 +42,12 @@ import streamlit as st
 
 from gdviz.figures.style import PlaybackFigure
 
-__all__ = ["DATA_REVISION", "SharedFigure", "shared", "show_chart"]
+__all__ = ["DATA_REVISION", "MODEBAR_REMOVED", "SharedFigure", "shared", "show_chart"]
+
+MODEBAR_REMOVED = ("zoomIn2d", "zoomOut2d", "autoScale2d")
+"""Plotly's toolbar buttons not shown: box zoom, pan and the home button (reset axes) do their
+work. Shown on hover at the chart's top right, its eight buttons (224 px) covered the third
+panel's title at a projector's 1280 px; five (140 px) stay clear of it."""
 
 DATA_REVISION = "spec"
 """The ``layout.datarevision`` of every chart: one value, since each spec is its own mount."""
@@ -50,9 +55,14 @@ DATA_REVISION = "spec"
 
 def show_chart(figure: go.Figure, *, key: str, container: Any = None, **options: Any) -> Any:
     """``st.plotly_chart(figure, key=key, width="stretch", theme=None, ...)`` in ``container``
-    (or the current one), with Plotly's logo hidden, prepared as above to be drawn once."""
+    (or the current one), with Plotly's logo and MODEBAR_REMOVED hidden, prepared as above to
+    be drawn once."""
     _prepare(figure, clickable="on_select" in options)
-    config = {"displaylogo": False, **options.pop("config", {})}
+    config = {
+        "displaylogo": False,
+        "modeBarButtonsToRemove": list(MODEBAR_REMOVED),
+        **options.pop("config", {}),
+    }
     where = container if container is not None else st
     return where.plotly_chart(
         figure, key=key, width="stretch", theme=None, config=config, **options
