@@ -47,7 +47,7 @@ __all__ = ["DATA_REVISION", "MODEBAR_REMOVED", "SharedFigure", "shared", "show_c
 MODEBAR_REMOVED = ("zoomIn2d", "zoomOut2d", "autoScale2d")
 """Plotly's toolbar buttons not shown: box zoom, pan and the home button (reset axes) do their
 work. Shown on hover at the chart's top right, its eight buttons (224 px) covered the third
-panel's title at a projector's 1280 px; five (140 px) stay clear of it."""
+panel's title at a projector's 1280 px; five (152 px) stay clear of it."""
 
 DATA_REVISION = "spec"
 """The ``layout.datarevision`` of every chart: one value, since each spec is its own mount."""
