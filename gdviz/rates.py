@@ -42,7 +42,8 @@ RACE_FIRST_STEPS = 500
 KEPT_ENTRIES = 1_600_000
 """(steps + 1) × runs a sweep records at most, over all its passes, to keep its runs: 32 bytes
 an entry, about 51 MB (Rosenbrock's Adagrad lesson records 1.5 million). Passes beyond it run
-without paths, and a page whose rates they chose runs them again."""
+without paths, and a page whose rates they chose runs them again. The app's pages take turns
+(:mod:`gdviz.ui.turns`), so a server holds one such record at a time."""
 
 
 def stability_bound(hessian: np.ndarray) -> float | None:
