@@ -3,8 +3,11 @@
 #   docker build -t gdviz . && docker run -p 8501:8501 gdviz
 FROM python:3.11-slim
 
+# OPENBLAS_NUM_THREADS: one app process uses one core (Python's interpreter lock), and NumPy's
+# BLAS threads beside it only compete for the replica's CPU (README, "Serving a class").
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    OPENBLAS_NUM_THREADS=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 

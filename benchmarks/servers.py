@@ -35,6 +35,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1"}
+"""As the README's recipe and the Dockerfile run each app process: NumPy's BLAS with one thread.
+With a process a core its own threads only compete (they wait for work spinning): the mix took
+14.0–14.6 s of server CPU with one thread, 15.0–16.4 s with the default two, in two runs each."""
+
+
 def start_app(
     script: Path = ROOT / "app.py", port: int | None = None
 ) -> tuple[subprocess.Popen, str]:
@@ -46,6 +52,7 @@ def start_app(
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, **ONE_BLAS_THREAD},
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:

@@ -337,3 +337,14 @@ def test_kubernetes_runs_the_image_as_the_dockerfile_says_behind_cookie_affinity
     assert int(timeout) >= 3600
     for kind in ("Deployment", "Service", "Ingress"):
         assert f"kind: {kind}" in KUBERNETES
+
+
+def test_every_app_process_runs_numpy_with_one_blas_thread():
+    """A process uses one core (the interpreter lock); NumPy's BLAS threads beside it only
+    compete for the CPU: the image, the README's nginx recipe and the load test's servers
+    all set OPENBLAS_NUM_THREADS=1."""
+    assert "OPENBLAS_NUM_THREADS=1" in " ".join(_all("ENV")).split()
+    readme = (ROOT / "README.md").read_text()
+    recipe = readme[readme.index("for port in 8501 8502") :].split("done", 1)[0]
+    assert "OPENBLAS_NUM_THREADS=1" in recipe
+    assert servers.ONE_BLAS_THREAD == {"OPENBLAS_NUM_THREADS": "1"}
