@@ -20,15 +20,15 @@ from gdviz.batches import BatchesPerRun, MiniBatches
 from gdviz.datasets import BUILTIN_DATASETS, standardize
 from gdviz.engine import RunResult, View, run
 from gdviz.figures import Landscape
-from gdviz.lesson import (
+from gdviz.lesson_records import (
     DEFAULT_BATCH_SIZE,
     DataNote,
     Lesson,
     Settings,
-    _stability,
-    _view_holding_runs,
     data_budget,
     engine_options,
+    stability_note,
+    view_holding_runs,
 )
 from gdviz.links import MAX_STEPS
 from gdviz.memo import shared_cache
@@ -213,8 +213,8 @@ def build_data_lesson(settings: Settings) -> Lesson:
         else "P(class 1) = σ(w₁x₁ + w₂x₂) by cross-entropy"
     )
     title = f"{name}: fitting {what}" + (" (features standardized)" if settings.scale else "")
-    view = _view_holding_runs(setup.view, results)  # SGD's scatter can leave the suggested window
-    stability = _stability(model, minima, np.asarray(results[0].x[0]), start)
+    view = view_holding_runs(setup.view, results)  # SGD's scatter can leave the suggested window
+    stability = stability_note(model, minima, np.asarray(results[0].x[0]), start)
     return Lesson(
         settings=settings,
         title=title,
