@@ -146,9 +146,9 @@ def test_the_3d_scene_and_the_data_panel_are_shared_too():
     scene = _surface_3d(lesson.settings, Style(), 1200, 700, lesson)
     assert _surface_3d(lesson.settings, Style(), 1200, 700, lesson) is scene
     data_lesson = build_lesson(Settings(dataset=_dataset("noisy_line")))
-    panel = _data_panel(data_lesson.settings, Style(), data_lesson)
-    assert _data_panel(data_lesson.settings, Style(), data_lesson) is panel
-    assert _data_panel(data_lesson.settings, Style(projector=True), data_lesson) is not panel
+    panel = _data_panel(data_lesson.settings, Style(), False, data_lesson)
+    assert _data_panel(data_lesson.settings, Style(), False, data_lesson) is panel
+    assert _data_panel(data_lesson.settings, Style(projector=True), False, data_lesson) is not panel
 
 
 def test_the_caches_key_settings_by_every_field_and_a_data_set_by_its_contents():

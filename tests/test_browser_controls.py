@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -502,6 +503,49 @@ def test_step_mode_steps_back_and_forth_and_the_link_keeps_the_step(app):
     app.assert_healthy(state, "stepping")
     app.assert_healthy(app.open("?opt=adam&step=6"), "opening the stepped link")
     _assert_drawn_at(_shown_step(app, 6), 6)
+
+
+_DATA_LINES = """() => {
+    const plot = document.querySelector('.st-key-data_panel .js-plotly-plot');
+    const meta = plot.layout.meta.gdviz_lines;
+    return {
+        kind: meta.kind, bounds: meta.bounds, at: plot.__gdvizStepAt ?? null,
+        sliders: (plot.layout.sliders ?? []).length,
+        lines: meta.traces.map((i) => [Array.from(plot.data[i].x), Array.from(plot.data[i].y)]),
+    };
+}"""
+
+
+@pytest.mark.parametrize("data", ["noisy_line", "two_classes"])
+def test_step_mode_draws_a_data_lesson_s_fitted_lines_at_the_step(app, data):
+    """A data lesson step by step: beside the panels, each run's fitted line (or decision
+    boundary) is the one at θ_k — gdviz.figures.data's formulas at the point the panel shows —
+    at the link's step and after ▶; the lines have no playback of their own then."""
+    from types import SimpleNamespace
+
+    from gdviz.figures.data import _fitted_line
+
+    app.assert_healthy(app.open(f"?data={data}&step=5"), "opening a data lesson in step mode")
+    for k in (5, 6):
+        if k == 6:
+            app.page.locator(".gdviz-step .forward").click()
+        runs = _shown_step(app, k)
+        app.page.wait_for_function(
+            "(k) => document.querySelector('.st-key-data_panel .js-plotly-plot')?.__gdvizStepAt === k",
+            arg=k,
+            timeout=30_000,
+        )
+        shown = app.page.evaluate(_DATA_LINES)
+        assert shown["sliders"] == 0
+        assert len(shown["lines"]) == len(runs) == 3
+        model, bounds = SimpleNamespace(kind=shown["kind"]), np.array(shown["bounds"])
+        for i, (run, (xs, ys)) in enumerate(zip(runs, shown["lines"], strict=True)):
+            at = min(k, run["nit"])
+            theta = np.array([run["pos"][2 * at], run["pos"][2 * at + 1]])
+            want_x, want_y = _fitted_line(model, theta, bounds)
+            assert xs == pytest.approx(want_x, rel=1e-12), f"run {i}'s line at step {k}"
+            assert ys == pytest.approx(want_y, rel=1e-12), f"run {i}'s line at step {k}"
+    app.assert_healthy(what="stepping a data lesson")
 
 
 # -- guided lessons -------------------------------------------------------------------------

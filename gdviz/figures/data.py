@@ -46,6 +46,9 @@ def data_figure(
 
     ``model`` is a data-backed objective (:mod:`gdviz.regression`). The playback's step slider
     moves every line to that step, on the same steps as :func:`comparison_figure`'s playback.
+    ``layout.meta.gdviz_lines`` (the model's kind, the box the lines span and the lines' trace
+    indices) lets step mode draw each line at the step shown, with :func:`_fitted_line`'s
+    formulas.
     """
     style = style or Style()
     runs = _runs(result)
@@ -112,6 +115,9 @@ def data_figure(
         "showlegend": True, "hovermode": "closest",
         "legend": {"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top",
                    "bgcolor": "rgba(255,255,255,0.8)", "font": {"size": round(style.font * 0.85)}},
+        # For step mode (gdviz/ui/step_control.py), which draws each run's line at θ_k.
+        "meta": {"gdviz_lines": {"kind": model.kind, "bounds": bounds.tolist(),
+                                 "traces": line_indices}},
     }  # fmt: skip
     frames: list[dict] = []
     longest = max(run.nit for run, _ in runs)

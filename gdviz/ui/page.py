@@ -213,7 +213,9 @@ def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     show_chart(figure, key="landscape", on_select=_start_from_click, selection_mode="points")
     if lesson.data is not None:
         left, right = st.columns([1.15, 1])
-        show_chart(_data_panel(lesson.settings, style, lesson), key="data_panel", container=left)
+        # In step mode the lines follow the step control (no playback of their own).
+        panel = _data_panel(lesson.settings, style, arrows is not None, lesson)
+        show_chart(panel, key="data_panel", container=left)
         right.markdown(_cost_table(lesson))
 
 
@@ -280,11 +282,13 @@ def _surface_3d(
 
 
 @per_process(max_entries=16)
-def _data_panel(settings: Settings, style: Style, _lesson: Lesson) -> go.Figure:
-    """A data lesson's fitted lines or boundaries, shared like the panels."""
+def _data_panel(settings: Settings, style: Style, stepping: bool, _lesson: Lesson) -> go.Figure:
+    """A data lesson's fitted lines or boundaries, shared like the panels; in step mode
+    (``stepping``) without playback: the step control moves the lines."""
     assert _lesson.data is not None
     model, results = _lesson.data.model, list(_lesson.results)
-    return shared(data_figure(model, results, labels=_lesson.labels, style=style))
+    figure = data_figure(model, results, labels=_lesson.labels, style=style, playback=not stepping)
+    return shared(figure)
 
 
 def _curves_tab(lesson: Lesson, style: Style, screen: Screen) -> None:

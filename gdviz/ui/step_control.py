@@ -6,7 +6,8 @@ step k with ``Plotly.animate`` (no redraw of the landscape), from what the figur
 ``layout.meta.gdviz_steps`` (:func:`gdviz.figures.stepping.step_panel`): each run's path cut
 at θ_k, its end marks only once reached, the point θ_k, and update k's arrows. Then, once the
 clicks pause, it tells the server the step (its state ``k``), which puts it in the link
-(``step=k``) and in the math tab's update, without redrawing the chart.
+(``step=k``) and in the math tab's update, without redrawing the chart. A data lesson's
+panel of fitted lines follows: each run's line at θ_k (``layout.meta.gdviz_lines``).
 
 The step lives in the page (``window.__gdvizStep``): a new figure (other rates, a resized
 window) is stepped to the same k as soon as it is drawn. The server's ``k`` only opens the
@@ -48,6 +49,28 @@ export default function (component) {
             if (memory.sent !== memory.k) { memory.sent = memory.k; setStateValue('k', memory.k); }
         }, 350);
     };
+    const dataChart = () => document.querySelector('.st-key-data_panel .js-plotly-plot');
+    // A data lesson's line at θ = (t0, t1): gdviz.figures.data._fitted_line's formulas (a
+    // browser test checks the two agree), across the box [[xl, yl], [xh, yh]].
+    const fittedLine = (kind, t0, t1, [[xl, yl], [xh, yh]]) => {
+        if (kind === 'linear') return [[xl, xh], [t0 * xl + t1, t0 * xh + t1]];
+        if (Math.abs(t0) < 1e-12 && Math.abs(t1) < 1e-12) return [[], []];
+        if (Math.abs(t1) >= Math.abs(t0)) return [[xl, xh], [-t0 * xl / t1, -t0 * xh / t1]];
+        return [[-t1 * yl / t0, -t1 * yh / t0], [yl, yh]];
+    };
+    const stepLines = (thetas) => {
+        const plot = dataChart();
+        const lines = plot?.layout?.meta?.gdviz_lines;
+        if (!plot || !lines || !window.Plotly || !plot._fullData) return;
+        const drawn = thetas.map((theta) => {
+            const [x, y] = theta ? fittedLine(lines.kind, theta[0], theta[1], lines.bounds) : [[], []];
+            return { x, y };
+        });
+        plot.__gdvizStepAt = memory.k;
+        window.Plotly.animate(plot, { data: drawn, traces: lines.traces }, {
+            mode: 'immediate', transition: { duration: 0 }, frame: { duration: 0, redraw: false },
+        });
+    };
     const figureSignature = (steps) => steps.runs.map((run) =>
         `${run.nit},${run.steps.length},${run.pos[0]},${run.pos[1]},${run.pos[run.pos.length - 1]}`).join(';');
     const parkedAt = (steps, n) => [Array(n).fill(steps.parked[0]), Array(n).fill(steps.parked[1])];
@@ -66,7 +89,7 @@ export default function (component) {
         }
         plot.__gdvizStepsSeen = steps;
         const full = plot.__gdvizFull;
-        const k = memory.k, traces = [], data_ = [];
+        const k = memory.k, traces = [], data_ = [], thetas = [];
         const put = (index, x, y) => {
             if (index !== undefined) { traces.push(index); data_.push({ x, y }); }
         };
@@ -84,6 +107,7 @@ export default function (component) {
             const px = known ? run.pos[2 * now] : full[at.path].x[shown - 1];
             const py = known ? run.pos[2 * now + 1] : full[at.path].y[shown - 1];
             put(at.point, ...(px === null || py === null ? parkedAt(steps, 2) : [[px, px], [py, py]]));
+            thetas.push(px === null || py === null ? null : [px, py]);
             const live = memory.arrows && k >= 1 && k <= run.n;
             const sx = live ? run.pos[2 * (k - 1)] : null, sy = live ? run.pos[2 * (k - 1) + 1] : null;
             for (const [kind, ends] of Object.entries(run.ends)) {
@@ -101,6 +125,7 @@ export default function (component) {
             }
         });
         plot.__gdvizStepAt = k;
+        stepLines(thetas);
         window.Plotly.animate(plot, { data: data_, traces }, {
             mode: 'immediate', transition: { duration: 0 }, frame: { duration: 0, redraw: false },
         }).then(() => requestAnimationFrame(() => {
@@ -131,7 +156,9 @@ export default function (component) {
     const watch = setInterval(() => {
         const plot = chart();
         const redrawn = plot && plot.__gdvizStepsSeen !== plot.layout?.meta?.gdviz_steps;
-        if (plot && (plot.__gdvizStepAt !== memory.k || redrawn)) apply();
+        const lines = dataChart();
+        const linesBehind = lines?.layout?.meta?.gdviz_lines && lines.__gdvizStepAt !== memory.k;
+        if (plot && (plot.__gdvizStepAt !== memory.k || redrawn || linesBehind)) apply();
     }, 100);
     apply();
     if (data.k !== memory.k) report();
