@@ -103,7 +103,9 @@ def data_figure(
     bottom = 50 + (round(2.2 * style.font) + 40 if playback else 0)
     title = "the fitted line" if model.kind == "linear" else "the decision boundary (P = ½)"
     layout: dict = {
+        # automargin: without playback (step mode) the bottom margin is the title's alone.
         "xaxis": {"range": bounds[:, 0].tolist(), "title": {"text": axis_names[0], "standoff": 4},
+                  "automargin": True,
                   "zeroline": False, "showgrid": False, "ticks": "outside"},
         "yaxis": {"range": bounds[:, 1].tolist(), "title": {"text": axis_names[1], "standoff": 4},
                   "zeroline": False, "showgrid": False, "ticks": "outside"},
