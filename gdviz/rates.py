@@ -216,7 +216,8 @@ class _Passes:
     minima: Sequence[KnownPoint]
     keep: bool
     run_options: dict[str, Any]
-    kept: dict[float, RunResult] = field(default_factory=dict)  # from the last pass of each rate
+    # Each rate's last pass and its row there (a row is made a result of its own only if chosen).
+    kept: dict[float, tuple[RunResult, int]] = field(default_factory=dict)
     recorded: int = 0  # entries recorded so far
 
     def __call__(self, rates: np.ndarray, budget: int) -> FinalStates | RunResult:
@@ -230,12 +231,12 @@ class _Passes:
             return final_states(*call, **options)
         made = run(*call, **options)
         self.recorded += entries
-        self.kept.update((float(rate), made.part(i)) for i, rate in enumerate(made.lrs))
+        self.kept.update((float(rate), (made, i)) for i, rate in enumerate(made.lrs))
         return made
 
     def runs_of(self, rates: list[float], steps: int) -> RunResult | None:
         """The run of ``rates`` within ``steps`` from the kept runs, where each is that run."""
-        parts = [self.kept[rate] for rate in rates if rate in self.kept]
+        parts = [made.part(i) for made, i in (self.kept[r] for r in rates if r in self.kept)]
         if not rates or len(parts) < len(rates) or not all(p.holds_for(steps) for p in parts):
             return None
         return join_runs(parts, steps=steps, schedule=self.run_options.get("schedule"))
@@ -404,5 +405,5 @@ def plan_rates(
         rates = (1e-3,)
         note = "Every rate of the sweep diverged from this start; showing lr = 0.001."
     budget = max(steps, proposal.steps)
-    runs = proposal.runs if proposal.runs is not None and budget == proposal.steps else None
+    runs = proposal.runs if budget == proposal.steps else None
     return RatePlan(rates, "proposed by a sweep", budget, note, proposal, runs)

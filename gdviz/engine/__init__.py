@@ -61,6 +61,7 @@ from gdviz.engine.loop import (
 )
 from gdviz.engine.results import (
     _PER_RUN,
+    _RECORDS,
     LOSS_GROWTH_FACTOR,
     MAX_TRACE_ENTRIES,
     VIEW_ESCAPE_FACTOR,
@@ -283,9 +284,6 @@ def join_runs(
         stop=np.concatenate([_stops(part) for part in parts]),
         where=tuple(phrase for part in parts for phrase in part.where),
     )
-
-
-_RECORDS = ("paths", "losses", "grad_norms")
 
 
 def _held_to(record: np.ndarray, length: int) -> np.ndarray:

@@ -188,6 +188,9 @@ def _json_numbers(values: Sequence[float]) -> list[float | None]:
 _PER_RUN = ("starts", "lrs", "status", "rule", "diagnosis", "nit", "diverged_at", "x", "fun")
 """The fields of a :class:`RunResult` that hold one entry per run, and nothing more."""
 
+_RECORDS = ("paths", "losses", "grad_norms")
+"""The fields of a :class:`RunResult` that hold every run's record, (R, T + 1, …)."""
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -302,9 +305,7 @@ class RunResult:
         return dataclasses.replace(
             self,
             **{name: getattr(self, name)[one] for name in _PER_RUN},
-            paths=self.paths[one, :end],
-            losses=self.losses[one, :end],
-            grad_norms=self.grad_norms[one, :end],
+            **{name: getattr(self, name)[one, :end] for name in _RECORDS},
             epochs=None if self.epochs is None else self.epochs[one],
             stop=None if self.stop is None else self.stop[one],
             where=self.where[one],

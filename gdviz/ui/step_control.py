@@ -49,6 +49,8 @@ export default function (component) {
             if (memory.sent !== memory.k) { memory.sent = memory.k; setStateValue('k', memory.k); }
         }, 350);
     };
+    // Plotly.animate's options for a step: at once, nothing redrawn but the traces given.
+    const atOnce = { mode: 'immediate', transition: { duration: 0 }, frame: { duration: 0, redraw: false } };
     const dataChart = () => document.querySelector('.st-key-data_panel .js-plotly-plot');
     // A data lesson's line at θ = (t0, t1): gdviz.figures.data._fitted_line's formulas (a
     // browser test checks the two agree), across the box [[xl, yl], [xh, yh]].
@@ -67,9 +69,7 @@ export default function (component) {
             return { x, y };
         });
         plot.__gdvizStepAt = memory.k;
-        window.Plotly.animate(plot, { data: drawn, traces: lines.traces }, {
-            mode: 'immediate', transition: { duration: 0 }, frame: { duration: 0, redraw: false },
-        });
+        window.Plotly.animate(plot, { data: drawn, traces: lines.traces }, atOnce);
     };
     const figureSignature = (steps) => steps.runs.map((run) =>
         `${run.nit},${run.steps.length},${run.pos[0]},${run.pos[1]},${run.pos[run.pos.length - 1]}`).join(';');
@@ -126,9 +126,7 @@ export default function (component) {
         });
         plot.__gdvizStepAt = k;
         stepLines(thetas);
-        window.Plotly.animate(plot, { data: data_, traces }, {
-            mode: 'immediate', transition: { duration: 0 }, frame: { duration: 0, redraw: false },
-        }).then(() => requestAnimationFrame(() => {
+        window.Plotly.animate(plot, { data: data_, traces }, atOnce).then(() => requestAnimationFrame(() => {
             // For tests and the benchmark: which step is on screen, and since when.
             window.__gdvizStepDrawn = { k, at: performance.now() };
         }));
