@@ -67,7 +67,7 @@ def test_a_class_on_one_link_shares_one_built_landscape_figure():
     import plotly.io
 
     from gdviz.figures import Style, comparison_figure
-    from gdviz.figures.style import PlaybackFigure
+    from gdviz.figures.style import WebFigure
     from gdviz.ui.chart import SharedFigure, _prepare
     from gdviz.ui.page import CLICK_GRID, landscape_figure
 
@@ -90,11 +90,48 @@ def test_a_class_on_one_link_shares_one_built_landscape_figure():
     # Preparing it to be shown changes it once, and what it sends follows.
     _prepare(figure, clickable=True)
     assert figure.to_dict()["layout"]["clickmode"] == "event+select"
-    # Its dict holds its own traces, not copies, and writes as plotly.py's deep copy does.
-    assert figure.to_dict()["data"][0] is figure._data[0]
+    # Its dict holds its own traces, not copies, and writes as plotly.py's deep copy does;
+    # plotly.py's objects of it are never made.
+    assert figure.to_dict()["data"][0] is figure.spec()["data"][0]
     assert plotly.io.to_json(figure.to_dict(), validate=False) == plotly.io.to_json(
-        PlaybackFigure.to_dict(figure), validate=False
+        WebFigure.to_dict(figure), validate=False
     )
+    assert not figure.made
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"data": "two_classes"},
+        {"mode": "race", "surface": "rosenbrock"},
+        {"f": "x^2 + 3y^2", "tab": "3-D"},
+        {"surface": "himmelblau", "tab": "Loss curves"},
+    ],
+)
+def test_the_app_sends_its_figures_without_making_plotly_s_objects_of_them(monkeypatch, query):
+    """The panels, a data lesson's fitted lines, the 3-D scene and the loss curves are sent
+    from their dicts (``WebFigure``): plotly.py's objects of them, 4-5 ms of a new page's 11-12 ms of
+    figures, are never made. Fails if any code on the page reads a figure through plotly.py
+    (``figure.data``, ``figure.layout``)."""
+    import streamlit as st
+
+    from gdviz.figures.style import WebFigure
+
+    made = []
+    to_objects = WebFigure.__getattr__
+
+    def noted(figure, name):
+        if not figure.made:
+            made.append(name)
+        return to_objects(figure, name)
+
+    monkeypatch.setattr(WebFigure, "__getattr__", noted)
+    st.cache_resource.clear()  # every figure built afresh
+    app = open_app(**query)
+    assert not app.exception
+    assert len(app.get("plotly_chart")) == (2 if "data" in query else 1)  # the tab shown
+    assert made == []
 
 
 def test_a_shared_figure_is_written_to_json_once_and_as_plotly_writes_it(monkeypatch):

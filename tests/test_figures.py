@@ -252,14 +252,14 @@ def _typed_arrays(node, path=""):
 
 
 def test_playback_frames_are_serialised_as_built_and_checked_when_asked_for(rosenbrock):
-    """``PlaybackFigure``: ``to_dict`` (what the app, ``to_json`` and ``show`` send) equals the
+    """``WebFigure``: ``to_dict`` (what the app, ``to_json`` and ``show`` send) equals the
     figure plotly.py builds when it checks every frame, without checking them; asking for
     ``figure.frames`` checks them then and gives plotly.py's own Frame objects."""
-    from gdviz.figures.style import PlaybackFigure
+    from gdviz.figures.style import WebFigure
 
     _, landscape, result = rosenbrock
     figure = comparison_figure(landscape, result)
-    assert isinstance(figure, PlaybackFigure)
+    assert isinstance(figure, WebFigure)
     sent = figure.to_dict()
     assert "_pending_frames" in figure.__dict__  # serialising checked nothing
     checked = go.Figure(data=sent["data"], layout=sent["layout"], frames=sent["frames"])
@@ -269,7 +269,74 @@ def test_playback_frames_are_serialised_as_built_and_checked_when_asked_for(rose
     assert isinstance(frames[0], go.Frame)
     assert isinstance(frames[0].data[0], go.Scatter)
     assert json.dumps(figure.to_dict(), sort_keys=True) == json.dumps(sent, sort_keys=True)
-    assert not isinstance(comparison_figure(landscape, result, playback=False), PlaybackFigure)
+    assert "_pending_frames" not in comparison_figure(landscape, result, playback=False).__dict__
+
+
+def _web_figures(rosenbrock):
+    """A builder of each figure that ``web_figure`` makes, on Rosenbrock and on a data set."""
+    from gdviz.datasets import get_dataset
+    from gdviz.figures.data import data_figure
+    from gdviz.figures.schedule import schedule_figure
+    from gdviz.figures.style import web_figure
+    from gdviz.lesson import Settings, build_lesson
+
+    _, landscape, result = rosenbrock
+    data = build_lesson(Settings(dataset=get_dataset("two_classes"), rates=(0.05,), steps=40))
+    results = list(data.results)
+    return {
+        "panels": lambda: comparison_figure(landscape, result, width=1200, height=600),
+        "panels, no playback": lambda: comparison_figure(landscape, result, playback=False),
+        "3-D": lambda: surface_figure(landscape, result, style=Style(projector=True)),
+        "curves": lambda: curves_figure(result, f_min=0.0),
+        "data": lambda: data_figure(data.data.model, results, labels=data.labels),
+        "data, no playback": lambda: data_figure(data.data.model, results, playback=False),
+        "schedule": lambda: schedule_figure(np.linspace(1.0, 0.1, 50)),
+        "properties set to None": lambda: web_figure(
+            [{"type": "scatter", "x": np.arange(3.0), "name": None, "line": {"dash": None}}],
+            {"title": None, "width": 300, "xaxis": {"title": None, "range": [0, 2]}},
+        ),
+    }
+
+
+def _sent(figure) -> str:
+    return json.dumps(json.loads(figure.to_json()), sort_keys=True)
+
+
+def test_a_web_figure_sends_what_plotly_s_own_figure_of_it_sends(rosenbrock):
+    """A ``WebFigure`` is sent from its dicts, without plotly.py's objects (``figure.made``
+    stays false); what it sends is what plotly.py's figure of the same dicts sends, key order
+    aside: plotly's default template, ``None`` dropped where plotly drops it. Set up as the app
+    shows it (no template, no width, a data revision), both still agree, and a figure made
+    after that keeps the settings. Fails if the dicts' own form drifts from plotly.py's (a
+    trace without its type, a property set to None that plotly would drop)."""
+    from gdviz.figures.style import WebFigure
+    from gdviz.ui.chart import _prepare
+
+    for name, build in _web_figures(rosenbrock).items():
+        kept, made = build(), build()
+        assert isinstance(kept, WebFigure), name
+        assert not kept.made, name
+        made.layout  # noqa: B018 (plotly.py's objects made now)
+        assert made.made
+        assert _sent(kept) == _sent(made), name
+        assert not kept.made, name
+        for figure in (kept, made):
+            _prepare(figure, clickable=True)
+        assert not kept.made, name
+        assert _sent(kept) == _sent(made), name
+        sent = json.loads(kept.to_json())["layout"]
+        assert sent["template"] is None, name
+        assert sent["width"] is None, name
+        assert sent["clickmode"] == "event+select", name
+        kept.layout  # noqa: B018
+        assert kept.made, name
+        assert _sent(kept) == _sent(made), name
+    # As a plotly.py figure made of them: the dicts' own None dropped, those inside kept.
+    sent = _web_figures(rosenbrock)["properties set to None"]().to_dict()
+    assert "title" not in sent["layout"]
+    assert sent["layout"]["xaxis"]["title"] is None
+    assert "name" not in sent["data"][0]
+    assert sent["data"][0]["line"] == {"dash": None}
 
 
 def test_traces_carry_lists_and_the_playback_frames_compact_typed_arrays(rosenbrock):

@@ -103,7 +103,8 @@ def curves_figure(
         "ticks": "outside",
         "title": {"text": "step", "standoff": 6},
     }
-    log_axis = {**axis, "type": "log", "exponentformat": "power", "title": None}
+    untitled = {key: value for key, value in axis.items() if key != "title"}
+    log_axis = {**untitled, "type": "log", "exponentformat": "power"}
     reference_text = f"f* = {_short(reference)}" + ("" if f_min is not None else ", lowest reached")
     layout = {
         "xaxis": {**axis, "domain": [0.0, 0.46]},

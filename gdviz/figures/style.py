@@ -4,12 +4,14 @@ laptop or a projector, and the float32 wire format."""
 from __future__ import annotations
 
 import base64
+import functools
 from copy import deepcopy
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io
 from _plotly_utils.utils import convert_to_base64
 
 RUN_COLORS = (
@@ -82,8 +84,9 @@ def _float32_spec(values: np.ndarray) -> dict[str, str]:
     return {"dtype": "f4", "bdata": base64.b64encode(values.tobytes()).decode("ascii")}
 
 
-def web_figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> go.Figure:
-    """``go.Figure`` of trace dicts (not validated again), each trace's arrays as plain lists.
+def web_figure(data: list[dict], layout: dict, frames: list[dict] | None = None) -> WebFigure:
+    """The figure of trace dicts ``data``, ``layout`` and playback ``frames``, each already the
+    dict plotly.js takes (not validated again); each trace's arrays made plain lists, in place.
 
     plotly.py sends NumPy arrays as typed arrays ({"dtype", "bdata"}), which plotly.js decodes
     afresh each time it is handed the figure, so ``Plotly.react`` takes them for new data and
@@ -91,35 +94,96 @@ def web_figure(data: list[dict], layout: dict, frames: list[dict] | None = None)
     Lists it can compare. The playback frames keep the compact typed arrays: ``Plotly.react``
     does not compare frames. Non-finite numbers become ``null`` in the JSON, a gap, as before.
     """
-    # Built with the arrays, which plotly.py's copy of every trace takes at memcpy speed (a
-    # list, element by element: a third of building the panels), and made lists after, in the
-    # figure's own copy.
-    figure = (
-        go.Figure(data=data, layout=layout, _validate=False)
-        if not frames
-        else PlaybackFigure.with_frames(data, layout, frames)
-    )
-    for trace in figure._data:
+    for trace in data:
         _lists_in_place(trace)
-    return figure
+        _drop_unset(trace)
+    _drop_unset(layout)
+    return WebFigure.of(data, layout, frames or None)
 
 
-class PlaybackFigure(go.Figure):
-    """A figure with playback frames, which plotly.py checks only when they are asked for.
+class WebFigure(go.Figure):
+    """A figure kept as the dicts plotly.js takes until plotly.py's own objects are asked for.
 
-    Passing frames to ``go.Figure`` checks every trace of every frame again (``_validate``
-    does not reach them): 35 ms of the 43 ms a new set of panels took to build, on every
-    rate a teacher tries. The frames here are already the dicts plotly.js takes, built by
-    :mod:`gdviz.figures.playback`, so ``to_dict`` (what ``st.plotly_chart``, ``to_json`` and
-    ``show`` serialise) hands them over as they are; ``figure.frames`` (a notebook, a test)
-    checks them then, once, and gives plotly.py's Frame objects as for any figure.
+    The app only sends a figure: Streamlit asks for its dict (``to_dict``) and writes that as
+    JSON. Making plotly.py's objects of the dicts (``go.Figure``, even unvalidated) deep-copies
+    every trace and builds an object for each part of the layout: 4-5 ms of the 11-12 ms a new
+    set of panels took, about 7 % of a class's server time. So a ``WebFigure`` holds the dicts
+    themselves (``_spec``), and its dict is made of them. Anything else (``figure.data``,
+    ``figure.layout``, ``update_layout``, ``show``) first makes plotly.py's objects of them, as
+    ``go.Figure(data, layout, _validate=False)`` would (``__getattr__``: every part of a
+    plotly.py figure is an attribute of the instance, missing until then), and the figure is an
+    ordinary one from then on.
+
+    The playback frames are checked only when ``figure.frames`` is asked for: passing frames to
+    ``go.Figure`` checks every trace of every frame again (``_validate`` does not reach them),
+    35 ms of the 43 ms a new set of panels took to build. ``to_dict`` hands them over as built.
+
+    Both give what plotly.py's figure gives: the same dict (key order aside), with plotly's
+    default template unless the layout's template is set to none (:meth:`set_layout`, as the
+    app does). ``tests/test_figures.py`` compares them for every figure builder.
     """
 
     @classmethod
-    def with_frames(cls, data: list[dict], layout: dict, frames: list[dict]) -> PlaybackFigure:
-        """The figure of ``data`` and ``layout`` (not checked again), ``frames`` unchecked."""
-        figure = cls(data=data, layout=layout, _validate=False)
-        figure.__dict__["_pending_frames"] = frames
+    def of(cls, data: list[dict], layout: dict, frames: list[dict] | None = None) -> WebFigure:
+        """The figure of ``data``, ``layout`` and ``frames``, kept as they are (not copied)."""
+        figure = cls.__new__(cls)
+        figure.__dict__["_spec"] = (data, layout)
+        if frames:
+            figure.__dict__["_pending_frames"] = frames
+        return figure
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only for a name the figure lacks: before plotly.py's objects are made, any of
+        # them. Made once; a name still missing after that is missing.
+        spec = self.__dict__.pop("_spec", None)
+        if spec is None:
+            raise AttributeError(name)
+        data, layout = spec
+        frames = self.__dict__.pop("_pending_frames", None)
+        go.Figure.__init__(self, data=data, layout=layout, _validate=False)
+        for key, value in layout.items():
+            if value is None:  # set to none after it was made (the template: none, not plotly's)
+                self.layout[key] = None
+        if frames is not None:
+            self.__dict__["_pending_frames"] = frames
+        return getattr(self, name)
+
+    @property
+    def made(self) -> bool:
+        """Whether plotly.py's objects of the figure have been made."""
+        return "_spec" not in self.__dict__
+
+    def layout_value(self, key: str) -> Any:
+        """``figure.layout[key]`` (a top-level property), read from the dict while the figure
+        is one."""
+        if self.made:
+            return self.layout[key]
+        return self.__dict__["_spec"][1].get(key)
+
+    def set_layout(self, **values: Any) -> None:
+        """``figure.layout[key] = value`` for each (``None``: set to none; ``template=None``: no
+        template, not plotly's default), written into the dict while the figure is one."""
+        if self.made:
+            for key, value in values.items():
+                self.layout[key] = value
+        else:
+            self.__dict__["_spec"][1].update(values)
+
+    def spec(self) -> dict[str, Any]:
+        """The figure's own dicts (not copies), as plotly.js takes them: ``to_dict`` without
+        its copy, for a caller that only reads them (the app's shared figures)."""
+        frames = self.__dict__.get("_pending_frames")
+        if self.made:
+            if frames is None:
+                return super().to_dict()  # type: ignore[no-any-return]
+            figure: dict[str, Any] = {"data": list(self._data), "layout": self._layout}
+        else:
+            data, layout = self.__dict__["_spec"]
+            if "template" not in layout:
+                layout = {**layout, "template": _default_template()}
+            figure = {"data": data, "layout": layout}
+        if frames:
+            figure["frames"] = frames
         return figure
 
     @property  # type: ignore[override]
@@ -135,14 +199,29 @@ class PlaybackFigure(go.Figure):
         self.__dict__["_checked_frames"] = frames
 
     def to_dict(self) -> dict[str, Any]:
-        pending = self.__dict__.get("_pending_frames")
-        if pending is None:
+        if self.made and "_pending_frames" not in self.__dict__:
             return super().to_dict()  # type: ignore[no-any-return]
-        # plotly.py's own to_dict, with the frames as built instead of checked first.
-        figure = {"data": deepcopy(self._data), "layout": deepcopy(self._layout)}
-        figure["frames"] = deepcopy(pending)
+        # plotly.py's own to_dict (a copy the caller may change), of the dicts as built.
+        figure = deepcopy(self.spec())
         convert_to_base64(figure)
         return figure
+
+
+def _default_template() -> dict[str, Any]:
+    """plotly.py's default template, as its figures carry it (one dict, shared: read only)."""
+    return _template(plotly.io.templates.default)
+
+
+@functools.lru_cache(maxsize=4)
+def _template(name: str) -> dict[str, Any]:
+    return plotly.io.templates[name].to_plotly_json()  # type: ignore[no-any-return]
+
+
+def _drop_unset(properties: dict[str, Any]) -> None:
+    """The properties set to ``None`` dropped, in place, as a plotly.py figure made of
+    ``properties`` drops them (those of the dicts inside are kept, as there)."""
+    for key in [key for key, value in properties.items() if value is None]:
+        del properties[key]
 
 
 def _lists_in_place(properties: dict[str, Any]) -> None:

@@ -40,7 +40,7 @@ import plotly.graph_objects as go
 import plotly.io
 import streamlit as st
 
-from gdviz.figures.style import PlaybackFigure
+from gdviz.figures.style import WebFigure
 
 __all__ = ["DATA_REVISION", "MODEBAR_REMOVED", "SharedFigure", "shared", "show_chart"]
 
@@ -72,43 +72,42 @@ def show_chart(figure: go.Figure, *, key: str, container: Any = None, **options:
 def _prepare(figure: go.Figure, *, clickable: bool) -> None:
     """Set what the module's docstring lists, once: a cached figure is shared by every session
     showing it (:func:`gdviz.ui.page.landscape_figure`), and only its first showing writes to
-    it, so no session changes a figure another is serialising."""
-    layout = figure.layout
-    changed = False
-    if layout.datarevision != DATA_REVISION:
-        layout.template = None
-        layout.width = None
-        layout.datarevision = DATA_REVISION
-        changed = True
-    if clickable and layout.clickmode != "event+select":
-        layout.clickmode = "event+select"
-        changed = True
-    if changed:
-        figure.__dict__.pop("_shown", None)  # a SharedFigure's serialised copy is out of date
+    it, so no session changes a figure another is serialising. A :class:`WebFigure` is set
+    in its dicts (plotly.py's objects of it are not made)."""
+    web = isinstance(figure, WebFigure)
+    value = figure.layout_value if web else lambda key: figure.layout[key]
+    wanted: dict[str, Any] = {}
+    if value("datarevision") != DATA_REVISION:
+        wanted |= {"template": None, "width": None, "datarevision": DATA_REVISION}
+    if clickable and value("clickmode") != "event+select":
+        wanted["clickmode"] = "event+select"
+    if not wanted:
+        return
+    if web:
+        figure.set_layout(**wanted)
+    else:
+        for key, setting in wanted.items():
+            figure.layout[key] = setting
+    figure.__dict__.pop("_shown", None)  # a SharedFigure's serialised copy is out of date
 
 
-class SharedFigure(PlaybackFigure):
+class SharedFigure(WebFigure):
     """A figure many sessions show and nobody changes once it is shown (a cached one):
     ``to_dict``, which ``st.plotly_chart`` calls to serialise it, is done once and its result
     reused. Streamlit only reads that dict, to write the chart's JSON.
 
-    The dict holds the figure's own traces, layout and frames, not copies. plotly.py's
-    ``to_dict`` deep-copies them (it hands out a dict the caller may change, and turns NumPy
-    arrays into base64 in it): 9-10 ms for a new set of panels, on every change of every
-    session. A shown shared figure is changed by nobody, and the figures of
-    :mod:`gdviz.figures` carry lists, not arrays (``web_figure``), so the copy guarded nothing.
-    The JSON is the same, byte for byte (``tests/test_app.py``)."""
+    The dict holds the figure's own traces, layout and frames, not copies
+    (:meth:`~gdviz.figures.style.WebFigure.spec`). plotly.py's ``to_dict`` deep-copies them (it
+    hands out a dict the caller may change, and turns NumPy arrays into base64 in it): 9-10 ms
+    for a new set of panels, on every change of every session. A shown shared figure is
+    changed by nobody, and the figures of :mod:`gdviz.figures` carry lists, not arrays
+    (``web_figure``), so the copy guarded nothing. The JSON is the same, byte for byte
+    (``tests/test_app.py``)."""
 
     def to_dict(self) -> dict[str, Any]:
         shown = self.__dict__.get("_shown")
         if shown is None:
-            frames = self.__dict__.get("_pending_frames")
-            spec = (
-                super().to_dict()  # frames made plotly.py's objects (a notebook, a test)
-                if frames is None
-                else {"data": list(self._data), "layout": self._layout, "frames": frames}
-            )
-            shown = self.__dict__["_shown"] = _Spec(spec)
+            shown = self.__dict__["_shown"] = _Spec(self.spec())
         return shown  # type: ignore[no-any-return]
 
 
@@ -134,7 +133,7 @@ def _spec_json(figure: Any, *args: Any, **kwargs: Any) -> str:
 plotly.io.to_json = _spec_json
 
 
-def shared(figure: go.Figure) -> SharedFigure:
+def shared(figure: WebFigure) -> SharedFigure:
     """``figure`` itself, made a :class:`SharedFigure` in place: ``SharedFigure(figure)`` would
     copy it, and a copy re-validates every trace (135 ms for the default panels, more than
     building them)."""

@@ -28,6 +28,7 @@ from gdviz.figures import (
     verdict_label,
 )
 from gdviz.figures.stepping import UpdateArrows, update_arrows
+from gdviz.figures.style import WebFigure
 from gdviz.lesson import Lesson, Settings, build_lesson
 from gdviz.links import NUMBERS, format_rates, hyperparameter_text
 from gdviz.links import TABS as TAB_LABELS
@@ -482,13 +483,17 @@ def _step_figure(
     )
 
 
-def _with_click_grid(figure: go.Figure) -> tuple[go.Figure, ClickGrid]:
+def _with_click_grid(figure: WebFigure) -> tuple[go.Figure, ClickGrid]:
     """The figure, to be shared by every session (:class:`~gdviz.ui.chart.SharedFigure`), and
     its click grid."""
     figure = shared(figure)
-    grid = frozenset(i for i, trace in enumerate(figure.data) if trace.name == "click grid")
+    traces = figure.spec()["data"]  # read from the dicts: plotly.py's objects are not needed
+    grid = frozenset(i for i, trace in enumerate(traces) if trace.get("name") == "click grid")
     # The view as drawn: padded to the panels' shape, the click grid spans it.
-    view = (tuple(figure.layout.xaxis.range), tuple(figure.layout.yaxis.range))
+    view = (
+        tuple(figure.layout_value("xaxis")["range"]),
+        tuple(figure.layout_value("yaxis")["range"]),
+    )
     return figure, (grid, view)  # type: ignore[return-value]
 
 
