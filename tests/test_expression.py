@@ -4,6 +4,7 @@ The refuse lists below are also timed by ``benchmarks/bench_expression.py``, whi
 them from here, so that they are written once.
 """
 
+import ast
 import builtins
 import math
 import os
@@ -16,7 +17,7 @@ import pytest
 import sympy
 import sympy.parsing.sympy_parser
 
-from gdviz import expression
+from gdviz import expression, symbolic, syntax
 from gdviz.expression import (
     MAX_LENGTH,
     ExpressionError,
@@ -288,6 +289,26 @@ def guard(monkeypatch):
             assert not typed & strings, f"the user's text reached {name}"
 
     return check
+
+
+def test_the_text_is_read_without_sympy():
+    """gdviz.syntax, text → tree, imports only the standard library: user text reaches SymPy
+    only as the tree that gdviz.expression builds node by node."""
+    tree = ast.parse(pathlib.Path(syntax.__file__).read_text())
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert imported == {"__future__", "dataclasses", "math", "re", "typing"}
+
+
+def test_the_parser_and_the_builder_know_the_same_names():
+    assert set(symbolic._SYMPY_FUNCTIONS) == set(syntax.FUNCTION_ARITIES)
+    assert set(symbolic._FLOAT_FUNCTIONS) == set(syntax.FUNCTION_ARITIES)
+    assert set(symbolic.CONSTANTS) == set(syntax.NAMES)
 
 
 def _refusal(text: str) -> ExpressionError:
