@@ -379,6 +379,26 @@ def test_data_lesson_texts():
     assert any("A link cannot carry an upload" in c.value for c in app.sidebar.caption)
 
 
+def test_step_mode_s_cost_table_says_what_each_variant_spent_by_the_step_shown():
+    """In step mode a data lesson's table counts to the step shown, not the whole run; a run
+    still going says so. Examples are counted exactly: with b = 32 and m = 200 an epoch is six
+    batches of 32 and one of 8, so 7 updates look at 200 examples, not 224."""
+    app = open_app(data="two_classes", batch="32", lr="0.05", step="7")
+    assert not app.exception
+    table = next(m.value for m in app.markdown if "examples looked at" in m.value)
+    assert "spent by update 7" in table
+    batch, mini, single = [
+        line for line in table.splitlines() if line.startswith("| ") and "(" in line
+    ]
+    assert "| 7 | 7 | 1,400 | … running |" in batch
+    assert "| 7 | 1 | 200 | … running |" in mini
+    assert "| 7 | 0.035 | 7 | … running |" in single
+    whole = open_app(data="two_classes", batch="32", lr="0.05")
+    table = next(m.value for m in whole.markdown if "examples looked at" in m.value)
+    assert "spent by update" not in table
+    assert "… running" not in table
+
+
 def test_a_data_lessons_view_holds_the_sgd_path():
     """two_classes: SGD's path ran off the panel's right edge."""
     from gdviz.datasets import get_dataset

@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from gdviz.batches import MiniBatches
 from gdviz.engine import MAX_TRACE_ENTRIES, Run, check_trace_entries
 from gdviz.expression import Objective
 from gdviz.figures import (
@@ -192,7 +193,7 @@ def render_lesson(
 
 def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     width, height = screen.width, screen.chart_height
-    arrows = None
+    arrows, step = None, None
     if st.session_state.get("stepping"):
         # Step mode: the traced runs (the same runs, with what each update did) and the
         # control above the panels, which steps them in the browser.
@@ -204,7 +205,8 @@ def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         )
         longest = max(r.nit for result in lesson.results for r in result)
         # The link holds the step the server knows; the browser's newer one comes back here.
-        link_param("step", str(step_control(longest, kinds, style.projector, link_step())))
+        step = step_control(longest, kinds, style.projector, link_step())
+        link_param("step", str(step))
         height -= step_bar_height(kinds, style.projector, width)
     figure, st.session_state["_click_grid"] = (
         landscape_figure(lesson.settings, style, width, height, lesson)
@@ -217,7 +219,7 @@ def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
         # In step mode the lines follow the step control (no playback of their own).
         panel = _data_panel(lesson.settings, style, arrows is not None, lesson)
         show_chart(panel, key="data_panel", container=left)
-        right.markdown(_cost_table(lesson))
+        right.markdown(_cost_table(lesson, step))
 
 
 def _budget_text(lesson: Lesson) -> str:
@@ -233,9 +235,11 @@ def _epochs_text(epochs: float | None) -> str:
     return f"{epochs:,.0f}" if epochs >= 100 else f"{epochs:.3g}"
 
 
-def _cost_table(lesson: Lesson) -> str:
-    """What each variant spent: updates, epochs and examples looked at."""
+def _cost_table(lesson: Lesson, step: int | None = None) -> str:
+    """What each variant spent: updates, epochs and examples looked at; in step mode, by the
+    step shown (a run that ended before it, all it spent)."""
     assert lesson.data is not None
+    model = lesson.data.model
     rows = [
         "| | updates | epochs | examples looked at | verdict |",
         "| --- | ---: | ---: | ---: | --- |",
@@ -244,11 +248,19 @@ def _cost_table(lesson: Lesson) -> str:
         lesson.labels, lesson.data.batch_sizes, lesson.results, strict=True
     ):
         r = result.run(0)
+        updates = r.nit if step is None else min(step, r.nit)
+        # Exact where b does not divide m: each epoch's last batch is shorter.
+        epochs = MiniBatches(model, size).epochs(updates)
+        examples = round(epochs * model.dataset.size)
+        verdict = verdict_label(r) if updates == r.nit else "… running"
         rows.append(
-            f"| {label} | {r.nit:,} | {_epochs_text(r.epochs)} | {r.nit * size:,} | {verdict_label(r)} |"
+            f"| {label} | {updates:,} | {_epochs_text(epochs)} | {examples:,} | {verdict} |"
         )
+    spent = (
+        "What each variant spent" if step is None else f"What each variant spent by update {step:,}"
+    )
     return (
-        "**What each variant spent.** One update of batch descent looks at every example; "
+        f"**{spent}.** One update of batch descent looks at every example; "
         "of stochastic descent, at one. Per example looked at, SGD moves much further; per "
         "update, batch descent moves straight.\n\n" + "\n".join(rows)
     )
