@@ -828,6 +828,21 @@ def test_3d_camera_looks_along_the_valley_and_fits_the_plot(ravine, rosenbrock):
         assert (box[3] - box[1]) / 2 <= FILL + 0.03
 
 
+def test_the_screen_axes_written_out_are_numpy_s_cross_products():
+    """The camera's screen axes (``_screen_axes``, written out for speed) are forward × ẑ,
+    normalised, and right × forward, as ``np.cross`` gives them."""
+    from gdviz.figures.camera import _screen_axes
+
+    rng = np.random.default_rng(3)
+    for forward in rng.normal(size=(200, 3)):
+        forward /= np.linalg.norm(forward)
+        right, up = _screen_axes(forward)
+        expected = np.cross(forward, [0.0, 0.0, 1.0])
+        expected /= np.linalg.norm(expected)
+        np.testing.assert_allclose(right, expected, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(up, np.cross(expected, forward), rtol=0, atol=1e-15)
+
+
 def _lab(hex_colour: str) -> np.ndarray:
     """CIELAB (D65) of an sRGB colour."""
     rgb = np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]) / 255
