@@ -6,7 +6,10 @@ session making the same changes: a class following the teacher); ``--mix mix`` (
 its own link, in turn a surface, a typed function, a data lesson and a guided lesson's step,
 and its own changes: a class exploring); ``--servers 2`` (the same load against one process, then against two behind
 nginx with ``deploy/nginx.conf``: both printed, and the throughput ratio); ``--memory 10``
-(ten batches of distinct typed functions and rates, the server's memory after each).
+(ten batches of distinct typed functions and rates, the server's memory after each);
+``--alone`` (instead of the load, each session on its own, one after another: the server CPU
+its open and changes take, the heaviest, and each kind's share: how unequal the sessions are,
+which decides how evenly two processes behind a balancer that counts sessions share a class).
 
 Each session is one simulated browser tab (``load_client.Session``: Streamlit's websocket
 protocol, no browser; it carries the size cookie of a browser that has visited before at
@@ -34,6 +37,7 @@ import argparse
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import ipaddress
 import math
 import os
@@ -396,6 +400,63 @@ def memory_phase(target: Target, batches: int, per_batch: int = 20) -> None:
     run_async(phase)
 
 
+KINDS = {"?surface=": "a surface", "?f=": "a typed function", "?data=": "a data lesson",
+         "?lesson=": "a guided lesson"}  # fmt: skip
+
+
+def kind_of(link: str) -> str:
+    return next((kind for prefix, kind in KINDS.items() if link.startswith(prefix)), "other")
+
+
+@dataclass(frozen=True)
+class Alone:
+    """One session run on its own: its link, the server CPU its open and changes took, and
+    the problems it met."""
+
+    index: int
+    link: str
+    cpu_seconds: float
+    errors: int
+
+
+def alone_phase(target: Target, plan: Plan) -> list[Alone]:
+    """Each session of ``plan`` on its own, one after another (its open and its changes, as in
+    the load): the server CPU each took. How unequal the sessions are is what decides how
+    evenly two processes share a class, whose balancer sees sessions, not their weight."""
+    if not target.app_pids:
+        raise SystemExit("--alone measures the server's CPU: give its process with --pid")
+    quiet = dataclasses.replace(plan, ramp=0.0)
+    measured = []
+    for index, link in enumerate(plan.links):
+        tally = Tally()
+        before = usage(target.app_pids).cpu_seconds
+        run_async(
+            lambda index=index, tally=tally: student(
+                index, target.url, quiet, tally, time.monotonic() + plan.time_limit
+            )
+        )
+        cpu = usage(target.app_pids).cpu_seconds - before
+        measured.append(Alone(index, link, cpu, tally.errors + tally.cut))
+    return measured
+
+
+def report_alone(measured: list[Alone]) -> None:
+    """The heaviest sessions, and each kind's mean, largest and share of the whole."""
+    total = sum(one.cpu_seconds for one in measured)
+    print(f"each session alone (open + changes): {total:.1f} s of server CPU in all")
+    for one in sorted(measured, key=lambda one: -one.cpu_seconds)[:8]:
+        problems = f", {one.errors} errors" if one.errors else ""
+        print(f"  {one.cpu_seconds:5.2f} s  session {one.index:2d}  {one.link}{problems}")
+    for kind in dict.fromkeys(kind_of(one.link) for one in measured):
+        cpu = [one.cpu_seconds for one in measured if kind_of(one.link) == kind]
+        print(
+            f"  {kind + ':':19s} {len(cpu):2d} sessions, mean {sum(cpu) / len(cpu):4.2f} s, "
+            f"largest {max(cpu):4.2f} s, {100 * sum(cpu) / max(total, 1e-9):3.0f} % of the CPU"
+        )
+    errors = sum(one.errors for one in measured)
+    print(f"  errors: {errors}")
+
+
 def loopback(url: str) -> str:
     """``url`` if it is an http URL on this machine, else a SystemExit naming the rule."""
     parts = urlsplit(url)
@@ -434,9 +495,13 @@ def arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pid", type=int, action="append", default=[], help="its process")
     parser.add_argument("--memory", type=bounded(1, MAX_BATCHES), metavar="BATCHES",
                         help="instead of the load: batches of distinct inputs")  # fmt: skip
+    parser.add_argument("--alone", action="store_true",
+                        help="instead of the load: each session on its own, its server CPU")  # fmt: skip
     options = parser.parse_args(argv)
     if options.url and options.servers > 1:
         parser.error("--servers starts its own processes: not with --url")
+    if options.alone and (options.servers > 1 or options.memory):
+        parser.error("--alone measures one process, instead of the load or --memory")
     return options
 
 
@@ -473,6 +538,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             target = Target(options.url, "the app at --url", options.pid)
             if options.memory:
                 memory_phase(target, options.memory)
+            elif options.alone:
+                report_alone(alone_phase(target, plan))
             else:
                 report(target, plan, outcome := run_load(target, plan))
                 goals(plan, options.mix, outcome)
@@ -482,6 +549,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             with started(servers) as target:
                 if options.memory:
                     memory_phase(target, options.memory)
+                    break
+                if options.alone:
+                    report_alone(alone_phase(target, plan))
                     break
                 outcomes.append(outcome := run_load(target, plan))
                 report(target, plan, outcome)

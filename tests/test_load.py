@@ -38,6 +38,22 @@ def test_two_sessions_open_links_and_change_their_rates_without_errors(app_proce
     assert outcome.server.peak_mb > 50
 
 
+def test_each_session_alone_is_measured_by_the_server_cpu_it_takes(app_process, capsys):
+    """``--alone``: each session on its own, its server CPU, the report by kind."""
+    url, pid = app_process
+    links = ["?surface=booth", "?data=noisy_line&batch=8"]
+    plan = bench_load.Plan(sessions=2, changes=1, links=links, ramp=5, think=0, time_limit=60)
+    measured = bench_load.alone_phase(bench_load.Target(url, "test", [pid]), plan)
+    assert [one.link for one in measured] == links
+    assert all(one.cpu_seconds > 0 and one.errors == 0 for one in measured)
+    bench_load.report_alone(measured)
+    printed = capsys.readouterr().out
+    assert "a surface:" in printed
+    assert "a data lesson:" in printed
+    with pytest.raises(SystemExit, match="--pid"):
+        bench_load.alone_phase(bench_load.Target(url, "test", []), plan)
+
+
 def test_a_function_the_page_refuses_is_counted(app_process, monkeypatch):
     """A typed function the page refuses is an error message, not a silent success; the
     change went through the function box (the page says why it cannot use it)."""
@@ -71,6 +87,12 @@ def test_every_size_is_bounded(flags, capsys):
     with pytest.raises(SystemExit):
         bench_load.arguments(flags)
     assert "outside" in capsys.readouterr().err
+
+
+def test_alone_measures_one_process_instead_of_the_load(capsys):
+    with pytest.raises(SystemExit):
+        bench_load.arguments(["--alone", "--servers", "2"])
+    assert "--alone" in capsys.readouterr().err
 
 
 def test_forty_mixed_sessions_have_forty_links_of_every_kind():
