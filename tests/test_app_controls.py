@@ -332,7 +332,7 @@ def test_runs_with_a_value_that_is_not_finite_download_as_json():
     import json
 
     from gdviz.figures import verdict_label
-    from gdviz.ui.page import runs_json
+    from gdviz.ui.data_tab import runs_json
 
     lesson = build_lesson(Settings(function="log(x-4.9999)+y^2"))
     records = [r for result in lesson.results for r in result]

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import dataclasses
 import html
-import io
-import json
-import math
 from collections.abc import Callable
-from typing import Any
 
-import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
 from gdviz.batches import MiniBatches
-from gdviz.engine import MAX_TRACE_ENTRIES, Run, check_trace_entries
-from gdviz.expression import Objective
+from gdviz.engine import Run
 from gdviz.figures import (
     Style,
     comparison_figure,
@@ -28,20 +20,22 @@ from gdviz.figures import (
     surface_figure,
     verdict_label,
 )
-from gdviz.figures.stepping import UpdateArrows, update_arrows
+from gdviz.figures.stepping import UpdateArrows
 from gdviz.figures.style import WebFigure
-from gdviz.lesson import Lesson, Settings, build_lesson
-from gdviz.links import NUMBERS, format_rates, hyperparameter_text
+from gdviz.lesson import Lesson, Settings
 from gdviz.links import TABS as TAB_LABELS
+from gdviz.links import format_rates, hyperparameter_text
 from gdviz.ui.cache import per_process
 from gdviz.ui.chart import shared, show_chart
+from gdviz.ui.data_tab import data_tab
 from gdviz.ui.keep_camera import keep_camera
 from gdviz.ui.maps_tab import maps_tab
+from gdviz.ui.math_tab import _stability_text, math_tab
 from gdviz.ui.screen import Screen
 from gdviz.ui.state import clicked_start, link_param, set_start
-from gdviz.ui.step_control import step_bar_height, step_control
+from gdviz.ui.step_control import link_step, step_bar_height, step_control
 from gdviz.ui.text import plain
-from gdviz.update_numbers import update_lines
+from gdviz.ui.traced import _traced, stepped_arrows, traced_lesson
 
 __all__ = ["CLICK_GRID", "clicked_start", "render_lesson"]
 
@@ -121,40 +115,6 @@ def _held_back(lesson: Lesson, optimizer: str, r: Run) -> str | None:
             f"{settings.schedule} brings the rate below the bound."
         )
     return None
-
-
-def _stability_text(lesson: Lesson) -> str:
-    note = lesson.stability
-    if note is None or note.bound is None:
-        return "No positive curvature where the run heads, so plain gradient descent has no stability bound there."
-    return (
-        f"Stability bound for plain gradient descent near {note.where}: 2/λ_max = 2/{note.largest_eigenvalue:.4g} "
-        f"= **{note.bound:.4g}**. Rates above it make the error along the steepest direction grow each step."
-    )
-
-
-def _iterates_csv(lesson: Lesson) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["run", "optimizer", "lr", "step", "x", "y", "f", "grad_norm"])
-    index = 0
-    for result in lesson.results:
-        for r in result:
-            for k in range(r.nit + 1):
-                writer.writerow(
-                    [
-                        index,
-                        result.optimizer,
-                        r.lr,
-                        k,
-                        r.path[k, 0],
-                        r.path[k, 1],
-                        r.loss[k],
-                        r.grad_norm[k],
-                    ]
-                )
-            index += 1
-    return buffer.getvalue()
 
 
 def render_lesson(
@@ -311,161 +271,6 @@ def _curves_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     show_chart(figure, key="curves")
 
 
-def _data_math(lesson: Lesson) -> None:
-    """The loss over the data, its gradient per example, and why scaling helps."""
-    note = lesson.data
-    assert note is not None
-    model = note.model
-    st.latex(model.formula)
-    if model.kind == "linear":
-        st.latex(r"\nabla \ell_i = 2\,(w x_i + b - y_i)\begin{pmatrix} x_i \\ 1 \end{pmatrix},"
-                 r"\qquad H = \frac{2}{m}\sum_i \begin{pmatrix} x_i^2 & x_i \\ x_i & 1 \end{pmatrix}")  # fmt: skip
-    else:
-        st.latex(r"\nabla \ell_i = (\sigma(z_i) - y_i)\, x_i,\qquad "
-                 r"H = \frac{1}{m}\sum_i \sigma(z_i)(1 - \sigma(z_i))\, x_i x_i^\top")  # fmt: skip
-    sizes = note.batch_sizes
-    st.markdown("Each update averages ∇ℓᵢ over a batch B:")
-    st.latex(
-        r"\theta \leftarrow \theta - \mathrm{lr}\cdot\frac{1}{|B|}\sum_{i \in B} \nabla \ell_i(\theta)"
-    )
-    st.markdown(
-        f"Batch "
-        f"descent uses all m = {sizes[0]} examples (the exact gradient ∇L); mini-batch descent {sizes[1]} "
-        "drawn without replacement, a fresh order every epoch; stochastic descent one. The smaller the "
-        "batch, the cheaper and noisier each step: its average is ∇L, but it scatters around it, so at "
-        "a constant rate the path keeps jittering near the minimum instead of settling."
-    )
-    if note.minimum is not None:
-        st.markdown(
-            f"Minimum θ* = ({note.minimum[0]:.5g}, {note.minimum[1]:.5g})"
-            + (" — the closed-form least-squares solution." if model.kind == "linear" and not (model.l1 or model.l2)
-               else " — solved exactly (closed form for the line, Newton or proximal steps for the classes).")
-        )  # fmt: skip
-    st.markdown(
-        f"Condition number of the Hessian κ = λ_max/λ_min: **{note.condition_raw:.3g}** with raw features, "
-        f"**{note.condition_scaled:.3g}** standardized. At a stable rate gradient descent needs about κ "
-        "steps to cross a ravine's floor. "
-        + (
-            "Standardizing makes E[x] = 0 and E[x²] = 1, so the line's Hessian becomes 2I and its "
-            "contours circles."
-            if model.kind == "linear"
-            else "For the classes the Hessian also depends on the weights through σ(z)(1 − σ(z)); "
-            "standardizing evens out the features' scales, which is what matters when they differ."
-        )
-    )
-
-
-def _math_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
-    if lesson.data is not None:
-        _data_math(lesson)
-        st.markdown(_stability_text(lesson))
-        _update_in_numbers(lesson)
-        return
-    objective = lesson.objective
-    assert isinstance(objective, Objective)  # a function lesson (data lessons returned above)
-    st.latex(f"f(x, y) = {objective.latex}")
-    st.latex(rf"\nabla f = {objective.gradient_latex} \qquad H = {objective.hessian_latex}")
-    note = lesson.stability
-    if note is not None:
-        condition = (
-            f" (condition number {note.largest_eigenvalue / note.smallest_eigenvalue:.3g})"
-            if note.smallest_eigenvalue > 0
-            else ""
-        )
-        st.markdown(
-            f"At {note.where} the Hessian's eigenvalues are λ_min = {note.smallest_eigenvalue:.4g} and "
-            f"λ_max = {note.largest_eigenvalue:.4g}{condition}."
-        )
-    st.markdown(
-        "Near a minimum x*, f ≈ f(x*) + ½ (x − x*)ᵀ H (x − x*), so one step of gradient descent "
-        "multiplies the error along each eigenvector of H by **(1 − lr·λ)**. The run shrinks towards "
-        "the minimum only if |1 − lr·λ| < 1 for every λ, that is **lr < 2/λ_max**. Just below the bound "
-        "the steep direction flips sign every step (oscillation); above it the flips grow (divergence); "
-        "far below it the flat direction, shrinking by (1 − lr·λ_min), crawls."
-    )
-    st.markdown(_stability_text(lesson))
-    _update_in_numbers(lesson)
-
-
-def _data_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
-    records = [r for result in lesson.results for r in result]
-    labels = [
-        f"{i + 1}: {lesson.labels[i] if lesson.labels else f'lr = {rate_text(r.lr)}'} — {verdict_label(r)}"
-        for i, r in enumerate(records)
-    ]
-    choice = st.selectbox("Run", range(len(labels)), format_func=labels.__getitem__, key="data_run")
-    chosen = records[int(choice)]
-    st.dataframe(
-        {
-            "step": np.arange(chosen.nit + 1),
-            lesson.landscape.axes[0]: chosen.path[:, 0],
-            lesson.landscape.axes[1]: chosen.path[:, 1],
-            "f": chosen.loss,
-            "|∇f|": chosen.grad_norm,
-        },
-        height=320,
-    )
-    left, right = st.columns(2)
-    # Callables: the files are made only when a button is clicked, not on every rerun.
-    left.download_button(
-        "Download iterates (CSV)",
-        lambda: _iterates_csv(lesson),
-        "gdviz-runs.csv",
-        "text/csv",
-        key="csv",
-        on_click="ignore",  # a download changes nothing on the page: no rerun
-    )
-    updates = sum(r.nit for r in records)
-    with_trace = False
-    if updates <= MAX_TRACE_ENTRIES:
-        with_trace = right.checkbox(
-            "include the trace (gradient, optimizer state and step at every update)",
-            key="json_trace",
-            help="Each run's list of updates k = 1 … nit: the gradient the optimizer received, "
-            "its state after the update under torch's names, and the step, as `--trace` "
-            "writes them.",
-        )
-    else:
-        right.caption(
-            f"These runs take {updates:,} updates: a download holds the trace of at most "
-            f"{MAX_TRACE_ENTRIES:,}."
-        )
-    right.download_button(
-        "Download runs (JSON)",
-        lambda: runs_json(traced_runs(lesson) if with_trace else records, trace=with_trace),
-        "gdviz-runs.json",
-        "application/json",
-        key="json",
-        on_click="ignore",  # a download changes nothing on the page: no rerun
-    )
-
-
-def traced_lesson(lesson: Lesson) -> Lesson:
-    """The same lesson with its runs traced (``trace=True``): the page never pays for the
-    trace; it is computed when a download or the math tab's update asks for it."""
-    if lesson.settings.trace:
-        return lesson
-    return _traced(dataclasses.replace(lesson.settings, trace=True))
-
-
-@per_process(max_entries=8)
-def _traced(settings: Settings) -> Lesson:
-    """Cached: stepping through the math tab's updates reruns the page at every click."""
-    return build_lesson(settings)
-
-
-@per_process(max_entries=8)
-def stepped_arrows(settings: Settings) -> list[UpdateArrows]:
-    """Every run's update arrows (step mode), in the panels' order; cached per setting."""
-    lesson = _traced(settings)
-    clipped = settings.clip_norm is not None or settings.clip_value is not None
-    return [
-        update_arrows(result.optimizer, result.hyperparameters, r, clipped=clipped)
-        for result in lesson.results
-        for r in result
-    ]
-
-
 ClickGrid = tuple[frozenset[int], tuple[tuple[float, float], tuple[float, float]]]
 """The click grid's trace indices in a landscape figure, and the view (x range, y range) it
 spans: what a click on the panels is read against (:func:`_start_from_click`)."""
@@ -526,77 +331,10 @@ def _panels(
     )
 
 
-def link_step() -> int:
-    """Step mode's step: the link's ``step``, which the step control keeps up to date (0 if
-    absent or not a whole number in range: the link's problems say so)."""
-    text = st.query_params.get("step")
-    if text is None or NUMBERS["step"].problem(text):
-        return 0
-    return int(float(text))
-
-
-def traced_runs(lesson: Lesson) -> list[Run]:
-    """The lesson's runs with their traces."""
-    return [r for result in traced_lesson(lesson).results for r in result]
-
-
-def _update_in_numbers(lesson: Lesson) -> None:
-    """One update of one panel's run in its optimizer's torch box, with the numbers the engine
-    used and recorded (:mod:`gdviz.update_numbers`)."""
-    traced = traced_lesson(lesson)
-    runs = [(result, r) for result in traced.results for r in result]
-    names = [
-        traced.labels[i] if traced.labels else f"lr = {rate_text(r.lr)}"
-        for i, (_, r) in enumerate(runs)
-    ]
-    st.subheader("One update, in numbers")
-    left, right = st.columns(2)
-    i = left.selectbox("Panel", range(len(runs)), format_func=names.__getitem__, key="update_panel")
-    result, r = runs[i]
-    if r.nit == 0:
-        st.caption("This run took no step.")
-        return
-    k = link_step()
-    if st.session_state.get("stepping") and k and st.session_state.get("_synced_k") != k:
-        st.session_state["_synced_k"] = k  # a new step in step mode: show its update here
-        st.session_state["update_step"] = k
-    if st.session_state.get("update_step", 1) > r.nit:  # another panel's run may be shorter
-        st.session_state["update_step"] = r.nit
-    t = int(right.number_input(f"Update t (1 … {r.nit:,})", 1, r.nit, key="update_step"))
-    lines = update_lines(result.optimizer, result.hyperparameters, r, t)
-    body = r" \\ ".join(line.latex().replace(" = ", " &= ", 1) for line in lines)
-    st.latex(r"\begin{aligned}" + body + r"\end{aligned}")
-    st.caption(
-        f"{result.optimizer} at update t = {t}: g_t is the gradient the optimizer received "
-        "(after any noise and clipping), the state is what the engine kept after the update "
-        "(torch's names), and θₜ is the path's own point: θₜ₋₁ + Δθₜ."
-    )
-
-
-def runs_json(records: list[Run], *, trace: bool = False) -> str:
-    """The runs as JSON (with ``trace``, each run's trace). A value that is not finite (f at a
-    start outside the domain) is null: JSON has no NaN, and json.dumps(allow_nan=False) raised,
-    so the button did nothing."""
-    if trace:
-        check_trace_entries(sum(r.nit for r in records))
-    runs = [_finite(r.to_dict(include_trace=trace)) for r in records]
-    return json.dumps({"runs": runs}, allow_nan=False)
-
-
-def _finite(value: Any) -> Any:
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(item) for item in value]
-    return value
-
-
 TABS = dict(
     zip(
         TAB_LABELS,
-        (_landscapes_tab, _surface_tab, _curves_tab, maps_tab, _math_tab, _data_tab),
+        (_landscapes_tab, _surface_tab, _curves_tab, maps_tab, math_tab, data_tab),
         strict=True,
     )
 )

@@ -12,6 +12,9 @@ panel of fitted lines follows: each run's line at θ_k (``layout.meta.gdviz_line
 The step lives in the page (``window.__gdvizStep``): a new figure (other rates, a resized
 window) is stepped to the same k as soon as it is drawn. The server's ``k`` only opens the
 mode at a link's step.
+
+:func:`link_step` reads the step back from the link, for the step control's start and the math
+tab's update.
 """
 
 from __future__ import annotations
@@ -19,8 +22,9 @@ from __future__ import annotations
 import streamlit as st
 
 from gdviz.figures.stepping import ARROWS
+from gdviz.links import NUMBERS
 
-__all__ = ["step_bar_height", "step_control"]
+__all__ = ["link_step", "step_bar_height", "step_control"]
 
 _STEP_JS = """
 export default function (component) {
@@ -231,3 +235,12 @@ def step_control(longest: int, kinds: list[str], projector: bool, start: int) ->
     )
     k = getattr(result, "k", None)
     return min(max(int(k), 0), longest) if isinstance(k, int | float) else start
+
+
+def link_step() -> int:
+    """Step mode's step: the link's ``step``, which the step control keeps up to date (0 if
+    absent or not a whole number in range: the link's problems say so)."""
+    text = st.query_params.get("step")
+    if text is None or NUMBERS["step"].problem(text):
+        return 0
+    return int(float(text))
