@@ -13,7 +13,12 @@ A clicked start goes through session state into the bound number inputs.
 - :mod:`gdviz.ui.advanced`: the sidebar's Advanced section (hyperparameters, schedule, clipping, noise, stopping).
 - :mod:`gdviz.ui.data_controls`: the data lesson's part of the sidebar.
 - :mod:`gdviz.ui.lesson_player`: the Lessons box, and a step's narration with Back / Next.
-- :mod:`gdviz.ui.page`: the main area: title, verdicts and the tabs.
+- :mod:`gdviz.ui.page`: the main area: title, verdicts, the landscapes, 3-D and curves tabs.
+- :mod:`gdviz.ui.math_tab`, :mod:`gdviz.ui.data_tab`, :mod:`gdviz.ui.maps_tab`: the other tabs.
+- :mod:`gdviz.ui.traced`: the lesson's runs traced, for step mode, the math tab and downloads.
+- :mod:`gdviz.ui.step_control`: step mode's ◀ ▶ control, which moves the chart in the browser.
+- :mod:`gdviz.ui.chart`: every Plotly chart, prepared to be drawn once.
+- :mod:`gdviz.ui.keep_camera`: a dragged 3-D camera put back after a rerun.
 - :mod:`gdviz.ui.screen`: the page's size, measured in the browser, and its style sheet.
 - :mod:`gdviz.ui.text`: user text shown as text, never as Markdown.
 - :mod:`gdviz.ui.turns`: the sessions' scripts run one at a time, in the order they asked.
