@@ -180,8 +180,8 @@ def test_the_3d_scene_and_the_data_panel_are_shared_too():
     assert scenes[0] == scenes[1]
     assert '"scene"' in scenes[0]
     lesson = build_lesson(Settings(surface="himmelblau"))
-    scene = _surface_3d(lesson.settings, Style(), 1200, 700, lesson)
-    assert _surface_3d(lesson.settings, Style(), 1200, 700, lesson) is scene
+    scene = _surface_3d(lesson.settings, Style(), 1200, 700, False, lesson)
+    assert _surface_3d(lesson.settings, Style(), 1200, 700, False, lesson) is scene
     data_lesson = build_lesson(Settings(dataset=_dataset("noisy_line")))
     panel = _data_panel(data_lesson.settings, Style(), False, data_lesson)
     assert _data_panel(data_lesson.settings, Style(), False, data_lesson) is panel

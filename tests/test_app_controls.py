@@ -379,6 +379,22 @@ def test_data_lesson_texts():
     assert any("A link cannot carry an upload" in c.value for c in app.sidebar.caption)
 
 
+def test_step_mode_s_3d_tab_has_the_step_control_and_a_scene_it_can_cut():
+    """?step=k on the 3-D tab: the step control above the scene (without the arrows' switch:
+    the scene draws none), the scene with what the control cuts the paths with, and the caption
+    saying how to step; off step mode, the scene has none of it."""
+    app = open_app(surface="ravine", step="30", tab="3-D")
+    assert not app.exception
+    (scene,) = [c.proto.spec for c in app.get("plotly_chart")]
+    assert '"gdviz_steps3d"' in scene
+    assert any("Step by step" in c.value for c in app.caption)
+    assert app.query_params["step"] == ["30"] or app.query_params["step"] == "30"
+    plain = open_app(surface="ravine", tab="3-D")
+    (scene,) = [c.proto.spec for c in plain.get("plotly_chart")]
+    assert "gdviz_steps3d" not in scene
+    assert not any("Step by step" in c.value for c in plain.caption)
+
+
 def test_step_mode_s_cost_table_says_what_each_variant_spent_by_the_step_shown():
     """In step mode a data lesson's table counts to the step shown, not the whole run; a run
     still going says so. Examples are counted exactly: with b = 32 and m = 200 an epoch is six

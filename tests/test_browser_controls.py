@@ -505,6 +505,55 @@ def test_step_mode_steps_back_and_forth_and_the_link_keeps_the_step(app):
     _assert_drawn_at(_shown_step(app, 6), 6)
 
 
+_SCENE = """() => {
+    const plot = document.querySelector('.st-key-surface3d .js-plotly-plot');
+    const xyz = (i) => [Array.from(plot.data[i].x), Array.from(plot.data[i].y), Array.from(plot.data[i].z)];
+    return { at: plot.__gdvizStepAt ?? null, runs: plot.layout.meta.gdviz_steps3d.runs.map((run) => ({
+        nit: run.nit, line: run.line, iterates: run.iterates, pos: run.pos,
+        drawn: { line: xyz(run.traces.line), iterates: xyz(run.traces.iterates),
+                 marks: xyz(run.traces.marks), point: xyz(run.traces.point),
+                 flights: run.traces.flights.map(xyz) },
+    })) };
+}"""
+
+
+def _scene_at(app, k: int) -> list[dict]:
+    app.page.wait_for_function(
+        "(k) => document.querySelector('.st-key-surface3d .js-plotly-plot')?.__gdvizStepAt === k",
+        arg=k,
+        timeout=30_000,
+    )
+    return app.page.evaluate(_SCENE)["runs"]
+
+
+def test_step_mode_cuts_the_3d_scene_s_paths_at_the_step(app):
+    """The 3-D tab step by step: each run's line and iterates end at step k, θ_k sits on the
+    surface where the figure says, the start shows from the start and the end mark (and a
+    diverged run's flight) only once reached; ▶ steps on and the link follows."""
+    app.assert_healthy(app.open("?surface=ravine&tab=3-D&step=30"), "the 3-D tab in step mode")
+    assert not app.page.locator(".gdviz-step .switch").is_visible()  # no arrows in 3-D
+    for k in (30, 31, 500):
+        if k == 31:
+            app.page.locator(".gdviz-step .forward").click()
+        if k == 500:
+            field = app.page.locator(".gdviz-step input[type=number]")
+            field.fill("500")
+            field.press("Enter")
+        for i, run in enumerate(_scene_at(app, k)):
+            drawn, reached = run["drawn"], k >= run["nit"]
+            assert len(drawn["line"][0]) == sum(s <= k for s in run["line"]), f"run {i} at {k}"
+            assert len(drawn["iterates"][0]) == sum(s <= k for s in run["iterates"]), f"run {i}"
+            assert len(drawn["marks"][0]) == (2 if reached else 1), f"run {i}'s marks at {k}"
+            assert all((len(f[0]) > 0) == reached for f in drawn["flights"]), f"run {i} at {k}"
+            at = min(k, run["nit"])
+            theta = run["pos"][3 * at : 3 * at + 3]
+            if len(theta) == 3 and None not in theta:
+                point = [axis[0] for axis in drawn["point"]]
+                assert point == pytest.approx(theta, rel=1e-6), f"run {i}'s θ_{k}"
+    state = app.wait_until(lambda s: s.query.get("step") == "500")
+    app.assert_healthy(state, "stepping the 3-D scene")
+
+
 _DATA_LINES = """() => {
     const plot = document.querySelector('.st-key-data_panel .js-plotly-plot');
     const meta = plot.layout.meta.gdviz_lines;

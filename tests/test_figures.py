@@ -828,6 +828,44 @@ def test_3d_camera_looks_along_the_valley_and_fits_the_plot(ravine, rosenbrock):
         assert (box[3] - box[1]) / 2 <= FILL + 0.03
 
 
+def test_step_mode_s_3d_figure_carries_what_the_browser_cuts_the_paths_with(ravine):
+    """``surface_figure(stepping=True)``: the same traces plus a point θ_k per run, and for
+    each run the step of every point of its line and iterates (never decreasing, the line's
+    points the steps of the polyline's points they belong to), θ_0 … θ_n on the surface, and
+    which traces are its line, iterates, flight, marks and point."""
+    from gdviz.figures.stepping import MAX_STEPPED
+    from gdviz.figures.surface3d import _drape
+
+    _, landscape, result = ravine
+    plain = surface_figure(landscape, result).to_dict()
+    stepped = surface_figure(landscape, result, stepping=True).to_dict()
+    assert "meta" not in plain["layout"]
+    runs = stepped["layout"]["meta"]["gdviz_steps3d"]["runs"]
+    points = [t for t in stepped["data"] if t.get("name") == "point"]
+    assert len(runs) == len(points) == len(result)
+    assert [t for t in stepped["data"] if t.get("name") != "point"] == plain["data"]
+    for r, steps in zip(result, runs, strict=True):
+        traces, data = steps["traces"], stepped["data"]
+        assert steps["nit"] == r.nit
+        assert len(steps["line"]) == len(data[traces["line"]]["x"])
+        assert len(steps["iterates"]) == len(data[traces["iterates"]]["x"])
+        assert steps["line"] == sorted(steps["line"])
+        assert steps["iterates"] == sorted(steps["iterates"])
+        assert steps["iterates"][0] == 0
+        assert data[traces["iterates"]]["customdata"][-1][0] == steps["iterates"][-1]
+        assert len(data[traces["marks"]]["x"]) == 2
+        assert data[traces["point"]]["name"] == "point"
+        assert (len(traces["flights"]) == 1) == (r.status == "diverged")
+        n = min(r.nit, MAX_STEPPED)
+        assert len(steps["pos"]) == 3 * (n + 1)
+        assert steps["pos"][0:2] == pytest.approx(r.path[0], rel=1e-6)
+    # The polyline's own points belong to themselves; the points between, to the segment's end.
+    x, y, owner = _drape(np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 0.5]]), np.array([0.25, 0.25]))
+    assert x.tolist() == [0.0, 0.25, 0.5, 0.75, 1.0, 1.0, 1.0]
+    assert y.tolist() == [0.0, 0.0, 0.0, 0.0, 0.0, 0.25, 0.5]
+    assert owner.tolist() == [0, 1, 1, 1, 1, 2, 2]
+
+
 def test_the_screen_axes_written_out_are_numpy_s_cross_products():
     """The camera's screen axes (``_screen_axes``, written out for speed) are forward × ẑ,
     normalised, and right × forward, as ``np.cross`` gives them."""

@@ -14,6 +14,7 @@ from gdviz.figures.grid import SURFACE_GRID, Grid, Landscape, _contour_levels, l
 from gdviz.figures.labels import end_kind, panel_title, verdict_label
 from gdviz.figures.panels import _escape_direction
 from gdviz.figures.paths import _drawn_path, _path_hover, _runs
+from gdviz.figures.stepping import MAX_STEPPED, _numbers
 from gdviz.figures.style import (
     _ENDS,
     _MARKS,
@@ -33,8 +34,14 @@ def surface_figure(
     style: Style | None = None,
     height: int | None = None,
     width: int | None = None,
+    stepping: bool = False,
 ) -> go.Figure:
     """The landscape in 3-D with every run's path draped on it (one figure for all runs).
+
+    With ``stepping`` (step mode) each run also has a point θ_k, and the figure carries what
+    the browser steps through (``layout.meta.gdviz_steps3d``): the step of every point of each
+    run's line and iterates, θ_0 … θ_n on the surface, and which traces are its line, iterates,
+    end marks and point; the step control cuts the paths at step k (:mod:`gdviz.ui.step_control`).
 
     ``height`` and ``width`` (pixels: the space the page gives the figure) let the scene fill
     it. The camera looks along the valley at the lowest point (:mod:`gdviz.figures.camera`),
@@ -84,10 +91,20 @@ def surface_figure(
         }
     ]
     heights = _Heights(landscape, grid, surface_z, floor, ceiling, lift)
+    stepped: list[dict[str, Any]] = []
     for i, (run, lr_factors) in enumerate(runs):
         name = panel_title(run, labels[i] if labels else None).replace("<br>", " — ")
         name = name.replace("<b>", "").replace("</b>", "")
-        data.extend(_run_traces(run, lr_factors, landscape, heights, run_color(i), name, style))
+        traces, steps = _run_traces(
+            run, lr_factors, landscape, heights, run_color(i), name, style, stepping
+        )
+        if steps is not None:
+            steps["traces"] = {
+                part: [len(data) + t for t in at] if isinstance(at, list) else len(data) + at
+                for part, at in steps["traces"].items()
+            }  # this run's trace indices, in the figure
+            stepped.append(steps)
+        data.extend(traces)
     for kind, marked in (
         ("global", [p for p in landscape.minima if p.kind == "global"]),
         ("local", [p for p in landscape.minima if p.kind != "global"]),
@@ -165,6 +182,8 @@ def surface_figure(
         # Keep the user's camera when the figure is rebuilt for the same landscape and space.
         "uirevision": f"surface {landscape.title} {landscape.view} {plot_height}×{width}",
     }
+    if stepping:
+        layout["meta"] = {"gdviz_steps3d": {"runs": stepped}}
     return web_figure(data, layout)
 
 
@@ -196,14 +215,16 @@ def _run_traces(
     color: str,
     name: str,
     style: Style,
-) -> list[dict]:
+    stepping: bool = False,
+) -> tuple[list[dict], dict[str, Any] | None]:
     """One run on the surface: its line (draped, thick), its iterates (hover), its start (○)
     and end (its verdict's symbol and glyph ✓ ⚠ … ✗), all in the run's colour; a diverged
     run is cut where it leaves the view, as on the contours, with a dotted flight to the
-    border the way it flew."""
+    border the way it flew. With ``stepping``, also its point θ_k (placed by the browser) and
+    what the browser steps through (trace indices within this run's traces)."""
     view = landscape.view
     drawn = _drawn_path(run, lr_factors, view)
-    line_x, line_y = _drape(drawn.points.astype(np.float64), heights.cell)
+    line_x, line_y, owner = _drape(drawn.points.astype(np.float64), heights.cell)
     traces: list[dict] = [
         {
             "type": "scatter3d",
@@ -236,7 +257,7 @@ def _run_traces(
     )
     flight = _flight(run, drawn.end, view)
     if flight is not None:
-        flight_x, flight_y = _drape(flight, heights.cell)
+        flight_x, flight_y, _ = _drape(flight, heights.cell)
         traces.append(
             {
                 "type": "scatter3d",
@@ -275,7 +296,49 @@ def _run_traces(
             "showlegend": False,
         }
     )
-    return traces
+    if not stepping:
+        return traces, None
+    traces.append(
+        {
+            "type": "scatter3d",
+            "x": [],
+            "y": [],
+            "z": [],
+            "mode": "markers",
+            "marker": {
+                "size": style.marker * 0.9,
+                "color": "#111111",
+                "line": {"color": "white", "width": 2},
+            },
+            "hoverinfo": "skip",
+            "name": "point",
+            "showlegend": False,
+        }
+    )
+    n = min(run.nit, MAX_STEPPED)
+    low, high = np.transpose(view)
+    positions = run.path[: n + 1].astype(np.float64)
+    inside = np.all((positions >= low) & (positions <= high), axis=1)
+    inside &= np.all(np.isfinite(positions), axis=1)
+    shown = np.where(inside[:, None], positions, np.nan)
+    on_surface = np.column_stack([shown, heights.of_points(*np.clip(positions, low, high).T)])
+    on_surface[~inside] = np.nan
+    steps = {
+        "nit": run.nit,
+        "line": [int(s) for s in drawn.indices[owner]],
+        "iterates": [int(s) for s in drawn.indices],
+        "pos": _numbers(on_surface),
+        # Indices within this run's traces: the line, the iterates, a diverged run's flight,
+        # the start and end marks, and θ_k.
+        "traces": {
+            "line": 0,
+            "iterates": 1,
+            "flights": [2] if flight is not None else [],
+            "marks": len(traces) - 2,
+            "point": len(traces) - 1,
+        },
+    }
+    return traces, steps
 
 
 def _flight(run: Run, end: int, view: View) -> np.ndarray | None:
@@ -295,12 +358,16 @@ def _flight(run: Run, end: int, view: View) -> np.ndarray | None:
     return np.array([cross, cross + unit * 0.985 * float(np.min(reach))])
 
 
-def _drape(points: np.ndarray, cell: np.ndarray, most: int = 3000) -> tuple[np.ndarray, np.ndarray]:
+def _drape(
+    points: np.ndarray, cell: np.ndarray, most: int = 3000
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Points along the polyline, at most one grid cell (``cell`` = its width and height)
     apart where the budget of ``most`` points allows: between them the drawn line is straight,
-    so it must not span a bump of the surface. Kept in the view by the caller's cut."""
+    so it must not span a bump of the surface. Kept in the view by the caller's cut. Also,
+    for each point, the polyline's point it belongs to: its own where it is one, else the end
+    of its segment (step mode shows a segment once its end is reached)."""
     if len(points) < 2:
-        return points[:, 0].copy(), points[:, 1].copy()
+        return points[:, 0].copy(), points[:, 1].copy(), np.zeros(len(points), dtype=np.intp)
     moves = np.diff(points, axis=0)
     cells = np.max(np.abs(moves) / cell, axis=1)
     cells = np.nan_to_num(cells, nan=1.0, posinf=1.0)
@@ -311,7 +378,9 @@ def _drape(points: np.ndarray, cell: np.ndarray, most: int = 3000) -> tuple[np.n
         for start, move, n in zip(points[:-1], moves, counts, strict=True)
     ]
     line = np.concatenate([*pieces, points[-1:]])
-    return line[:, 0], line[:, 1]
+    owner = np.repeat(np.arange(1, len(points)), counts)
+    owner[np.cumsum(counts) - counts] = np.arange(len(points) - 1)  # each piece's first: its start
+    return line[:, 0], line[:, 1], np.append(owner, len(points) - 1)
 
 
 class _Heights:

@@ -227,22 +227,37 @@ def _cost_table(lesson: Lesson, step: int | None = None) -> str:
 
 
 def _surface_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
-    figure = _surface_3d(lesson.settings, style, screen.width, screen.chart_height, lesson)
+    height, stepping = screen.chart_height, bool(st.session_state.get("stepping"))
+    if stepping:
+        # Step mode: the same control as above the panels (one tab is drawn at a time), which
+        # cuts the scene's paths at step k in the browser. No arrows here: the scene shows θ_k.
+        longest = max(r.nit for result in lesson.results for r in result)
+        link_param(
+            "step", str(step_control(longest, [], style.projector, link_step(), arrows=False))
+        )
+        height -= step_bar_height([], style.projector, screen.width)
+    figure = _surface_3d(lesson.settings, style, screen.width, height, stepping, lesson)
     # No scroll-zoom: scrolling the page over the scene must scroll the page, not zoom the camera.
     show_chart(figure, key="surface3d", config={"scrollZoom": False})
     keep_camera()
     st.caption(
-        "Drag to turn the surface; the view is kept when the rates change. Playback runs on the Landscapes tab: Plotly can animate a 3-D "
-        "scene only by redrawing all of it for every frame, too slow to watch here."
+        "Drag to turn the surface; the view is kept when the rates change. "
+        + (
+            "Step by step: ◀ ▶ (or ← →) cut every run's path at step k, θ_k in black."
+            if stepping
+            else "Playback runs on the Landscapes tab: Plotly can animate a 3-D scene only by "
+            "redrawing all of it for every frame, too slow to watch here."
+        )
     )
 
 
 @per_process(max_entries=16)
 def _surface_3d(
-    settings: Settings, style: Style, width: int, height: int, _lesson: Lesson
+    settings: Settings, style: Style, width: int, height: int, stepping: bool, _lesson: Lesson
 ) -> go.Figure:
     """The 3-D tab's figure of ``_lesson`` (built from ``settings``), shared like the panels
-    (:func:`landscape_figure`)."""
+    (:func:`landscape_figure`); in step mode (``stepping``) with what the step control cuts
+    the paths with."""
     figure = surface_figure(
         _lesson.landscape,
         list(_lesson.results),
@@ -250,6 +265,7 @@ def _surface_3d(
         style=style,
         height=height - 40,  # the note under the scene
         width=width,
+        stepping=stepping,
     )
     return shared(figure)
 

@@ -7,7 +7,10 @@ step k with ``Plotly.animate`` (no redraw of the landscape), from what the figur
 at θ_k, its end marks only once reached, the point θ_k, and update k's arrows. Then, once the
 clicks pause, it tells the server the step (its state ``k``), which puts it in the link
 (``step=k``) and in the math tab's update, without redrawing the chart. A data lesson's
-panel of fitted lines follows: each run's line at θ_k (``layout.meta.gdviz_lines``).
+panel of fitted lines follows: each run's line at θ_k (``layout.meta.gdviz_lines``). On the
+3-D tab, the same control cuts the scene's paths at step k and puts θ_k on the surface
+(``layout.meta.gdviz_steps3d``, :func:`gdviz.figures.surface3d.surface_figure`), with
+``Plotly.restyle``: a 3-D scene cannot be animated without a redraw.
 
 The step lives in the page (``window.__gdvizStep``): a new figure (other rates, a resized
 window) is stepped to the same k as soon as it is drawn. The server's ``k`` only opens the
@@ -44,6 +47,7 @@ export default function (component) {
     root.querySelector('.legend').innerHTML = data.legend.map(([label, color, shape]) =>
         `<span><i class="${shape}" style="--c:${color}"></i>${label}</span>`).join('');
     root.classList.toggle('big', !!data.projector);
+    root.querySelector('.switch').style.display = data.arrows === false ? 'none' : '';
 
     const chart = () => document.querySelector('.st-key-landscape .js-plotly-plot');
     let timer = 0;
@@ -136,10 +140,49 @@ export default function (component) {
         }));
         return true;
     };
+    // The 3-D tab's scene (step mode): each run's line and iterates cut at step k, its end
+    // mark (and a diverged run's flight) once reached, θ_k on the surface (layout.meta.gdviz_steps3d, built by
+    // gdviz.figures.surface3d). Plotly.restyle: a scene cannot be animated without a redraw.
+    const surface = () => document.querySelector('.st-key-surface3d .js-plotly-plot');
+    const apply3d = () => {
+        const plot = surface();
+        const steps = plot?.layout?.meta?.gdviz_steps3d;
+        if (!plot || !steps || !window.Plotly || !plot._fullData) return false;
+        if (plot.__gdvizFullFor !== steps) {  // this figure as drawn, before its first step
+            plot.__gdvizFullFor = steps;
+            plot.__gdvizFull = plot.data.map((t) => ({
+                x: Array.from(t.x ?? []), y: Array.from(t.y ?? []), z: Array.from(t.z ?? []) }));
+        }
+        const full = plot.__gdvizFull, k = memory.k, xs = [], ys = [], zs = [], traces = [];
+        const put = (index, x, y, z) => { traces.push(index); xs.push(x); ys.push(y); zs.push(z); };
+        const cut = (index, shown) => put(index, full[index].x.slice(0, shown),
+            full[index].y.slice(0, shown), full[index].z.slice(0, shown));
+        const upTo = (list) => { let n = 0; while (n < list.length && list[n] <= k) n++; return n; };
+        steps.runs.forEach((run) => {
+            const at = run.traces, lineShown = upTo(run.line), dotsShown = upTo(run.iterates);
+            cut(at.line, lineShown);
+            cut(at.iterates, dotsShown);
+            const reached = k >= run.nit;
+            for (const flight of at.flights) cut(flight, reached ? full[flight].x.length : 0);
+            cut(at.marks, reached ? full[at.marks].x.length : 1);  // the start ○ from the start
+            const now = Math.min(k, run.nit);
+            const p = 3 * now + 2 < run.pos.length ? run.pos.slice(3 * now, 3 * now + 3) : null;
+            const last = full[at.iterates];
+            const point = p && !p.includes(null) ? p
+                : dotsShown ? [last.x[dotsShown - 1], last.y[dotsShown - 1], last.z[dotsShown - 1]] : null;
+            put(at.point, ...(point ? point.map((v) => [v]) : [[], [], []]));
+        });
+        plot.__gdvizStepAt = k;
+        window.Plotly.restyle(plot, { x: xs, y: ys, z: zs }, traces).then(() => requestAnimationFrame(() => {
+            window.__gdvizStepDrawn = { k, at: performance.now() };
+        }));
+        return true;
+    };
     const go = (k) => {
         memory.k = Math.max(0, Math.min(k, data.longest));
         field.value = memory.k;
         apply();
+        apply3d();
         report();
     };
     field.value = memory.k;
@@ -161,8 +204,12 @@ export default function (component) {
         const lines = dataChart();
         const linesBehind = lines?.layout?.meta?.gdviz_lines && lines.__gdvizStepAt !== memory.k;
         if (plot && (plot.__gdvizStepAt !== memory.k || redrawn || linesBehind)) apply();
+        const scene = surface();
+        const sceneSteps = scene?.layout?.meta?.gdviz_steps3d;
+        if (sceneSteps && (scene.__gdvizStepAt !== memory.k || scene.__gdvizFullFor !== sceneSteps)) apply3d();
     }, 100);
     apply();
+    apply3d();
     if (data.k !== memory.k) report();
     return () => { clearInterval(watch); clearTimeout(timer); };
 }
@@ -223,13 +270,22 @@ def step_bar_height(kinds: list[str], projector: bool, width: int) -> int:
     return row if controls + legend <= width else 2 * row + 8
 
 
-def step_control(longest: int, kinds: list[str], projector: bool, start: int) -> int:
-    """The control, for runs of up to ``longest`` updates whose arrows are ``kinds``; returns
-    the step the page shows (``start``, a link's, until the browser says otherwise)."""
+def step_control(
+    longest: int, kinds: list[str], projector: bool, start: int, *, arrows: bool = True
+) -> int:
+    """The control, for runs of up to ``longest`` updates whose arrows are ``kinds`` (without
+    ``arrows``, no switch for them: the 3-D scene draws none); returns the step the page shows
+    (``start``, a link's, until the browser says otherwise)."""
     legend = _legend(kinds)
     result = _control(
         key="step_control",
-        data={"longest": longest, "k": start, "legend": legend, "projector": projector},
+        data={
+            "longest": longest,
+            "k": start,
+            "legend": legend,
+            "projector": projector,
+            "arrows": arrows,
+        },
         default={"k": start},
         on_k_change=lambda: None,
     )
