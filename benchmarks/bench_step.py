@@ -6,7 +6,9 @@ missing) at 1600×1000, on the default ravine lesson with Adam (three panels: ea
 20 clicks each (10 forward, 10 back), timed by the page's own clock from the click to the
 animation frame after plotly.js has drawn the step (goal: under 200 ms). For scale, the same
 page's full redraw after a new rate (the server reruns and plotly.js draws the chart anew),
-which is what a step would cost if it went through the server.
+which is what a step would cost if it went through the server. And the 3-D tab in step mode
+(each path cut at step k with ``Plotly.restyle``, the scene drawn again), for scale only: a
+headless chromium draws WebGL in software.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = {
     "ravine, Adam, 3 panels": "?opt=adam&step=5",
     "race of 4 optimizers": "?mode=race&step=5",
+    "ravine, Adam, the 3-D tab": "?opt=adam&step=5&tab=3-D",
 }
+SCENES = {"ravine, Adam, the 3-D tab"}  # timed for scale: headless chromium's WebGL is software
 RECORD_CLICK = """document.addEventListener('click', (event) => {
     // The control lives in a shadow root: the click's path, not its target, says it was there.
     if (event.composedPath().some((node) => node.classList?.contains('gdviz-step'))) {
@@ -65,15 +69,20 @@ def main() -> None:
             steps = click_times(page, "forward", 5, 10, 1) + click_times(page, "back", 15, 10, -1)
             box = page.get_by_role("textbox", name="Learning rates")
             redraws = []
-            if "race" not in query:
+            if "race" not in query and name not in SCENES:
                 for good in ("0.031", "0.032", "0.033"):
                     box.fill(f"0.002, {good}, 0.041")
                     box.press("Enter")
                     redraws.append(in_page_seconds(page, PANEL_TITLED % good, "window.__enter"))
             page.close()
             worst, median = max(steps), statistics.median(steps)
+            goal = (
+                "no goal: the scene is drawn by software WebGL here"
+                if name in SCENES
+                else f"goal < 200 ms: {verdict(worst < 0.2)}"
+            )
             print(f"  {name}: a step drawn in {median * 1e3:.0f} ms median, {worst * 1e3:.0f} ms "
-                  f"worst of {len(steps)} (goal < 200 ms: {verdict(worst < 0.2)})")  # fmt: skip
+                  f"worst of {len(steps)} ({goal})")  # fmt: skip
             if redraws:
                 print(f"    for scale, a full redraw after a new rate: {listed(redraws)} s")
             print(f"    (steps: {listed(steps)} s)")
