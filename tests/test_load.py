@@ -81,7 +81,13 @@ def test_loopback_urls_are_taken():
 
 @pytest.mark.parametrize(
     "flags",
-    [["--sessions", "81"], ["--changes", "21"], ["--time-limit", "1801"], ["--servers", "5"]],
+    [
+        ["--sessions", "81"],
+        ["--changes", "21"],
+        ["--time-limit", "1801"],
+        ["--servers", "5"],
+        ["--repeat", "21"],
+    ],
 )
 def test_every_size_is_bounded(flags, capsys):
     with pytest.raises(SystemExit):
@@ -105,3 +111,31 @@ def test_forty_mixed_sessions_have_forty_links_of_every_kind():
 @pytest.mark.parametrize("text", bench_load.FUNCTIONS)
 def test_every_function_the_students_type_parses(text):
     parse_function(text)
+
+
+def test_repeated_runs_are_summed_up_goal_by_goal(capsys):
+    """``--repeat``: how many runs met each goal, the p95s, the CPU and the ratios, run by
+    run, from what each run measured."""
+    from servers import Usage
+
+    def outcome(reruns: list[float], throughput: float, cpu: float) -> bench_load.Outcome:
+        tally = bench_load.Tally(opens=[1.0], reruns=reruns)
+        return bench_load.Outcome(tally, throughput, throughput, Usage(cpu, 300, 290), None, 0.5)
+
+    runs = [
+        (outcome([1.0] * 19 + [2.5], 10.0, 14.0), outcome([1.0] * 20, 17.0, 14.0)),
+        (outcome([1.0] * 18 + [3.5, 3.6], 10.0, 18.0), outcome([1.0] * 20, 15.0, 15.0)),
+    ]
+    assert bench_load.met("mix", runs[0][0]) == {
+        "p95 rerun < 3 s on one process": True,
+        "zero errors": True,
+    }
+    assert bench_load.ratio(*runs[1]) == 1.5
+    bench_load.summary("mix", runs)
+    printed = capsys.readouterr().out
+    assert "p95 rerun < 3 s on one process: met in 1 of 2" in printed
+    assert "rerun p95: 1.00, 3.50 s" in printed
+    assert "server CPU: 14.0, 18.0 s" in printed
+    assert "1.70, 1.50× (≥ 1.6× in 1 of 2, mean 1.60×)" in printed
+    with pytest.raises(SystemExit):
+        bench_load.arguments(["--repeat", "2", "--alone"])
