@@ -171,7 +171,8 @@ class WebFigure(go.Figure):
 
     def spec(self) -> dict[str, Any]:
         """The figure's own dicts (not copies), as plotly.js takes them: ``to_dict`` without
-        its copy, for a caller that only reads them (the app's shared figures)."""
+        its copy, for a caller that only reads them (the app's shared figures). Once
+        plotly.py's objects are made and its frames checked, plotly.py's ``to_dict`` (a copy)."""
         frames = self.__dict__.get("_pending_frames")
         if self.made:
             if frames is None:

@@ -96,13 +96,9 @@ def surface_figure(
         name = panel_title(run, labels[i] if labels else None).replace("<br>", " — ")
         name = name.replace("<b>", "").replace("</b>", "")
         traces, steps = _run_traces(
-            run, lr_factors, landscape, heights, run_color(i), name, style, stepping
+            run, lr_factors, landscape, heights, run_color(i), name, style, stepping, len(data)
         )
         if steps is not None:
-            steps["traces"] = {
-                part: [len(data) + t for t in at] if isinstance(at, list) else len(data) + at
-                for part, at in steps["traces"].items()
-            }  # this run's trace indices, in the figure
             stepped.append(steps)
         data.extend(traces)
     for kind, marked in (
@@ -216,12 +212,14 @@ def _run_traces(
     name: str,
     style: Style,
     stepping: bool = False,
+    first: int = 0,
 ) -> tuple[list[dict], dict[str, Any] | None]:
     """One run on the surface: its line (draped, thick), its iterates (hover), its start (○)
     and end (its verdict's symbol and glyph ✓ ⚠ … ✗), all in the run's colour; a diverged
     run is cut where it leaves the view, as on the contours, with a dotted flight to the
     border the way it flew. With ``stepping``, also its point θ_k (placed by the browser) and
-    what the browser steps through (trace indices within this run's traces)."""
+    what the browser steps through (the traces' indices in the figure, whose ``first`` this
+    run's first trace will be)."""
     view = landscape.view
     drawn = _drawn_path(run, lr_factors, view)
     line_x, line_y, owner = _drape(drawn.points.astype(np.float64), heights.cell)
@@ -318,24 +316,21 @@ def _run_traces(
     n = min(run.nit, MAX_STEPPED)
     low, high = np.transpose(view)
     positions = run.path[: n + 1].astype(np.float64)
-    inside = np.all((positions >= low) & (positions <= high), axis=1)
-    inside &= np.all(np.isfinite(positions), axis=1)
-    shown = np.where(inside[:, None], positions, np.nan)
-    on_surface = np.column_stack([shown, heights.of_points(*np.clip(positions, low, high).T)])
+    inside = np.all((positions >= low) & (positions <= high), axis=1)  # (not NaN: False)
+    on_surface = np.column_stack([positions, heights.of_points(*np.clip(positions, low, high).T)])
     on_surface[~inside] = np.nan
     steps = {
         "nit": run.nit,
         "line": [int(s) for s in drawn.indices[owner]],
         "iterates": [int(s) for s in drawn.indices],
         "pos": _numbers(on_surface),
-        # Indices within this run's traces: the line, the iterates, a diverged run's flight,
-        # the start and end marks, and θ_k.
+        # The line, the iterates, a diverged run's flight, the start and end marks, and θ_k.
         "traces": {
-            "line": 0,
-            "iterates": 1,
-            "flights": [2] if flight is not None else [],
-            "marks": len(traces) - 2,
-            "point": len(traces) - 1,
+            "line": first,
+            "iterates": first + 1,
+            "flights": [first + 2] if flight is not None else [],
+            "marks": first + len(traces) - 2,
+            "point": first + len(traces) - 1,
         },
     }
     return traces, steps

@@ -163,11 +163,8 @@ def _landscapes_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
             {kind for a in arrows for kind in a.vectors}
             | ({"box"} if any(a.box is not None for a in arrows) else set())
         )
-        longest = max(r.nit for result in lesson.results for r in result)
-        # The link holds the step the server knows; the browser's newer one comes back here.
-        step = step_control(longest, kinds, style.projector, link_step())
-        link_param("step", str(step))
-        height -= step_bar_height(kinds, style.projector, width)
+        step, bar = _step_bar(lesson, kinds, style, width)
+        height -= bar
     figure, st.session_state["_click_grid"] = (
         landscape_figure(lesson.settings, style, width, height, lesson)
         if arrows is None
@@ -226,16 +223,25 @@ def _cost_table(lesson: Lesson, step: int | None = None) -> str:
     )
 
 
+def _step_bar(
+    lesson: Lesson, kinds: list[str], style: Style, width: int, *, arrows: bool = True
+) -> tuple[int, int]:
+    """Step mode's control above a tab's chart, for runs with arrows of ``kinds`` (and the
+    arrows' switch with ``arrows``); the step it shows, which goes into the link, and the
+    height it takes."""
+    longest = max(r.nit for result in lesson.results for r in result)
+    # The link holds the step the server knows; the browser's newer one comes back here.
+    step = step_control(longest, kinds, style.projector, link_step(), arrows=arrows)
+    link_param("step", str(step))
+    return step, step_bar_height(kinds, style.projector, width)
+
+
 def _surface_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
     height, stepping = screen.chart_height, bool(st.session_state.get("stepping"))
     if stepping:
         # Step mode: the same control as above the panels (one tab is drawn at a time), which
         # cuts the scene's paths at step k in the browser. No arrows here: the scene shows θ_k.
-        longest = max(r.nit for result in lesson.results for r in result)
-        link_param(
-            "step", str(step_control(longest, [], style.projector, link_step(), arrows=False))
-        )
-        height -= step_bar_height([], style.projector, screen.width)
+        height -= _step_bar(lesson, [], style, screen.width, arrows=False)[1]
     figure = _surface_3d(lesson.settings, style, screen.width, height, stepping, lesson)
     # No scroll-zoom: scrolling the page over the scene must scroll the page, not zoom the camera.
     show_chart(figure, key="surface3d", config={"scrollZoom": False})
