@@ -70,21 +70,27 @@ class MiniBatches:
     def start(self, n_runs: int) -> Callable[[np.ndarray, int, np.ndarray], np.ndarray]:
         """A fresh sampler for one engine call: ``gradient(theta, k, runs)`` for update k ≥ 1
         of the runs numbered ``runs`` (their rows in ``theta``)."""
-        m, b, per_epoch = self.model.dataset.size, self.size, self.steps_per_epoch
+        model, m, b, per_epoch = self.model, self.model.dataset.size, self.size, self.steps_per_epoch
         generators = [np.random.default_rng([self.seed, r]) for r in range(n_runs)]
         orders = np.empty((n_runs, m), dtype=np.intp)
         current_epoch = -1
+        features = targets = np.empty(0)
 
         def gradient(theta: np.ndarray, k: int, runs: np.ndarray) -> np.ndarray:
-            nonlocal current_epoch
+            nonlocal current_epoch, features, targets
             epoch, position = divmod(k - 1, per_epoch)
             if epoch != current_epoch:
                 # Every run's order is drawn, stopped or not, so each stream stays its own.
                 for r, generator in enumerate(generators):
                     orders[r] = generator.permutation(m)
+                # Each run's examples in this epoch's order, gathered once: an update's batch
+                # is then a slice (indexing the data every update was a third of its cost).
+                features, targets = model.dataset.features[orders], model.dataset.targets[orders]
                 current_epoch = epoch
-            indices = orders[runs, position * b : (position + 1) * b]
-            return self.model.batch_gradient(theta, indices)
+            batch = slice(position * b, (position + 1) * b)
+            if len(runs) == n_runs:  # no run has stopped: the rows are the runs, in order
+                return model.examples_gradient(theta, features[:, batch], targets[:, batch])
+            return model.examples_gradient(theta, features[runs, batch], targets[runs, batch])
 
         return gradient
 
@@ -122,13 +128,18 @@ class BatchesPerRun:
             for sampler, full in zip(self.samplers, exact, strict=True)
         ]
         first = np.zeros(1, dtype=np.intp)
+        seen: list[int] = []  # the run numbers of the rows last asked for
+        sampled_rows: list[tuple[int, Callable[..., np.ndarray]]] = []
 
         def gradient(theta: np.ndarray, k: int, runs: np.ndarray) -> np.ndarray:
-            gradients = np.zeros_like(theta)
-            for row, r in enumerate(runs.tolist()):
-                sampled = own[r]
-                if sampled is not None:
-                    gradients[row] = sampled(theta[row : row + 1], k, first)[0]
+            nonlocal seen, sampled_rows
+            numbers = runs.tolist()
+            if numbers != seen:  # at the start, and when the engine dropped ended runs
+                seen = numbers
+                sampled_rows = [(row, own[r]) for row, r in enumerate(numbers) if own[r]]
+            gradients = np.zeros(theta.shape)
+            for row, sampled in sampled_rows:
+                gradients[row] = sampled(theta[row : row + 1], k, first)[0]
             return gradients
 
         return gradient

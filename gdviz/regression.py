@@ -109,6 +109,21 @@ class _Model:
 
     def batch_gradient(self, theta: np.ndarray, indices: np.ndarray) -> np.ndarray:
         """(1/b) Σ_{i in batch} ∇ℓᵢ(θ) + ∇penalty, for runs θ (R, 2) and batches indices (R, b)."""
+        data = self.dataset
+        return self.examples_gradient(theta, data.features[indices], data.targets[indices])
+
+    def examples_gradient(
+        self, theta: np.ndarray, features: np.ndarray, targets: np.ndarray
+    ) -> np.ndarray:
+        """:meth:`batch_gradient` of the batches' examples themselves: features (R, b, k) and
+        targets (R, b), run r's batch in row r (gathered once an epoch by
+        :class:`~gdviz.batches.MiniBatches`, so an update slices them instead of indexing)."""
+        gradient = self._data_examples_gradient(theta, features, targets)
+        return gradient + self._penalty_gradient(theta) if self.l1 or self.l2 else gradient
+
+    def _data_examples_gradient(
+        self, theta: np.ndarray, features: np.ndarray, targets: np.ndarray
+    ) -> np.ndarray:
         raise NotImplementedError
 
     # --- penalties ---------------------------------------------------------------------------
@@ -242,16 +257,18 @@ class LinearRegression(_Model):
         residual = w * x + b - y
         return np.stack([2.0 * residual * x, 2.0 * residual], axis=-1)
 
-    def batch_gradient(self, theta: np.ndarray, indices: np.ndarray) -> np.ndarray:
-        x = self.dataset.features[:, 0][indices]
-        residual = theta[:, :1] * x + theta[:, 1:] - self.dataset.targets[indices]
+    def _data_examples_gradient(
+        self, theta: np.ndarray, features: np.ndarray, targets: np.ndarray
+    ) -> np.ndarray:
+        x = features[..., 0]
+        residual = theta[:, :1] * x + theta[:, 1:] - targets
         # The means as sums over b (what np.mean computes, without its Python wrapper: a hot
         # path, once an update of every mini-batch run), written into their columns.
-        size = indices.shape[1]
+        size = targets.shape[1]
         gradient = np.empty((len(theta), 2))
         gradient[:, 0] = 2.0 * ((residual * x).sum(axis=1) / size)
         gradient[:, 1] = 2.0 * (residual.sum(axis=1) / size)
-        return gradient + self._penalty_gradient(theta)
+        return gradient
 
     def _minimum(self) -> tuple[float, float]:
         """Closed form. For each w the best b is b_ls − x̄ (w − w_ls); what is left of L in w is
@@ -340,11 +357,12 @@ class LogisticRegression(_Model):
         z = self.dataset.features @ np.asarray(theta, dtype=np.float64)
         return (_sigmoid(z) - self.dataset.targets)[:, None] * self.dataset.features
 
-    def batch_gradient(self, theta: np.ndarray, indices: np.ndarray) -> np.ndarray:
-        x = self.dataset.features[indices]  # (R, b, 2)
-        z = np.einsum("rbi,ri->rb", x, theta)
-        error = _sigmoid(z) - self.dataset.targets[indices]
-        return np.einsum("rb,rbi->ri", error, x) / indices.shape[1] + self._penalty_gradient(theta)
+    def _data_examples_gradient(
+        self, theta: np.ndarray, features: np.ndarray, targets: np.ndarray
+    ) -> np.ndarray:
+        z = np.einsum("rbi,ri->rb", features, theta)
+        error = _sigmoid(z) - targets
+        return np.einsum("rb,rbi->ri", error, features) / targets.shape[1]
 
     @cached_property
     def separable(self) -> bool:

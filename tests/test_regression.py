@@ -226,12 +226,13 @@ def test_minibatch_with_b_equal_to_m_equals_batch():
 def test_minibatch_with_every_batch_a_permutation_of_the_data_has_the_full_mean():
     """Summing the batches of one epoch visits every example exactly once."""
     model = LinearRegression(get_dataset("noisy_line", size=10))
+    assert len(set(model.dataset.features[:, 0].tolist())) == 10  # examples told apart by x
     seen: list[np.ndarray] = []
 
     class Recording(LinearRegression):
-        def batch_gradient(self, theta, indices):
-            seen.append(indices.copy())
-            return super().batch_gradient(theta, indices)
+        def examples_gradient(self, theta, features, targets):
+            seen.append(features[0, :, 0].copy())
+            return super().examples_gradient(theta, features, targets)
 
     recording = Recording(model.dataset)
     batches = MiniBatches(recording, 4, seed=7)
@@ -239,13 +240,33 @@ def test_minibatch_with_every_batch_a_permutation_of_the_data_has_the_full_mean(
     gradient = batches.start(1)
     for k in range(1, 7):
         gradient(np.zeros((1, 2)), k, np.array([0]))
-    sizes = [len(indices[0]) for indices in seen]
+    sizes = [len(batch) for batch in seen]
     assert sizes == [4, 4, 2, 4, 4, 2]  # the last batch of an epoch is shorter
+    every_x = sorted(model.dataset.features[:, 0].tolist())
     for epoch in (seen[:3], seen[3:]):
-        assert sorted(np.concatenate([i[0] for i in epoch]).tolist()) == list(range(10))
-    assert not np.array_equal(
-        np.concatenate([i[0] for i in seen[:3]]), np.concatenate([i[0] for i in seen[3:]])
-    )
+        assert sorted(np.concatenate(epoch).tolist()) == every_x
+    assert not np.array_equal(np.concatenate(seen[:3]), np.concatenate(seen[3:]))
+
+
+def test_a_batch_s_gradient_from_its_indices_and_from_its_examples_is_the_same():
+    """``batch_gradient`` (indices) and ``examples_gradient`` (the examples, as MiniBatches
+    gathers them once an epoch) agree bit for bit, penalties included, for both models."""
+    rng = np.random.default_rng(3)
+    for model in (
+        LinearRegression(get_dataset("noisy_line"), l1=0.1, l2=0.2),
+        LogisticRegression(get_dataset("two_classes"), l2=0.3),
+        LogisticRegression(get_dataset("two_classes")),
+    ):
+        indices = rng.integers(0, model.dataset.size, (3, 7))
+        theta = rng.normal(size=(3, 2))
+        data = model.dataset
+        examples = model.examples_gradient(theta, data.features[indices], data.targets[indices])
+        assert np.array_equal(model.batch_gradient(theta, indices), examples)
+        by_hand = np.mean(
+            [[model.per_example_gradients(t)[i] for i in row] for t, row in zip(theta, indices)],
+            axis=1,
+        ) + model._penalty_gradient(theta)
+        assert np.allclose(examples, by_hand, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("b", [1, 32])
