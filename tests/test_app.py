@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from gdviz.datasets import get_dataset
 from gdviz.lesson import Settings, build_lesson
 from gdviz.surfaces import load_library
 
@@ -64,6 +65,8 @@ def test_a_class_on_one_link_shares_one_built_landscape_figure():
     """Issue 17: the panels are built once per setting, style and size for every session of the
     server (``landscape_figure``, cached), and serialised once (``SharedFigure``); a second
     session gets the same chart, byte for byte, as an uncached build would give."""
+    import json
+
     import plotly.io
 
     from gdviz.figures import Style, comparison_figure
@@ -93,8 +96,8 @@ def test_a_class_on_one_link_shares_one_built_landscape_figure():
     # Its dict holds its own traces, not copies, and writes as plotly.py's deep copy does;
     # plotly.py's objects of it are never made.
     assert figure.to_dict()["data"][0] is figure.spec()["data"][0]
-    assert plotly.io.to_json(figure.to_dict(), validate=False) == plotly.io.to_json(
-        WebFigure.to_dict(figure), validate=False
+    assert json.loads(plotly.io.to_json(figure.to_dict(), validate=False)) == json.loads(
+        plotly.io.to_json(WebFigure.to_dict(figure), validate=False)
     )
     assert not figure.made
 
@@ -135,29 +138,34 @@ def test_the_app_sends_its_figures_without_making_plotly_s_objects_of_them(monke
 
 
 def test_a_shared_figure_is_written_to_json_once_and_as_plotly_writes_it(monkeypatch):
-    """Streamlit's chart spec for a shared figure is plotly's own JSON of its dict, written
-    once: a second session's showing reuses the text (``gdviz.ui.chart._spec_json``). If
-    Streamlit stopped reaching it through ``plotly.io.to_json`` with the figure's dict, the
-    second session would write it again and this fails."""
+    """Streamlit's chart spec for a shared figure is JSON that parses to plotly's own JSON of its
+    dict, written once: a second session's showing reuses the text
+    (``gdviz.ui.chart._spec_json``). If Streamlit stopped reaching it through
+    ``plotly.io.to_json`` with the figure's dict, the second session would write it again and
+    this fails."""
+    import json
+
     import plotly.io
     import streamlit as st
 
     from gdviz.ui import chart
 
-    written, plotlys_own = [], chart._plotly_to_json
+    written, orjson_text = [], chart._json_text
 
-    def counted(figure, *args, **kwargs):
-        written.append(figure)
-        return plotlys_own(figure, *args, **kwargs)
+    def counted(spec):
+        written.append(spec)
+        return orjson_text(spec)
 
-    monkeypatch.setattr(chart, "_plotly_to_json", counted)
+    monkeypatch.setattr(chart, "_json_text", counted)
     st.cache_resource.clear()  # the panels built (and written) afresh for this test
     first = open_app()
     (landscape,) = [
         c.proto.spec for c in first.get("plotly_chart") if '"click grid"' in c.proto.spec
     ]
     (panels,) = [w for w in written if "click grid" in str(w)]
-    assert landscape == plotlys_own(panels, validate=False)
+    plotlys_own = chart._plotly_to_json(panels, validate=False)
+    assert json.loads(landscape) == json.loads(plotlys_own)
+    assert len(landscape) < len(plotlys_own)  # no HTML escapes: base64's "/" sent as itself
     before = len(written)
     second = open_app()
     assert [c.proto.spec for c in second.get("plotly_chart")] == [
@@ -168,6 +176,41 @@ def test_a_shared_figure_is_written_to_json_once_and_as_plotly_writes_it(monkeyp
     assert plotly.io.to_json({"data": [], "layout": {}}, pretty=True) != plotly.io.to_json(
         {"data": [], "layout": {}}
     )
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        Settings(),
+        Settings(surface="rosenbrock", mode="race"),
+        Settings(function="x^2 - y^2"),
+        Settings(dataset=get_dataset("two_classes"), batch_size=8),
+    ],
+)
+def test_the_json_the_app_writes_parses_to_plotly_s_own(settings):
+    """``_json_text`` (orjson's text, without plotly's HTML escapes) parses to what
+    ``plotly.io.to_json`` writes, for the panels, the 3-D scene and the loss curves; a dict
+    orjson cannot write (a non-text key) goes to plotly, which writes it."""
+    import json
+
+    import numpy as np
+
+    from gdviz.figures import Style, comparison_figure, curves_figure, surface_figure
+    from gdviz.ui import chart
+
+    lesson = build_lesson(settings)
+    results = list(lesson.results)
+    figures = [
+        comparison_figure(lesson.landscape, results, style=Style(), width=1200, height=600),
+        surface_figure(lesson.landscape, results),
+        curves_figure(results),
+    ]
+    for figure in figures:
+        spec = dict(figure.to_dict())
+        text = chart._json_text(spec)
+        assert json.loads(text) == json.loads(chart._plotly_to_json(spec, validate=False))
+    odd = {"data": [{"type": "scatter", "x": np.arange(3.0)}], "layout": {"meta": {1: "one"}}}
+    assert chart._json_text(odd) == chart._plotly_to_json(odd, validate=False)
 
 
 def test_the_3d_scene_and_the_data_panel_are_shared_too():
