@@ -50,6 +50,7 @@ SAME_FIGURE_APP = textwrap.dedent(
     from gdviz.figures import comparison_figure
     from gdviz.lesson import Settings, build_lesson
     from gdviz.ui import CLICK_GRID
+    from gdviz.ui.chart import shared
 
     @st.cache_resource
     def figure():
@@ -107,20 +108,24 @@ def server_side() -> None:
 
 def rerun_parts() -> tuple[float, float, float]:
     """The same rerun's work done outside Streamlit: the lesson (three runs of up to 500 steps),
-    the panels' figure, and the conversion Streamlit applies to it (to_dict, then to_json)."""
+    the panels' figure, and the conversion Streamlit applies to it (to_dict, then to_json) as
+    the app hands it over: shared (``gdviz.ui.chart.shared``), so its JSON is orjson's text."""
     import plotly.io
     import plotly.tools
 
     from gdviz.figures import comparison_figure
     from gdviz.lesson import Settings, build_lesson
     from gdviz.ui import CLICK_GRID
+    from gdviz.ui.chart import shared
 
     parts = []
     for good in (0.030, 0.031, 0.032, 0.033, 0.034, 0.036, 0.037):
         start = time.perf_counter()
         lesson = build_lesson(Settings(rates=(0.002, good, 0.041)))
         built = time.perf_counter()
-        figure = comparison_figure(lesson.landscape, list(lesson.results), click_grid=CLICK_GRID)
+        figure = shared(
+            comparison_figure(lesson.landscape, list(lesson.results), click_grid=CLICK_GRID)
+        )
         drawn = time.perf_counter()
         plotly.io.to_json(
             plotly.tools.return_figure_from_figure_or_data(figure, True), validate=False
