@@ -168,13 +168,15 @@ def _split_name(kind: str, text: str, column: int) -> list[_Token]:
             for m in re.finditer(r"[xy]|\d+", text)
             for part in [m.group()]
         ]
-    # A function name glued to its argument, as in "sinx": refuse with a hint.
-    for name in FUNCTION_ARITIES:
-        if text.startswith(name) and len(text) > len(name):
-            raise ExpressionError(
-                f"unknown name {text!r} at column {column} — did you mean {name}({text[len(name) :]})?",
-                column,
-            )
+    # A function name glued to its argument, as in "sinx": refuse with a hint, naming the
+    # longest function it starts with ("sinhx" is sinh(x), not sin(hx)).
+    glued = [name for name in FUNCTION_ARITIES if text.startswith(name) and len(text) > len(name)]
+    if glued:
+        name = max(glued, key=len)
+        raise ExpressionError(
+            f"unknown name {text!r} at column {column} — did you mean {name}({text[len(name) :]})?",
+            column,
+        )
     raise ExpressionError(f"unknown name {text!r} at column {column} — use x and y", column)
 
 

@@ -400,6 +400,8 @@ MESSAGES = [
     ("x + 1 +", "the formula ends too soon at column 8", 8),
     ("sinx", "unknown name 'sinx' at column 1 — did you mean sin(x)?", 1),
     ("2 + expx", "did you mean exp(x)?", 5),
+    ("sinhx", "did you mean sinh(x)?", 1),  # the longest name it starts with, not sin(hx)
+    ("y * tanhy", "did you mean tanh(y)?", 5),
     ("x = 1", "unexpected character '=' at column 3", 3),
     ("2 3", "two numbers in a row at column 3", 3),
     ("sin(x, y)", "sin at column 1 takes one argument, got 2", 1),
