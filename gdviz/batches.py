@@ -70,7 +70,12 @@ class MiniBatches:
     def start(self, n_runs: int) -> Callable[[np.ndarray, int, np.ndarray], np.ndarray]:
         """A fresh sampler for one engine call: ``gradient(theta, k, runs)`` for update k ≥ 1
         of the runs numbered ``runs`` (their rows in ``theta``)."""
-        model, m, b, per_epoch = self.model, self.model.dataset.size, self.size, self.steps_per_epoch
+        model, m, b, per_epoch = (
+            self.model,
+            self.model.dataset.size,
+            self.size,
+            self.steps_per_epoch,
+        )
         generators = [np.random.default_rng([self.seed, r]) for r in range(n_runs)]
         orders = np.empty((n_runs, m), dtype=np.intp)
         current_epoch = -1

@@ -262,10 +262,8 @@ def test_a_batch_s_gradient_from_its_indices_and_from_its_examples_is_the_same()
         data = model.dataset
         examples = model.examples_gradient(theta, data.features[indices], data.targets[indices])
         assert np.array_equal(model.batch_gradient(theta, indices), examples)
-        by_hand = np.mean(
-            [[model.per_example_gradients(t)[i] for i in row] for t, row in zip(theta, indices)],
-            axis=1,
-        ) + model._penalty_gradient(theta)
+        each = [model.per_example_gradients(t)[row] for t, row in zip(theta, indices, strict=True)]
+        by_hand = np.mean(each, axis=1) + model._penalty_gradient(theta)
         assert np.allclose(examples, by_hand, rtol=1e-12, atol=1e-12)
 
 
