@@ -63,7 +63,10 @@ def show_chart(figure: WebFigure, *, key: str, container: Any = None, **options:
     """``st.plotly_chart(figure, key=key, width="stretch", theme=None, ...)`` in ``container``
     (or the current one), with Plotly's logo and MODEBAR_REMOVED hidden, prepared as above to
     be drawn once. ``figure`` is a :class:`WebFigure`, as every builder of
-    :mod:`gdviz.figures` makes."""
+    :mod:`gdviz.figures` makes; it is shown as a :class:`SharedFigure` (:func:`shared`), since
+    nothing changes a figure once it is shown: a figure built for one run is handed over
+    without plotly.py's deep copy too (a 200 × 200 basin map: 21 → 3 ms)."""
+    figure = shared(figure)
     _prepare(figure, clickable="on_select" in options)
     config = {
         "displaylogo": False,
