@@ -110,13 +110,18 @@ def test_a_class_on_one_link_shares_one_built_landscape_figure():
         {"mode": "race", "surface": "rosenbrock"},
         {"f": "x^2 + 3y^2", "tab": "3-D"},
         {"surface": "himmelblau", "tab": "Loss curves"},
+        {"surface": "himmelblau", "tab": "Maps"},
+        {"surface": "himmelblau", "tab": "Maps", "map": "phase"},
+        {"surface": "himmelblau", "tab": "Maps", "map": "basins"},
+        {"schedule": "cosine(t_max=500)"},
     ],
 )
 def test_the_app_sends_its_figures_without_making_plotly_s_objects_of_them(monkeypatch, query):
-    """The panels, a data lesson's fitted lines, the 3-D scene and the loss curves are sent
-    from their dicts (``WebFigure``): plotly.py's objects of them, 4-5 ms of a new page's 11-12 ms of
-    figures, are never made. Fails if any code on the page reads a figure through plotly.py
-    (``figure.data``, ``figure.layout``)."""
+    """The panels, a data lesson's fitted lines, the 3-D scene, the loss curves, the three maps
+    and the schedule's curve in the sidebar are sent from their dicts (``WebFigure``):
+    plotly.py's objects of them, 4-5 ms of a new page's 11-12 ms of figures, are never made.
+    Fails if any code on the page reads a figure through plotly.py (``figure.data``,
+    ``figure.layout``)."""
     import streamlit as st
 
     from gdviz.figures.style import WebFigure
@@ -133,7 +138,8 @@ def test_the_app_sends_its_figures_without_making_plotly_s_objects_of_them(monke
     st.cache_resource.clear()  # every figure built afresh
     app = open_app(**query)
     assert not app.exception
-    assert len(app.get("plotly_chart")) == (2 if "data" in query else 1)  # the tab shown
+    # the tab shown, and a data lesson's fitted lines or the schedule's curve
+    assert len(app.get("plotly_chart")) == (2 if {"data", "schedule"} & set(query) else 1)
     assert made == []
 
 

@@ -272,8 +272,40 @@ def test_playback_frames_are_serialised_as_built_and_checked_when_asked_for(rose
     assert "_pending_frames" not in comparison_figure(landscape, result, playback=False).__dict__
 
 
-def _web_figures(rosenbrock):
-    """A builder of each figure that ``web_figure`` makes, on Rosenbrock and on a data set."""
+@pytest.fixture(scope="module")
+def map_figures():
+    """A builder of each figure of the Maps tab and of the schedule curve, on small maps."""
+    from gdviz.figures.maps import basin_figure, phase_figure, sweep_figure
+    from gdviz.figures.schedule import schedule_figure
+    from gdviz.maps import basin_map, phase_map, rate_sweep
+    from gdviz.schedules import parse_schedule
+
+    bowl = parse_function("x^2 + 10y^2")
+    view = ((-3.0, 3.0), (-3.0, 3.0))
+    sweep = rate_sweep(bowl, make_optimizer("gd"), (1.5, 1.5), steps=300, view=view)
+    phase = phase_map(bowl, "momentum", (1.5, 1.5), param="momentum", values=(0, 0.9, 5),
+                      low=1e-3, high=1.0, count=8, steps=200, view=view)  # fmt: skip
+    surface = get_surface("himmelblau")
+    basins = basin_map(surface.objective, make_optimizer("gd"), 0.01, view=surface.view, grid=20,
+                       steps=200, minima=surface.minima)  # fmt: skip
+    himmelblau = Landscape.from_surface(surface)
+    big = Style(projector=True)
+    return {
+        "sweep map": lambda: sweep_figure(sweep, panel_rates=(0.01, 0.05, 0.2)),
+        "sweep map, f − f*": lambda: sweep_figure(sweep, y="gap", f_min=0.0, style=big),
+        "phase map": lambda: phase_figure(
+            phase, panel_rates=(0.01, 0.2), current=0.0, largest_eigenvalue=20.0
+        ),
+        "basin map": lambda: basin_figure(basins, himmelblau, start=(0.0, 0.0), click_grid=10),
+        "schedule, stepped": lambda: schedule_figure(
+            parse_schedule("multistep(milestones=100|200, gamma=0.1)").factors(400), style=big
+        ),
+    }
+
+
+def _web_figures(rosenbrock, map_figures):
+    """A builder of each figure that ``web_figure`` makes, on Rosenbrock, on a data set and on
+    the small maps of ``map_figures``."""
     from gdviz.datasets import get_dataset
     from gdviz.figures.data import data_figure
     from gdviz.figures.schedule import schedule_figure
@@ -291,6 +323,7 @@ def _web_figures(rosenbrock):
         "data": lambda: data_figure(data.data.model, results, labels=data.labels),
         "data, no playback": lambda: data_figure(data.data.model, results, playback=False),
         "schedule": lambda: schedule_figure(np.linspace(1.0, 0.1, 50)),
+        **map_figures,
         "properties set to None": lambda: web_figure(
             [{"type": "scatter", "x": np.arange(3.0), "name": None, "line": {"dash": None}}],
             {"title": None, "width": 300, "xaxis": {"title": None, "range": [0, 2]}},
@@ -302,7 +335,7 @@ def _sent(figure) -> str:
     return json.dumps(json.loads(figure.to_json()), sort_keys=True)
 
 
-def test_a_web_figure_sends_what_plotly_s_own_figure_of_it_sends(rosenbrock):
+def test_a_web_figure_sends_what_plotly_s_own_figure_of_it_sends(rosenbrock, map_figures):
     """A ``WebFigure`` is sent from its dicts, without plotly.py's objects (``figure.made``
     stays false); what it sends is what plotly.py's figure of the same dicts sends, key order
     aside: plotly's default template, ``None`` dropped where plotly drops it. Set up as the app
@@ -312,7 +345,7 @@ def test_a_web_figure_sends_what_plotly_s_own_figure_of_it_sends(rosenbrock):
     from gdviz.figures.style import WebFigure
     from gdviz.ui.chart import _prepare
 
-    for name, build in _web_figures(rosenbrock).items():
+    for name, build in _web_figures(rosenbrock, map_figures).items():
         kept, made = build(), build()
         assert isinstance(kept, WebFigure), name
         assert not kept.made, name
@@ -332,11 +365,39 @@ def test_a_web_figure_sends_what_plotly_s_own_figure_of_it_sends(rosenbrock):
         assert kept.made, name
         assert _sent(kept) == _sent(made), name
     # As a plotly.py figure made of them: the dicts' own None dropped, those inside kept.
-    sent = _web_figures(rosenbrock)["properties set to None"]().to_dict()
+    sent = _web_figures(rosenbrock, map_figures)["properties set to None"]().to_dict()
     assert "title" not in sent["layout"]
     assert sent["layout"]["xaxis"]["title"] is None
     assert "name" not in sent["data"][0]
     assert sent["data"][0]["line"] == {"dash": None}
+
+
+@pytest.mark.parametrize(
+    "name", ["sweep map", "sweep map, f − f*", "phase map", "basin map", "schedule, stepped"]
+)
+def test_the_maps_and_the_schedule_curve_are_web_figures_plotly_s_own_checks_accept(
+    map_figures, name
+):
+    """The Maps tab's three figures and the schedule curve are built as the dicts plotly.js
+    takes (``WebFigure``, plotly.py's objects not made), and what ``spec()`` holds is what
+    plotly.py's figure of the same dicts sends, with every property checked (``go.Figure``
+    validates each trace and the layout): no misspelt property, no value plotly would change.
+    The traces carry lists, never typed arrays (see ``gdviz.ui.chart``)."""
+    import copy
+
+    import plotly.io
+
+    from gdviz.figures.style import WebFigure
+
+    figure = map_figures[name]()
+    assert isinstance(figure, WebFigure)
+    spec = figure.spec()
+    assert not figure.made
+    assert _typed_arrays(spec["data"], "data") == []
+    checked = go.Figure(data=copy.deepcopy(spec["data"]), layout=copy.deepcopy(spec["layout"]))
+    sent = plotly.io.to_json(spec, validate=False)
+    assert json.dumps(json.loads(sent), sort_keys=True) == _sent(checked)
+    assert not figure.made
 
 
 def test_traces_carry_lists_and_the_playback_frames_compact_typed_arrays(rosenbrock):

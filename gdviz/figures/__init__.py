@@ -30,7 +30,8 @@ Conventions, the same in every figure:
   view; a ✗ marks its last point inside and an arrow shows the direction it flew off.
 * Nothing non-finite reaches a figure; paths of thousands of steps are thinned by
   :func:`thin_path`, keeping their turns; grids are sized for a browser (contours 200²,
-  surface 120²) and sent as float32.
+  surface 120²) and their values rounded to float32 (sent as lists: see ``web_figure``; the
+  playback frames as float32 typed arrays).
 * The loss curves plot f − f* on a log axis, f* being the known global minimum (or the lowest
   loss any run reached), floored at a tiny positive gap: this works for losses that are ≤ 0
   too, and shows the linear convergence of gradient descent as a straight line.

@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 
 from gdviz.engine import RunResult
 from gdviz.figures.grid import _short
 from gdviz.figures.labels import rate_text, verdict_label
 from gdviz.figures.paths import _runs, thin_path
-from gdviz.figures.style import Style, run_color, web_figure
+from gdviz.figures.style import Style, WebFigure, run_color, web_figure
 
 MAX_CURVE_POINTS = 800
 """Most points drawn per loss or gradient-norm curve."""
@@ -24,7 +23,7 @@ def curves_figure(
     f_min: float | None = None,
     labels: Sequence[str] | None = None,
     style: Style | None = None,
-) -> go.Figure:
+) -> WebFigure:
     """Loss gap f − f* and gradient norm |∇f| against the step, log y, one colour per run.
 
     f* is ``f_min`` (the known global minimum) if given, else the lowest loss any run reached.

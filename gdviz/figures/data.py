@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 
 from gdviz.engine import RunResult
 from gdviz.figures.labels import rate_text
 from gdviz.figures.paths import _runs
 from gdviz.figures.playback import _frame_steps, _playback_controls
-from gdviz.figures.style import Style, run_color, web_figure
+from gdviz.figures.style import Style, WebFigure, run_color, web_figure
 
 
 def _fitted_line(model: Any, theta: np.ndarray, bounds: np.ndarray) -> tuple[list, list]:
@@ -40,7 +39,7 @@ def data_figure(
     style: Style | None = None,
     playback: bool = True,
     height: int | None = None,
-) -> go.Figure:
+) -> WebFigure:
     """The examples with each run's current model: its fitted line, or for logistic regression
     its decision boundary w₁x₁ + w₂x₂ = 0 (where P(class 1) = ½).
 

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
-import plotly.graph_objects as go
 
 from gdviz.engine import Run, RunResult, View
 from gdviz.figures.arrangement import Arrangement, Chrome, arrange, cell_domains, padded_view
@@ -23,6 +22,7 @@ from gdviz.figures.style import (
     _MARKS,
     LANDSCAPE_SCALE,
     Style,
+    WebFigure,
     _to_float32,
     run_color,
     web_figure,
@@ -206,7 +206,7 @@ def comparison_figure(
     width: int | None = None,
     click_grid: int = 0,
     stepping: Sequence[UpdateArrows] | None = None,
-) -> go.Figure:
+) -> WebFigure:
     """One contour panel per run, side by side, sharing axes and one colour scale.
 
     ``result`` is one RunResult (one panel per run: slow | good | diverging) or several (one
@@ -248,7 +248,7 @@ def landscape_figure(
     height: int | None = None,
     width: int | None = None,
     click_grid: int = 0,
-) -> go.Figure:
+) -> WebFigure:
     """Every run on one contour panel, titled with one line per run in its colour:
     '● lr = 0.0019 — converged in 16112 steps ✓'."""
     runs = _runs(result)
@@ -296,7 +296,7 @@ def _contour_figure(
     width: int | None,
     click_grid: int = 0,
     stepping: Sequence[UpdateArrows] | None = None,
-) -> go.Figure:
+) -> WebFigure:
     """Contour panels side by side; panel j draws the runs ``panels[j]``."""
     n = len(panels)
     grid = landscape_grid(landscape, contour_grid_points(n))

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
-from gdviz.figures.style import Style, run_color, web_figure
+from gdviz.figures.style import Style, WebFigure, run_color, web_figure
 
 __all__ = ["MAX_SCHEDULE_POINTS", "schedule_figure"]
 
@@ -16,7 +15,7 @@ LOG_SPAN = 10.0
 """The y axis turns logarithmic when the factors span more than this ratio (all above 0)."""
 
 
-def schedule_figure(factors: np.ndarray, *, style: Style | None = None) -> go.Figure:
+def schedule_figure(factors: np.ndarray, *, style: Style | None = None) -> WebFigure:
     """The factor of the base rate at updates 1 … len(factors): the rate in force is lr × it.
 
     Drawn as steps (each update's rate holds until the next), thinned to about

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 
 from gdviz.engine import Run, RunResult, View
 from gdviz.figures.camera import scene_camera, valley_direction
@@ -20,6 +19,7 @@ from gdviz.figures.style import (
     _MARKS,
     LANDSCAPE_SCALE,
     Style,
+    WebFigure,
     _to_float32,
     run_color,
     web_figure,
@@ -35,7 +35,7 @@ def surface_figure(
     height: int | None = None,
     width: int | None = None,
     stepping: bool = False,
-) -> go.Figure:
+) -> WebFigure:
     """The landscape in 3-D with every run's path draped on it (one figure for all runs).
 
     With ``stepping`` (step mode) each run also has a point θ_k, and the figure carries what

@@ -277,8 +277,9 @@ def _basin_map(lesson: Lesson, style: Style, height: int, left: Any, right: Any)
         basins, lesson.landscape, start=lesson.start, style=style, height=height,
         click_grid=MAP_CLICK_GRID,
     )  # fmt: skip
+    traces = figure.spec()["data"]  # read from the dicts: plotly.py's objects are not needed
     st.session_state["_basin_click"] = (
-        frozenset(i for i, trace in enumerate(figure.data) if trace.name == "click grid"),
+        frozenset(i for i, trace in enumerate(traces) if trace.get("name") == "click grid"),
         lesson.landscape.view,
     )
     show_chart(figure, key="basin_map", on_select=_start_from_basins, selection_mode="points")

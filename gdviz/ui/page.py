@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from gdviz.batches import MiniBatches
@@ -260,7 +259,7 @@ def _surface_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
 @per_process(max_entries=16)
 def _surface_3d(
     settings: Settings, style: Style, width: int, height: int, stepping: bool, _lesson: Lesson
-) -> go.Figure:
+) -> WebFigure:
     """The 3-D tab's figure of ``_lesson`` (built from ``settings``), shared like the panels
     (:func:`landscape_figure`); in step mode (``stepping``) with what the step control cuts
     the paths with."""
@@ -277,7 +276,7 @@ def _surface_3d(
 
 
 @per_process(max_entries=16)
-def _data_panel(settings: Settings, style: Style, stepping: bool, _lesson: Lesson) -> go.Figure:
+def _data_panel(settings: Settings, style: Style, stepping: bool, _lesson: Lesson) -> WebFigure:
     """A data lesson's fitted lines or boundaries, shared like the panels; in step mode
     (``stepping``) without playback: the step control moves the lines."""
     assert _lesson.data is not None
@@ -301,7 +300,7 @@ spans: what a click on the panels is read against (:func:`_start_from_click`).""
 @per_process(max_entries=16)
 def landscape_figure(
     settings: Settings, style: Style, width: int, height: int, _lesson: Lesson
-) -> tuple[go.Figure, ClickGrid]:
+) -> tuple[WebFigure, ClickGrid]:
     """The landscape panels of ``_lesson`` (the lesson ``settings`` build; not hashed) and their
     click grid, built once per setting, style and size for every session of the process: a
     class on one link shares one figure, and a rerun that changes nothing on the panels (a
@@ -314,7 +313,7 @@ def landscape_figure(
 @per_process(max_entries=8)
 def _step_figure(
     settings: Settings, style: Style, width: int, height: int
-) -> tuple[go.Figure, ClickGrid]:
+) -> tuple[WebFigure, ClickGrid]:
     """The panels in step mode, cached: every step the browser reports reruns the page, and
     the figure, which carries every step's arrows, is the same."""
     return _with_click_grid(
@@ -322,7 +321,7 @@ def _step_figure(
     )
 
 
-def _with_click_grid(figure: WebFigure) -> tuple[go.Figure, ClickGrid]:
+def _with_click_grid(figure: WebFigure) -> tuple[WebFigure, ClickGrid]:
     """The figure, to be shared by every session (:class:`~gdviz.ui.chart.SharedFigure`), and
     its click grid."""
     figure = shared(figure)
@@ -339,7 +338,7 @@ def _with_click_grid(figure: WebFigure) -> tuple[go.Figure, ClickGrid]:
 def _panels(
     lesson: Lesson, style: Style, width: int, height: int,
     stepping: list[UpdateArrows] | None = None,
-) -> go.Figure:  # fmt: skip
+) -> WebFigure:  # fmt: skip
     """The landscape panels for the space measured (with ``stepping``: for step mode)."""
     return comparison_figure(
         lesson.landscape,
