@@ -159,6 +159,19 @@ class _Model:
             gradient = gradient + self._penalty_gradient(np.stack([p, q], axis=-1))
         return loss, gradient
 
+    def value_and_gradient_rows(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`value_and_gradient` at each row of θ, an (R, 2) float64 array (the engine's
+        points, once an update): the same numbers, without splitting θ into two columns."""
+        loss, gradient = self._data_rows(theta)
+        if self.l1 or self.l2:
+            loss = loss + self._penalty(theta[:, 0], theta[:, 1])
+            gradient = gradient + self._penalty_gradient(theta)
+        return loss, gradient
+
+    def _data_rows(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The data term's (L, ∇L) at each row of θ."""
+        return self._data_value_and_gradient(theta[:, 0], theta[:, 1])
+
     def gradient(self, p: Any, q: Any) -> np.ndarray:
         """∇L with shape (..., 2)."""
         return self.value_and_gradient(p, q)[1]
@@ -325,7 +338,10 @@ class LogisticRegression(_Model):
     def _data_value_and_gradient(
         self, p: np.ndarray, q: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        theta = _columns(p, q)
+        loss, gradient = self._data_rows(_columns(p, q))
+        return loss.reshape(p.shape), gradient.reshape((*p.shape, 2))
+
+    def _data_rows(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # Blocks of examples keep the temporaries in cache (one 100 000-example pass made
         # fresh multi-megabyte arrays each update and ran at half the speed).
         block = max(1024, (1 << 15) // max(len(theta), 1))
@@ -340,9 +356,7 @@ class LogisticRegression(_Model):
                 z = theta @ part.T
                 loss += _softplus(z).sum(axis=1)
                 gradient += _sigmoid(z) @ part
-        loss = loss / m - theta @ self._label_pull
-        gradient = gradient / m - self._label_pull
-        return loss.reshape(p.shape), gradient.reshape((*p.shape, 2))
+        return loss / m - theta @ self._label_pull, gradient / m - self._label_pull
 
     def _data_hessian(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
         theta = np.stack([p.ravel(), q.ravel()], axis=-1)

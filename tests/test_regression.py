@@ -267,6 +267,34 @@ def test_a_batch_s_gradient_from_its_indices_and_from_its_examples_is_the_same()
         assert np.allclose(examples, by_hand, rtol=1e-12, atol=1e-12)
 
 
+def test_the_engine_evaluates_a_data_model_at_its_rows_with_the_same_numbers(monkeypatch):
+    """``value_and_gradient_rows`` (the engine's points as they are) gives what
+    ``value_and_gradient`` of the two columns gives, bit for bit, penalties included; the engine
+    calls it, once a step."""
+    rng = np.random.default_rng(5)
+    theta = rng.normal(size=(4, 2))
+    for model in (
+        LinearRegression(get_dataset("noisy_line"), l1=0.1, l2=0.2),
+        LogisticRegression(get_dataset("two_classes"), l1=0.05, l2=0.3),
+        LogisticRegression(get_dataset("two_classes")),
+    ):
+        rows = model.value_and_gradient_rows(theta)
+        columns = model.value_and_gradient(theta[:, 0], theta[:, 1])
+        assert np.array_equal(rows[0], columns[0])
+        assert np.array_equal(rows[1], columns[1])
+    model = LogisticRegression(get_dataset("two_classes"))
+    calls = []
+    at_rows = LogisticRegression.value_and_gradient_rows
+
+    def counted(self, points):
+        calls.append(points.shape)
+        return at_rows(self, points)
+
+    monkeypatch.setattr(LogisticRegression, "value_and_gradient_rows", counted)
+    run(model, make_optimizer("gd"), [(0, 0)], [0.1, 0.2], steps=5, gtol=0, xtol=0)
+    assert calls == [(2, 2)] * 6  # the start, then once an update
+
+
 @pytest.mark.parametrize("b", [1, 32])
 def test_a_fixed_seed_reproduces_sgd_exactly_and_another_seed_differs(b):
     """Same seed → the same path bit for bit; another seed → another path."""

@@ -39,6 +39,17 @@ class Differentiable(Protocol):
     def hessian(self, x: Any, y: Any) -> np.ndarray: ...
 
 
+def value_and_gradient_at(objective: Any) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """f and ∇f at the rows of an (R, 2) array of points, as the stepping loop holds them: the
+    objective's own ``value_and_gradient_rows`` where it has one (the data models, whose pass
+    starts from the rows: splitting them into x and y to stack them back was a sixth of a
+    logistic model's pass), else its ``value_and_gradient`` of the two columns."""
+    rows = getattr(objective, "value_and_gradient_rows", None)
+    if rows is not None:
+        return rows  # type: ignore[no-any-return]
+    return lambda points: objective.value_and_gradient(points[:, 0], points[:, 1])
+
+
 class BatchGradients(Protocol):
     """Where the gradient of each update comes from when it is not the full ∇f: mini-batches.
 

@@ -29,6 +29,7 @@ from gdviz.engine.inputs import (
     Differentiable,
     View,
     full_runs,
+    value_and_gradient_at,
 )
 from gdviz.engine.judging import _dot, _Ends, _Rules, _Seen, _settle
 from gdviz.engine.results import (
@@ -339,7 +340,8 @@ def _step(
 
     with np.errstate(all="ignore"):
         point = start_points.copy()
-        loss, gradient = objective.value_and_gradient(point[:, 0], point[:, 1])
+        evaluate = value_and_gradient_at(objective)  # f and ∇f at every row of the points
+        loss, gradient = evaluate(point)
         squared_norm = _dot(gradient, gradient)
         # Each run's end, written when it ends (and at the start, for runs that cannot start).
         ends = _Ends(point.copy(), np.array(loss, dtype=np.float64), squared_norm.copy())
@@ -414,7 +416,7 @@ def _step(
                         k, active, gradient, delta, rate, optimizer.torch_state(state), raw_gradient
                     )
                 new_point = point + delta
-                new_loss, gradient = objective.value_and_gradient(new_point[:, 0], new_point[:, 1])
+                new_loss, gradient = evaluate(new_point)
                 new_squared_norm = _dot(gradient, gradient)
                 if history is not None:
                     # Every run's row while none has been dropped: a plain row write, not a scatter.
