@@ -273,12 +273,10 @@ def test_playback_frames_are_serialised_as_built_and_checked_when_asked_for(rose
 
 
 @pytest.fixture(scope="module")
-def map_figures():
-    """A builder of each figure of the Maps tab and of the schedule curve, on small maps."""
-    from gdviz.figures.maps import basin_figure, phase_figure, sweep_figure
-    from gdviz.figures.schedule import schedule_figure
+def small_maps():
+    """Small maps for the figures' tests: a rate sweep and a momentum phase map on x² + 10y²,
+    a 20 × 20 basin map of Himmelblau, and Himmelblau itself."""
     from gdviz.maps import basin_map, phase_map, rate_sweep
-    from gdviz.schedules import parse_schedule
 
     bowl = parse_function("x^2 + 10y^2")
     view = ((-3.0, 3.0), (-3.0, 3.0))
@@ -288,6 +286,17 @@ def map_figures():
     surface = get_surface("himmelblau")
     basins = basin_map(surface.objective, make_optimizer("gd"), 0.01, view=surface.view, grid=20,
                        steps=200, minima=surface.minima)  # fmt: skip
+    return sweep, phase, basins, surface
+
+
+@pytest.fixture(scope="module")
+def map_figures(small_maps):
+    """A builder of each figure of the Maps tab and of the schedule curve, on small maps."""
+    from gdviz.figures.maps import basin_figure, phase_figure, sweep_figure
+    from gdviz.figures.schedule import schedule_figure
+    from gdviz.schedules import parse_schedule
+
+    sweep, phase, basins, surface = small_maps
     himmelblau = Landscape.from_surface(surface)
     big = Style(projector=True)
     return {
@@ -1017,22 +1026,14 @@ def test_the_landscape_ramp_is_coloured_ordered_and_keeps_every_run_colour_visib
     assert surface.data[0].colorscale == tuple(tuple(stop) for stop in LANDSCAPE_SCALE)
 
 
-def test_the_maps_figures_carry_no_nan_or_infinity_and_name_what_they_show():
+def test_the_maps_figures_carry_no_nan_or_infinity_and_name_what_they_show(small_maps):
     """The rate sweep, the phase map and the basin map: strict JSON (no NaN or inf on the
     wire), a legend entry per outcome and per basin, the theory line for momentum."""
     import json as json_module
 
     from gdviz.figures.maps import basin_figure, phase_figure, sweep_figure
-    from gdviz.maps import basin_map, phase_map, rate_sweep
 
-    bowl = parse_function("x^2 + 10y^2")
-    view = ((-3.0, 3.0), (-3.0, 3.0))
-    sweep = rate_sweep(bowl, make_optimizer("gd"), (1.5, 1.5), steps=300, view=view)
-    phase = phase_map(bowl, "momentum", (1.5, 1.5), param="momentum", values=(0, 0.9, 5),
-                      low=1e-3, high=1.0, count=8, steps=200, view=view)  # fmt: skip
-    surface = get_surface("himmelblau")
-    basins = basin_map(surface.objective, make_optimizer("gd"), 0.01, view=surface.view, grid=30,
-                       steps=200, minima=surface.minima)  # fmt: skip
+    sweep, phase, basins, surface = small_maps
     figures = [
         sweep_figure(sweep, panel_rates=(0.01, 0.05, 0.2), y="gap"),
         sweep_figure(sweep, panel_rates=(0.01, 0.05, 0.2)),
