@@ -129,28 +129,40 @@ def _hyperparameter_inputs(name: str) -> tuple[tuple[str, Any], ...]:
         widget_key = hyperparameter_key(name, key)
         default = _hyperparameter_from_url(name, key, default_value)
         if isinstance(default, bool):
-            chosen[key] = st.toggle(key, value=default, key=widget_key)
+            chosen[key] = st.toggle(key, key=widget_key, **_first_value(widget_key, default))
         elif isinstance(default, tuple):
             chosen[key] = tuple(
                 st.number_input(
                     label,
                     0.0,
                     high,
-                    float(default[i]),
-                    step,
+                    step=step,
                     format=shown,
-                    key=hyperparameter_key(name, key, i + 1),
+                    key=part_key,
+                    **_first_value(part_key, float(default[i])),
                 )
                 for i, (label, high, step, shown) in enumerate(BETA_INPUTS)
+                for part_key in [hyperparameter_key(name, key, i + 1)]
             )
         else:
             chosen[key] = st.number_input(
-                key, min_value=0.0, value=float(default), format="%g", key=widget_key
+                key,
+                min_value=0.0,
+                format="%g",
+                key=widget_key,
+                **_first_value(widget_key, float(default)),
             )
     changed = {k: v for k, v in chosen.items() if v != defaults[k]}
     for key in HYPERPARAMETERS:
         link_param(key, hyperparameter_text(changed[key]) if key in changed else None)
     return tuple(sorted(changed.items()))
+
+
+def _first_value(widget_key: str, value: Any) -> dict[str, Any]:
+    """``value=`` for an input drawn for the first time; nothing once the session holds its
+    value (a click on the phase map sets it in a callback, before the input is drawn: given a
+    value too, Streamlit logged that it had been set twice)."""
+    return {} if widget_key in st.session_state else {"value": value}
 
 
 def _hyperparameter_from_url(optimizer: str, name: str, default: Any) -> Any:
