@@ -70,12 +70,8 @@ class MiniBatches:
     def start(self, n_runs: int) -> Callable[[np.ndarray, int, np.ndarray], np.ndarray]:
         """A fresh sampler for one engine call: ``gradient(theta, k, runs)`` for update k ≥ 1
         of the runs numbered ``runs`` (their rows in ``theta``)."""
-        model, m, b, per_epoch = (
-            self.model,
-            self.model.dataset.size,
-            self.size,
-            self.steps_per_epoch,
-        )
+        model = self.model
+        m, b, per_epoch = model.dataset.size, self.size, self.steps_per_epoch
         generators = [np.random.default_rng([self.seed, r]) for r in range(n_runs)]
         orders = np.empty((n_runs, m), dtype=np.intp)
         current_epoch = -1
@@ -141,7 +137,9 @@ class BatchesPerRun:
             numbers = runs.tolist()
             if numbers != seen:  # at the start, and when the engine dropped ended runs
                 seen = numbers
-                sampled_rows = [(row, own[r]) for row, r in enumerate(numbers) if own[r]]
+                sampled_rows = [
+                    (row, own[r]) for row, r in enumerate(numbers) if own[r] is not None
+                ]
             gradients = np.zeros(theta.shape)
             for row, sampled in sampled_rows:
                 gradients[row] = sampled(theta[row : row + 1], k, first)[0]

@@ -285,6 +285,13 @@ def _click_grid(view: View, n: int) -> dict:
     }
 
 
+def click_grid_traces(figure: WebFigure) -> frozenset[int]:
+    """The indices of a figure's click-grid traces (:func:`_click_grid`), read from its dicts
+    (plotly.py's objects of it are not made): what the page reads a click against."""
+    traces = figure.spec()["data"]
+    return frozenset(i for i, trace in enumerate(traces) if trace.get("name") == "click grid")
+
+
 def _contour_figure(
     landscape: Landscape,
     runs: list[tuple[Run, np.ndarray]],

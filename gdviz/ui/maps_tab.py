@@ -18,6 +18,7 @@ import streamlit as st
 from gdviz.budget import BudgetExceeded, cpu_budget
 from gdviz.figures import Style, rate_text
 from gdviz.figures.maps import basin_figure, phase_figure, sweep_figure
+from gdviz.figures.panels import click_grid_traces
 from gdviz.lesson import Lesson, Settings, cpu_seconds_allowed, engine_options, raised_sizes
 from gdviz.links import MAPS, format_rates, parse_rates
 from gdviz.maps import (
@@ -277,11 +278,7 @@ def _basin_map(lesson: Lesson, style: Style, height: int, left: Any, right: Any)
         basins, lesson.landscape, start=lesson.start, style=style, height=height,
         click_grid=MAP_CLICK_GRID,
     )  # fmt: skip
-    traces = figure.spec()["data"]  # read from the dicts: plotly.py's objects are not needed
-    st.session_state["_basin_click"] = (
-        frozenset(i for i, trace in enumerate(traces) if trace.get("name") == "click grid"),
-        lesson.landscape.view,
-    )
+    st.session_state["_basin_click"] = (click_grid_traces(figure), lesson.landscape.view)
     show_chart(figure, key="basin_map", on_select=_start_from_basins, selection_mode="points")
     steps = min(lesson.steps, MAP_STEPS)
     shortened = f" (the panels run up to {lesson.steps:,})" if lesson.steps > steps else ""

@@ -19,6 +19,7 @@ from gdviz.figures import (
     surface_figure,
     verdict_label,
 )
+from gdviz.figures.panels import click_grid_traces
 from gdviz.figures.stepping import UpdateArrows
 from gdviz.figures.style import WebFigure
 from gdviz.lesson import Lesson, Settings
@@ -260,10 +261,10 @@ def _surface_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
 def _surface_3d(
     settings: Settings, style: Style, width: int, height: int, stepping: bool, _lesson: Lesson
 ) -> WebFigure:
-    """The 3-D tab's figure of ``_lesson`` (built from ``settings``), shared like the panels
-    (:func:`landscape_figure`); in step mode (``stepping``) with what the step control cuts
-    the paths with."""
-    figure = surface_figure(
+    """The 3-D tab's figure of ``_lesson`` (built from ``settings``), built once for every
+    session like the panels (:func:`landscape_figure`); in step mode (``stepping``) with what
+    the step control cuts the paths with."""
+    return surface_figure(
         _lesson.landscape,
         list(_lesson.results),
         labels=_lesson.labels or None,
@@ -272,17 +273,15 @@ def _surface_3d(
         width=width,
         stepping=stepping,
     )
-    return shared(figure)
 
 
 @per_process(max_entries=16)
 def _data_panel(settings: Settings, style: Style, stepping: bool, _lesson: Lesson) -> WebFigure:
-    """A data lesson's fitted lines or boundaries, shared like the panels; in step mode
-    (``stepping``) without playback: the step control moves the lines."""
+    """A data lesson's fitted lines or boundaries, built once for every session like the
+    panels; in step mode (``stepping``) without playback: the step control moves the lines."""
     assert _lesson.data is not None
     model, results = _lesson.data.model, list(_lesson.results)
-    figure = data_figure(model, results, labels=_lesson.labels, style=style, playback=not stepping)
-    return shared(figure)
+    return data_figure(model, results, labels=_lesson.labels, style=style, playback=not stepping)
 
 
 def _curves_tab(lesson: Lesson, style: Style, screen: Screen) -> None:
@@ -325,8 +324,7 @@ def _with_click_grid(figure: WebFigure) -> tuple[WebFigure, ClickGrid]:
     """The figure, to be shared by every session (:class:`~gdviz.ui.chart.SharedFigure`), and
     its click grid."""
     figure = shared(figure)
-    traces = figure.spec()["data"]  # read from the dicts: plotly.py's objects are not needed
-    grid = frozenset(i for i, trace in enumerate(traces) if trace.get("name") == "click grid")
+    grid = click_grid_traces(figure)
     # The view as drawn: padded to the panels' shape, the click grid spans it.
     view = (
         tuple(figure.layout_value("xaxis")["range"]),
