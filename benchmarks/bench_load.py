@@ -57,6 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from load_client import Session
 from servers import ROOT, Usage, nginx, start_app, stop, usage, worker_pids
+from timing import best_of
 
 Result = TypeVar("Result")
 MAX_SESSIONS, MAX_CHANGES, MAX_SECONDS, MAX_SERVERS, MAX_BATCHES = 80, 20, 1800, 4, 50
@@ -255,6 +256,25 @@ def started(servers: int) -> Iterator[Target]:
             stop(process)
 
 
+PACE_WORK = "the engine, 3 Adam runs × 1,000 steps on Rosenbrock, in this client, best of 5"
+
+
+def machine_pace() -> float:
+    """Milliseconds a fixed piece of the app's own work takes on this machine now
+    (:data:`PACE_WORK`). This machine's speed swings by about a third within an hour, and the
+    server CPU the same load takes swings with it: measured next to each run, it says how fast
+    the machine was while the run's figures were taken."""
+    sys.path.insert(0, str(ROOT))
+    from gdviz.engine import run
+    from gdviz.expression import parse_function
+    from gdviz.optimizers import make_optimizer
+
+    rosenbrock, adam = parse_function("(1-x)^2 + 100(y-x^2)^2"), make_optimizer("adam")
+    starts = [(-1.5, 2.0), (-1.0, 1.5), (0.5, -0.5)]
+    work = lambda: run(rosenbrock, adam, starts, [1e-3] * 3, steps=1000)  # noqa: E731
+    return 1e3 * best_of(5, work)
+
+
 def percentile(values: Sequence[float], share: float) -> float:
     """The nearest-rank percentile (``share`` in 0-1) of ``values``."""
     ordered = sorted(values)
@@ -281,6 +301,7 @@ class Outcome:
     proxy: Usage | None
     client_cpu: float
     per_process: tuple[float, ...] = ()  # each app process's CPU seconds: how evenly it shared
+    pace: tuple[float, float] = (math.nan, math.nan)  # machine_pace() before and after, ms
 
 
 def run_load(target: Target, plan: Plan) -> Outcome:
@@ -288,9 +309,11 @@ def run_load(target: Target, plan: Plan) -> Outcome:
     before = usage(target.app_pids) if target.app_pids else None
     each_before = [usage([pid]).cpu_seconds for pid in target.app_pids]
     proxy_before = usage(target.nginx_pids) if target.nginx_pids else None
+    pace_before = machine_pace()
     client_before = time.process_time()
     tally = run_async(lambda: load(target.url, plan))
     client_cpu = time.process_time() - client_before
+    pace = (pace_before, machine_pace())
     server = proxy = None
     if before is not None:
         after = usage(target.app_pids)
@@ -301,7 +324,7 @@ def run_load(target: Target, plan: Plan) -> Outcome:
     each = tuple(
         usage([pid]).cpu_seconds - b for pid, b in zip(target.app_pids, each_before, strict=True)
     )
-    return Outcome(tally, *tally.throughput(), server, proxy, client_cpu, each)
+    return Outcome(tally, *tally.throughput(), server, proxy, client_cpu, each, pace)
 
 
 def report(target: Target, plan: Plan, outcome: Outcome) -> None:
@@ -338,6 +361,8 @@ def report(target: Target, plan: Plan, outcome: Outcome) -> None:
             f"  nginx: {outcome.proxy.cpu_seconds:.1f} s of CPU, peak memory {outcome.proxy.peak_mb:.0f} MB"
         )
     print(f"  this load client: {outcome.client_cpu:.1f} s of CPU")
+    before, after = outcome.pace
+    print(f"  machine pace: {before:.1f} ms before the load, {after:.1f} ms after ({PACE_WORK})")
 
 
 def met(mix: str, outcome: Outcome) -> dict[str, bool]:
@@ -389,6 +414,8 @@ def summary(mix: str, runs: list[tuple[Outcome, Outcome | None]]) -> None:
     cpu = [one.server.cpu_seconds for one, _ in runs if one.server is not None]
     if cpu:
         print(f"  one process, server CPU: {', '.join(f'{v:.1f}' for v in cpu)} s")
+    paces = ", ".join(f"{one.pace[0]:.0f}/{one.pace[1]:.0f}" for one, _ in runs)
+    print(f"  one process, machine pace before/after: {paces} ms")
     ratios = [ratio(one, several) for one, several in runs if several is not None]
     if ratios:
         count = sum(r >= 1.6 for r in ratios)
@@ -475,10 +502,13 @@ def alone_phase(target: Target, plan: Plan) -> list[Alone]:
     return measured
 
 
-def report_alone(measured: list[Alone]) -> None:
-    """The heaviest sessions, and each kind's mean, largest and share of the whole."""
+def report_alone(measured: list[Alone], pace: tuple[float, float] | None = None) -> None:
+    """The heaviest sessions, and each kind's mean, largest and share of the whole (and the
+    machine's pace before and after, where measured)."""
     total = sum(one.cpu_seconds for one in measured)
     print(f"each session alone (open + changes): {total:.1f} s of server CPU in all")
+    if pace is not None:
+        print(f"  machine pace: {pace[0]:.1f} ms before, {pace[1]:.1f} ms after ({PACE_WORK})")
     for one in sorted(measured, key=lambda one: -one.cpu_seconds)[:8]:
         problems = f", {one.errors} errors" if one.errors else ""
         print(f"  {one.cpu_seconds:5.2f} s  session {one.index:2d}  {one.link}{problems}")
@@ -490,6 +520,13 @@ def report_alone(measured: list[Alone]) -> None:
         )
     errors = sum(one.errors for one in measured)
     print(f"  errors: {errors}")
+
+
+def alone(target: Target, plan: Plan) -> None:
+    """``--alone``: the sessions one by one, reported with the machine's pace around them."""
+    before = machine_pace()
+    measured = alone_phase(target, plan)
+    report_alone(measured, (before, machine_pace()))
 
 
 def loopback(url: str) -> str:
@@ -594,7 +631,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if options.memory:
                 memory_phase(target, options.memory)
             elif options.alone:
-                report_alone(alone_phase(target, plan))
+                alone(target, plan)
             else:
                 report(target, plan, outcome := run_load(target, plan))
                 goals(plan, options.mix, outcome)
@@ -604,7 +641,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if options.memory:
                     memory_phase(target, options.memory)
                 else:
-                    report_alone(alone_phase(target, plan))
+                    alone(target, plan)
             return 0
         runs = []
         for attempt in range(1, options.repeat + 1):

@@ -36,6 +36,7 @@ def test_two_sessions_open_links_and_change_their_rates_without_errors(app_proce
     assert outcome.server is not None
     assert outcome.server.cpu_seconds > 0
     assert outcome.server.peak_mb > 50
+    assert all(0 < milliseconds < 10_000 for milliseconds in outcome.pace)  # the machine's pace
 
 
 def test_each_session_alone_is_measured_by_the_server_cpu_it_takes(app_process, capsys):
@@ -46,8 +47,9 @@ def test_each_session_alone_is_measured_by_the_server_cpu_it_takes(app_process, 
     measured = bench_load.alone_phase(bench_load.Target(url, "test", [pid]), plan)
     assert [one.link for one in measured] == links
     assert all(one.cpu_seconds > 0 and one.errors == 0 for one in measured)
-    bench_load.report_alone(measured)
+    bench_load.report_alone(measured, (27.5, 28.25))
     printed = capsys.readouterr().out
+    assert "machine pace: 27.5 ms before, 28.2 ms after" in printed
     assert "a surface:" in printed
     assert "a data lesson:" in printed
     with pytest.raises(SystemExit, match="--pid"):
