@@ -4,19 +4,29 @@
 update averages ∇ℓᵢ over b examples, drawn without replacement within each epoch (PyTorch's
 ``DataLoader(shuffle=True, drop_last=False)``); :class:`BatchesPerRun` gives each run of one
 engine call batches of its own size (a data lesson's three panels in one call). Both follow
-the engine's ``BatchGradients`` protocol; the models' ``batch_gradient`` does the arithmetic.
+the engine's ``BatchGradients`` protocol; the models' ``examples_gradient`` does the
+arithmetic, or ``errors_gradient`` from the errors of the engine's full pass at the same
+points (:class:`FullPass`, where the model's pass computes them: the logistic model's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+from gdviz.engine.inputs import value_and_gradient_at
 from gdviz.regression import _Model
 
-__all__ = ["BatchesPerRun", "MiniBatches"]
+__all__ = ["BatchesPerRun", "FullPass", "MiniBatches"]
+
+Sampler = Callable[[np.ndarray, int, np.ndarray], np.ndarray]
+"""``gradient(theta, k, runs)``: the gradients of update k for the runs numbered ``runs``."""
+
+Evaluate = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+"""f and ∇f at the rows of an (R, 2) array of points: the engine's full pass."""
 
 
 @dataclass(frozen=True)
@@ -67,33 +77,103 @@ class MiniBatches:
         """Each run's passes over the data after ``nit[r]`` updates."""
         return np.array([self.epochs(int(n)) for n in nit])
 
-    def start(self, n_runs: int) -> Callable[[np.ndarray, int, np.ndarray], np.ndarray]:
+    def start(self, n_runs: int) -> Sampler:
         """A fresh sampler for one engine call: ``gradient(theta, k, runs)`` for update k ≥ 1
         of the runs numbered ``runs`` (their rows in ``theta``)."""
-        model = self.model
-        m, b, per_epoch = model.dataset.size, self.size, self.steps_per_epoch
-        generators = [np.random.default_rng([self.seed, r]) for r in range(n_runs)]
-        orders = np.empty((n_runs, m), dtype=np.intp)
-        current_epoch = -1
-        features = targets = np.empty(0)
+        sample = self._sampler(n_runs)
+        return lambda theta, k, runs: sample(theta, k, runs, None)
 
-        def gradient(theta: np.ndarray, k: int, runs: np.ndarray) -> np.ndarray:
-            nonlocal current_epoch, features, targets
-            epoch, position = divmod(k - 1, per_epoch)
-            if epoch != current_epoch:
-                # Every run's order is drawn, stopped or not, so each stream stays its own.
-                for r, generator in enumerate(generators):
-                    orders[r] = generator.permutation(m)
-                # Each run's examples in this epoch's order, gathered once: an update's batch
-                # is then a slice (indexing the data every update was a third of its cost).
-                features, targets = model.dataset.features[orders], model.dataset.targets[orders]
-                current_epoch = epoch
-            batch = slice(position * b, (position + 1) * b)
-            if len(runs) == n_runs:  # no run has stopped: the rows are the runs, in order
-                return model.examples_gradient(theta, features[:, batch], targets[:, batch])
-            return model.examples_gradient(theta, features[runs, batch], targets[runs, batch])
+    def start_with_pass(self, objective: Any, n_runs: int) -> tuple[Evaluate, Sampler]:
+        """The engine's full pass for one call and a sampler that takes each batch's gradient
+        from the errors that pass computed at the same points (see :class:`FullPass`)."""
+        full_pass = FullPass(objective, self.model)
+        sample = self._sampler(n_runs)
+        return full_pass.evaluate, lambda theta, k, runs: sample(
+            theta, k, runs, full_pass.errors_at(theta)
+        )
+
+    def _sampler(self, n_runs: int) -> Callable[..., np.ndarray]:
+        """``gradient(theta, k, runs, errors)``: from the batches' errors where given (the rows'
+        errors over every example, from the full pass at theta), else from their examples."""
+        model, epochs = self.model, _Epochs(self, n_runs)
+        row_numbers = np.arange(n_runs)[:, None]  # to gather each row's errors
+
+        def gradient(
+            theta: np.ndarray, k: int, runs: np.ndarray, errors: np.ndarray | None
+        ) -> np.ndarray:
+            batch = epochs.batch(k)
+            # No run has stopped: the rows are the runs, in order, and a slice is a view.
+            rows = slice(None) if len(runs) == n_runs else runs
+            features = epochs.features[rows, batch]
+            if errors is None:
+                return model.examples_gradient(theta, features, epochs.targets[rows, batch])
+            examples = epochs.orders[rows, batch]
+            chosen = errors[row_numbers[: len(examples)], examples]
+            return model.errors_gradient(theta, chosen, features)
 
         return gradient
+
+
+class _Epochs:
+    """The epochs of one engine call's runs drawing from one :class:`MiniBatches`: each run's
+    order of the examples in the current epoch (run r's from ``default_rng([seed, r])``,
+    drawn for every run, stopped or not, so each stream stays its own), and its examples
+    gathered in that order once an epoch, so that an update's batch is a slice (indexing the
+    data every update was a third of its cost)."""
+
+    def __init__(self, sampler: MiniBatches, n_runs: int) -> None:
+        self._data, self._size = sampler.model.dataset, sampler.size
+        self._per_epoch = sampler.steps_per_epoch
+        self._generators = [np.random.default_rng([sampler.seed, r]) for r in range(n_runs)]
+        self.orders = np.empty((n_runs, self._data.size), dtype=np.intp)
+        self.features = self.targets = np.empty(0)
+        self._epoch = -1
+
+    def batch(self, k: int) -> slice:
+        """Where update k ≥ 1's batch lies in its epoch's order (the epoch drawn as k starts
+        it)."""
+        epoch, position = divmod(k - 1, self._per_epoch)
+        if epoch != self._epoch:
+            for r, generator in enumerate(self._generators):
+                self.orders[r] = generator.permutation(self._data.size)
+            self.features = self._data.features[self.orders]
+            self.targets = self._data.targets[self.orders]
+            self._epoch = epoch
+        return slice(position * self._size, (position + 1) * self._size)
+
+
+class FullPass:
+    """The engine's full-data pass for one call, keeping the examples' errors of the points it
+    last evaluated (``value_gradient_and_errors_rows``), so that a mini-batch at those points
+    takes its gradient from them: a logistic model's pass computes σ(zᵢ) for every example,
+    and a batch's gradient is then a gather and a product (a data lesson's two sampled runs
+    took 28 µs an update for their gradients, 13 µs from the pass's errors). For a model whose pass has no errors (the
+    linear model's closed form), or an objective that is not the batches' model, the plain
+    pass (:func:`~gdviz.engine.value_and_gradient_at`) and no errors.
+
+    The engine steps from the very array it evaluated last, so ``errors_at`` knows the points
+    by identity; any other array (the rows left when runs ended and were dropped, or when some
+    could not start) gets None, and its batches are computed from their examples.
+    """
+
+    def __init__(self, objective: Any, model: Any) -> None:
+        rows = getattr(objective, "value_gradient_and_errors_rows", None)
+        self._rows = rows if objective is model else None
+        self._points: np.ndarray | None = None
+        self._errors: np.ndarray | None = None
+        self.evaluate = (
+            self._evaluate if self._rows is not None else value_and_gradient_at(objective)
+        )
+
+    def _evaluate(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        assert self._rows is not None
+        loss, gradient, self._errors = self._rows(points)
+        self._points = points
+        return loss, gradient
+
+    def errors_at(self, theta: np.ndarray) -> np.ndarray | None:
+        """The last pass's errors, (rows, m), if it was at ``theta`` itself; else None."""
+        return self._errors if theta is self._points else None
 
 
 @dataclass(frozen=True)
@@ -120,19 +200,40 @@ class BatchesPerRun:
             [sampler.epochs(int(n)) for sampler, n in zip(self.samplers, nit, strict=True)]
         )
 
-    def start(self, n_runs: int) -> Callable[[np.ndarray, int, np.ndarray], np.ndarray]:
+    def start(self, n_runs: int) -> Sampler:
         """``gradient(theta, k, runs)``: each run's from its own sampler, started for one run
         (zeros in the rows of batch descent, which the engine fills with ∇f)."""
+        sample = self._sampler(n_runs)
+        return lambda theta, k, runs: sample(theta, k, runs, None)
+
+    def start_with_pass(self, objective: Any, n_runs: int) -> tuple[Evaluate, Sampler]:
+        """The engine's full pass for one call, and the sampler of :meth:`start` taking each
+        batch's gradient from the errors of that pass at the same points (:class:`FullPass`).
+        Every sampler draws from one model: the data lesson's."""
+        model = self.samplers[0].model if self.samplers else None
+        if any(sampler.model is not model for sampler in self.samplers):
+            model = None
+        full_pass = FullPass(objective, model)
+        sample = self._sampler(n_runs)
+        return full_pass.evaluate, lambda theta, k, runs: sample(
+            theta, k, runs, full_pass.errors_at(theta)
+        )
+
+    def _sampler(self, n_runs: int) -> Callable[..., np.ndarray]:
+        """``gradient(theta, k, runs, errors)``: each sampled row's from its own sampler, with
+        its row of ``errors`` where given."""
         exact = self.full_runs(n_runs)
         own = [
-            None if full else sampler.start(1)
+            None if full else sampler._sampler(1)
             for sampler, full in zip(self.samplers, exact, strict=True)
         ]
         first = np.zeros(1, dtype=np.intp)
         seen: list[int] = []  # the run numbers of the rows last asked for
         sampled_rows: list[tuple[int, Callable[..., np.ndarray]]] = []
 
-        def gradient(theta: np.ndarray, k: int, runs: np.ndarray) -> np.ndarray:
+        def gradient(
+            theta: np.ndarray, k: int, runs: np.ndarray, errors: np.ndarray | None
+        ) -> np.ndarray:
             nonlocal seen, sampled_rows
             numbers = runs.tolist()
             if numbers != seen:  # at the start, and when the engine dropped ended runs
@@ -142,7 +243,9 @@ class BatchesPerRun:
                 ]
             gradients = np.zeros(theta.shape)
             for row, sampled in sampled_rows:
-                gradients[row] = sampled(theta[row : row + 1], k, first)[0]
+                at = slice(row, row + 1)
+                row_errors = None if errors is None else errors[at]
+                gradients[row] = sampled(theta[at], k, first, row_errors)[0]
             return gradients
 
         return gradient

@@ -126,6 +126,16 @@ class _Model:
     ) -> np.ndarray:
         raise NotImplementedError
 
+    def errors_gradient(
+        self, theta: np.ndarray, errors: np.ndarray, features: np.ndarray
+    ) -> np.ndarray:
+        """:meth:`examples_gradient` from the batches' errors as a full pass gave them
+        (:meth:`value_gradient_and_errors_rows`): (1/b) Σᵢ eᵣᵢ·xᵢ + ∇penalty, for errors (R, b)
+        and features (R, b, k). The per-example work of the pass is reused: a logistic
+        mini-batch's σ(zᵢ) is not computed again."""
+        gradient = (errors[:, None, :] @ features)[:, 0, :] / errors.shape[1]
+        return gradient + self._penalty_gradient(theta) if self.l1 or self.l2 else gradient
+
     # --- penalties ---------------------------------------------------------------------------
     def _penalty(self, p: np.ndarray, q: np.ndarray) -> np.ndarray | float:
         if not (self.l1 or self.l2):
@@ -162,7 +172,23 @@ class _Model:
     def value_and_gradient_rows(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`value_and_gradient` at each row of θ, an (R, 2) float64 array (the engine's
         points, once an update): the same numbers, without splitting θ into two columns."""
-        loss, gradient = self._data_rows(theta)
+        return self._penalized_rows(theta, *self._data_rows(theta))
+
+    def value_gradient_and_errors_rows(
+        self, theta: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """:meth:`value_and_gradient_rows`, and each example's error at each row where the pass
+        computes them: eᵣᵢ with ∇ℓᵢ(θᵣ) = eᵣᵢ·xᵢ, shape (R, m) (logistic: σ(zᵣᵢ) − yᵢ). None
+        where the pass has none: the linear model's closed form never visits the examples, and
+        a logistic pass over more examples than one block keeps none. The same L and ∇L, bit
+        for bit."""
+        loss, gradient, errors = self._data_rows_and_errors(theta)
+        return (*self._penalized_rows(theta, loss, gradient), errors)
+
+    def _penalized_rows(
+        self, theta: np.ndarray, loss: np.ndarray, gradient: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The data term's L and ∇L at the rows of θ with the penalty's added."""
         if self.l1 or self.l2:
             loss = loss + self._penalty(theta[:, 0], theta[:, 1])
             gradient = gradient + self._penalty_gradient(theta)
@@ -171,6 +197,12 @@ class _Model:
     def _data_rows(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The data term's (L, ∇L) at each row of θ."""
         return self._data_value_and_gradient(theta[:, 0], theta[:, 1])
+
+    def _data_rows_and_errors(
+        self, theta: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """:meth:`_data_rows` and the examples' errors, where the pass has them."""
+        return (*self._data_rows(theta), None)
 
     def gradient(self, p: Any, q: Any) -> np.ndarray:
         """∇L with shape (..., 2)."""
@@ -342,13 +374,30 @@ class LogisticRegression(_Model):
         return loss.reshape(p.shape), gradient.reshape((*p.shape, 2))
 
     def _data_rows(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        loss, gradient, _ = self._pass(theta, keep_errors=False)
+        return loss, gradient
+
+    def _data_rows_and_errors(
+        self, theta: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        return self._pass(theta, keep_errors=True)
+
+    def _pass(
+        self, theta: np.ndarray, *, keep_errors: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(L, ∇L) of the data term at each row of θ, and with ``keep_errors`` the examples'
+        errors σ(zᵣᵢ) − yᵢ when the pass is one block."""
         # Blocks of examples keep the temporaries in cache (one 100 000-example pass made
         # fresh multi-megabyte arrays each update and ran at half the speed).
         block = max(1024, (1 << 15) // max(len(theta), 1))
         features, m = self.dataset.features, self.dataset.size
+        errors = None
         if m <= block:  # one block (the engine's case, once an update): no sums to add into
             z = theta @ features.T
-            loss, gradient = _softplus(z).sum(axis=1), _sigmoid(z) @ features
+            sigmoid = _sigmoid(z)
+            loss, gradient = _softplus(z).sum(axis=1), sigmoid @ features
+            if keep_errors:
+                errors = sigmoid - self.dataset.targets
         else:
             loss, gradient = np.zeros(len(theta)), np.zeros((len(theta), 2))
             for start in range(0, m, block):
@@ -356,7 +405,7 @@ class LogisticRegression(_Model):
                 z = theta @ part.T
                 loss += _softplus(z).sum(axis=1)
                 gradient += _sigmoid(z) @ part
-        return loss / m - theta @ self._label_pull, gradient / m - self._label_pull
+        return loss / m - theta @ self._label_pull, gradient / m - self._label_pull, errors
 
     def _data_hessian(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
         theta = np.stack([p.ravel(), q.ravel()], axis=-1)

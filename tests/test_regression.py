@@ -295,6 +295,118 @@ def test_the_engine_evaluates_a_data_model_at_its_rows_with_the_same_numbers(mon
     assert calls == [(2, 2)] * 6  # the start, then once an update
 
 
+def test_the_full_pass_gives_each_examples_error_where_it_visits_the_examples():
+    """``value_gradient_and_errors_rows``: the same L and ∇L as ``value_and_gradient_rows``,
+    bit for bit, and for the logistic model each example's error σ(zᵣᵢ) − yᵢ (so that
+    eᵣᵢ·xᵢ is ∇ℓᵢ at row r); none for the linear model's closed form, nor for a logistic pass
+    over more examples than one block."""
+    rng = np.random.default_rng(8)
+    theta = rng.normal(size=(3, 2))
+    for model in (
+        LogisticRegression(get_dataset("two_classes"), l1=0.05, l2=0.3),
+        LogisticRegression(get_dataset("two_classes")),
+        LinearRegression(get_dataset("noisy_line"), l2=0.2),
+        LogisticRegression(get_dataset("two_classes", size=20_000)),
+    ):
+        loss, gradient, errors = model.value_gradient_and_errors_rows(theta)
+        plain = model.value_and_gradient_rows(theta)
+        assert np.array_equal(loss, plain[0])
+        assert np.array_equal(gradient, plain[1])
+        if isinstance(model, LinearRegression) or model.dataset.size > 10_000:
+            assert errors is None
+            continue
+        assert errors is not None
+        assert errors.shape == (3, model.dataset.size)
+        for row, t in enumerate(theta):
+            each = errors[row][:, None] * model.dataset.features
+            assert np.allclose(each, model.per_example_gradients(t), rtol=0, atol=1e-15)
+
+
+def test_a_batch_s_gradient_from_the_pass_s_errors_is_its_examples_gradient():
+    """``errors_gradient`` (the batch's errors, from the full pass) gives what
+    ``examples_gradient`` gives, to the last bits, penalties included."""
+    rng = np.random.default_rng(9)
+    for model in (
+        LogisticRegression(get_dataset("two_classes"), l1=0.05, l2=0.3),
+        LogisticRegression(get_dataset("two_classes")),
+    ):
+        theta = rng.normal(size=(3, 2))
+        indices = rng.integers(0, model.dataset.size, (3, 7))
+        errors = model.value_gradient_and_errors_rows(theta)[2]
+        assert errors is not None
+        chosen = np.take_along_axis(errors, indices, axis=1)
+        features = model.dataset.features[indices]
+        from_errors = model.errors_gradient(theta, chosen, features)
+        examples = model.examples_gradient(theta, features, model.dataset.targets[indices])
+        assert np.allclose(from_errors, examples, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])
+def test_mini_batches_take_their_gradients_from_the_engine_s_full_pass(monkeypatch, optimizer):
+    """On a logistic model the engine's full pass keeps each example's error, and every update
+    takes its batches' gradients from them (no σ computed again): the same
+    runs, to the last bits, as batches computed from their examples (the earlier protocol,
+    which has no ``start_with_pass``), for one sampler and for the panels' BatchesPerRun."""
+    from gdviz.batches import BatchesPerRun, FullPass
+
+    model = LogisticRegression(get_dataset("two_classes"), l2=0.01)
+    used = []
+    errors_at = FullPass.errors_at
+
+    def counted(self, theta):
+        errors = errors_at(self, theta)
+        used.append(errors is not None)
+        return errors
+
+    monkeypatch.setattr(FullPass, "errors_at", counted)
+
+    class FromExamples:  # the same batches, without the pass's errors
+        def __init__(self, batches):
+            self.batches = batches
+
+        def full_runs(self, n_runs):
+            return self.batches.full_runs(n_runs)
+
+        def start(self, n_runs):
+            return self.batches.start(n_runs)
+
+        def run_epochs(self, nit):
+            return self.batches.run_epochs(nit)
+
+    options = {"steps": 400, "view": ((-6, 6), (-6, 6))}
+    for batches, rates in (
+        (MiniBatches(model, 8, seed=4), [0.05, 0.5]),
+        (BatchesPerRun(tuple(MiniBatches(model, b) for b in (200, 16, 1))), [0.1] * 3),
+    ):
+        used.clear()
+        reused = run(model, make_optimizer(optimizer), [(1.0, -1.0)], rates, batches=batches,
+                     **options)  # fmt: skip
+        # Every update (the first from the start's pass), but one after an ended run's row was
+        # dropped: the rows left are a new array, whose batches are computed from examples.
+        assert len(used) == 400
+        assert used.count(False) <= 1
+        computed = run(model, make_optimizer(optimizer), [(1.0, -1.0)], rates,
+                       batches=FromExamples(batches), **options)  # fmt: skip
+        assert np.allclose(reused.paths, computed.paths, rtol=1e-12, atol=1e-12)
+        assert list(reused.messages) == list(computed.messages)
+
+
+def test_the_full_pass_keeps_no_errors_for_another_objective_or_other_points():
+    """Errors are given only for the very points the pass evaluated last, and only when the
+    engine's objective is the batches' model (another objective's pass is plain)."""
+    from gdviz.batches import FullPass
+
+    model = LogisticRegression(get_dataset("two_classes"))
+    points = np.array([[0.5, -0.5], [1.0, 1.0]])
+    full_pass = FullPass(model, model)
+    full_pass.evaluate(points)
+    assert full_pass.errors_at(points) is not None
+    assert full_pass.errors_at(points.copy()) is None
+    other = FullPass(model, LogisticRegression(get_dataset("two_classes")))
+    other.evaluate(points)
+    assert other.errors_at(points) is None
+
+
 @pytest.mark.parametrize("b", [1, 32])
 def test_a_fixed_seed_reproduces_sgd_exactly_and_another_seed_differs(b):
     """Same seed → the same path bit for bit; another seed → another path."""

@@ -50,6 +50,22 @@ def value_and_gradient_at(objective: Any) -> Callable[[np.ndarray], tuple[np.nda
     return lambda points: objective.value_and_gradient(points[:, 0], points[:, 1])
 
 
+def start_passes(
+    objective: Any, batches: Any, n_runs: int, exact_runs: np.ndarray
+) -> tuple[Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], Any]:
+    """What the stepping loop calls at each update: the full pass, f and ∇f at its points
+    (:func:`value_and_gradient_at`), and the mini-batch runs' sampler, ``gradient(theta, k,
+    runs)`` (None when every run takes ∇f). Batches that take their gradients from the full
+    pass's per-example work (``start_with_pass(objective, n_runs)``, see
+    :class:`BatchGradients`) supply both, for one call."""
+    if batches is None or exact_runs.all():
+        return value_and_gradient_at(objective), None
+    with_pass = getattr(batches, "start_with_pass", None)
+    if with_pass is not None:
+        return with_pass(objective, n_runs)  # type: ignore[no-any-return]
+    return value_and_gradient_at(objective), batches.start(n_runs)
+
+
 class BatchGradients(Protocol):
     """Where the gradient of each update comes from when it is not the full ∇f: mini-batches.
 
@@ -58,6 +74,9 @@ class BatchGradients(Protocol):
     all the data at every update: for those the engine uses ∇f itself (batch descent is plain
     descent on the full loss) and ignores what ``gradient`` gives in their rows.
     ``run_epochs(nit)``: each run's passes over the data after ``nit[r]`` updates.
+    Optionally ``start_with_pass(objective, n_runs)``: the full pass and the sampler together,
+    for batches whose gradients reuse the pass's work at the same points
+    (:class:`~gdviz.batches.FullPass`); the engine then calls that pass.
 
     The protocol before per-run batches, ``full`` (one flag for every run) and
     ``epochs(updates)`` in their place, is still taken (:func:`full_runs`, :func:`run_epochs`).

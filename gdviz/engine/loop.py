@@ -29,7 +29,7 @@ from gdviz.engine.inputs import (
     Differentiable,
     View,
     full_runs,
-    value_and_gradient_at,
+    start_passes,
 )
 from gdviz.engine.judging import _dot, _Ends, _Rules, _Seen, _settle
 from gdviz.engine.results import (
@@ -327,7 +327,8 @@ def _step(
     # Runs on mini-batches take their gradient from ``step_gradient``; the others (every run
     # without batches; runs whose batches are the whole data set) take ∇f and every rule.
     exact_runs = np.ones(n_runs, dtype=bool) if batches is None else full_runs(batches, n_runs)
-    step_gradient = None if exact_runs.all() else batches.start(n_runs)  # type: ignore[union-attr]
+    # f and ∇f at every row of the points, once an update; the mini-batch runs' gradients.
+    evaluate, step_gradient = start_passes(objective, batches, n_runs, exact_runs)
     any_exact = bool(exact_runs.any())  # xtol and ftol apply to some run
     mixed = step_gradient is not None and any_exact
     run_numbers = np.arange(n_runs)
@@ -340,7 +341,6 @@ def _step(
 
     with np.errstate(all="ignore"):
         point = start_points.copy()
-        evaluate = value_and_gradient_at(objective)  # f and ∇f at every row of the points
         loss, gradient = evaluate(point)
         squared_norm = _dot(gradient, gradient)
         # Each run's end, written when it ends (and at the start, for runs that cannot start).
