@@ -430,6 +430,20 @@ def test_traces_carry_lists_and_the_playback_frames_compact_typed_arrays(rosenbr
     assert any(isinstance(trace.get("x"), dict) and trace["x"]["dtype"] == "f4" for trace in frame)
 
 
+def test_a_path_s_prefixes_are_encoded_as_each_would_be_on_its_own():
+    """Playback frames encode each path once and give every prefix from it: the same typed
+    array as the prefix encoded alone, for every length (each remainder of 4n bytes by 3)."""
+    from gdviz.figures.playback import _Prefixes
+    from gdviz.figures.style import _float32_spec
+
+    values = np.random.default_rng(4).normal(size=20).astype(np.float32)
+    prefixes = _Prefixes(values)
+    for count in range(len(values) + 1):
+        assert prefixes.spec(count) == _float32_spec(values[:count])
+        decoded = np.frombuffer(base64.b64decode(prefixes.spec(count)["bdata"]), np.float32)
+        assert np.array_equal(decoded, values[:count])
+
+
 def test_side_by_side_panels_get_grids_no_finer_than_their_pixels(rosenbrock):
     from gdviz.figures import CONTOUR_GRID, contour_grid_points
     from gdviz.figures.raster import landscape_picture

@@ -3,10 +3,12 @@ buttons and a step slider."""
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 
 from gdviz.figures.paths import _DrawnPath
-from gdviz.figures.style import Style, _float32_spec, _to_float32, _typed_array
+from gdviz.figures.style import Style, _to_float32, _typed_array
 
 MAX_FRAMES = 60
 """Most playback frames; the steps shown are sampled, densely at the start."""
@@ -45,9 +47,15 @@ def _playback(
         return []
     steps = _frame_steps(longest)
     indices = [index for run_traces in animated for index in run_traces]
-    # Converted once: each frame shows a prefix of a path, and each end mark in one of two
-    # places (where the run ended, or parked until it has).
-    paths = [(_to_float32(d.points[:, 0]), _to_float32(d.points[:, 1])) for d in drawn]
+    # Encoded once: each frame shows a prefix of a path (how many points, for every frame at
+    # once), and each end mark in one of two places (where the run ended, or parked until it
+    # has).
+    paths = [
+        (_Prefixes(_to_float32(d.points[:, 0])), _Prefixes(_to_float32(d.points[:, 1])))
+        for d in drawn
+    ]
+    shown = [np.searchsorted(d.indices, steps, side="right").tolist() for d in drawn]
+    last = [int(d.indices[-1]) for d in drawn]
     marks = {}
     for _, *ends in animated:
         for index in ends:
@@ -61,18 +69,36 @@ def _playback(
                 },
             )
     frames = []
-    for step in steps:
+    for frame, step in enumerate(steps.tolist()):
         data = []
-        for d, (xs, ys), (_, *ends) in zip(drawn, paths, animated, strict=True):
-            shown = int(np.searchsorted(d.indices, step, side="right"))
-            data.append(
-                {"type": "scatter", "x": _float32_spec(xs[:shown]), "y": _float32_spec(ys[:shown])}
-            )
-            reached = step >= d.indices[-1]
+        for run, ((xs, ys), (_, *ends)) in enumerate(zip(paths, animated, strict=True)):
+            points = shown[run][frame]
+            data.append({"type": "scatter", "x": xs.spec(points), "y": ys.spec(points)})
+            reached = step >= last[run]
             data.extend(marks[index][0 if reached else 1] for index in ends)
-        frames.append({"data": data, "traces": indices, "name": str(int(step))})
+        frames.append({"data": data, "traces": indices, "name": str(step)})
     _playback_controls(layout, steps, style, base)
     return frames
+
+
+class _Prefixes:
+    """A float32 array's prefixes as plotly.js's typed-array specs, the array encoded once.
+
+    Base64 writes each 3 bytes as 4 characters, on their own: the first n values' encoding is
+    the whole array's up to the last full group of their 4n bytes, and then their last one or
+    two bytes encoded alone. Sixty frames of three paths encoded each prefix afresh (180
+    small encodings a figure)."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self._bytes = values.astype(np.float32, copy=False).tobytes()
+        self._text = base64.b64encode(self._bytes).decode("ascii")
+
+    def spec(self, count: int) -> dict[str, str]:
+        """The typed-array spec of the first ``count`` values (``_float32_spec`` of them)."""
+        size = 4 * count
+        whole = size - size % 3
+        tail = base64.b64encode(self._bytes[whole:size]).decode("ascii")
+        return {"dtype": "f4", "bdata": self._text[: whole // 3 * 4] + tail}
 
 
 def _playback_controls(layout: dict, steps: np.ndarray, style: Style, base: float = 0.0) -> None:
