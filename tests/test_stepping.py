@@ -152,6 +152,37 @@ def test_the_figure_carries_each_steps_arrows_under_its_traces_indices():
             assert figure.data[indices[name]].name == name
 
 
+def test_a_path_cut_at_step_k_ends_at_theta_k_though_the_run_is_thinned():
+    """A run of more than MAX_PATH_POINTS steps is thinned when drawn; in step mode every step
+    the control covers is kept, on the panels and in the 3-D scene, so the path the browser
+    cuts at step k ends at θ_k itself (it ended at the last kept point before it, short of the
+    marked θ_k). Past the covered steps, and outside step mode, the path stays thinned."""
+    from gdviz.figures import MAX_PATH_POINTS, surface_figure
+
+    lesson = build_lesson(Settings(optimizer="adam", rates=(0.002,), steps=2500, trace=True))
+    result = lesson.results[0]
+    r = result.run(0)
+    assert r.nit > MAX_STEPPED  # a long run: thinned when drawn
+    arrows = [update_arrows(result.optimizer, result.hyperparameters, r)]
+    panels = comparison_figure(lesson.landscape, result, stepping=arrows, width=1200, height=700)
+    scene = surface_figure(lesson.landscape, result, stepping=True)
+    for steps in (
+        panels.layout.meta["gdviz_steps"]["runs"][0]["steps"],
+        scene.layout.meta["gdviz_steps3d"]["runs"][0]["iterates"],
+    ):
+        assert steps[: MAX_STEPPED + 1] == list(range(MAX_STEPPED + 1))
+        assert len(steps) - (MAX_STEPPED + 1) <= MAX_PATH_POINTS  # the rest thinned
+        assert steps[-1] == r.nit
+    path = panels.data[panels.layout.meta["gdviz_steps"]["runs"][0]["traces"]["path"]]
+    for k in (1, 17, 999, MAX_STEPPED):
+        shown = sum(step <= k for step in panels.layout.meta["gdviz_steps"]["runs"][0]["steps"])
+        cut = np.column_stack([path.x[:shown], path.y[:shown]])
+        np.testing.assert_allclose(cut[-1], r.path[k], rtol=1e-6)  # float32 on the wire
+    plain = comparison_figure(lesson.landscape, result, playback=False)
+    drawn = next(t for t in plain.data if t.mode == "lines+markers")
+    assert len(drawn.x) <= MAX_PATH_POINTS < r.nit  # thinned outside step mode
+
+
 def test_the_readmes_step_by_step_pictures_say_what_the_engine_did():
     """The README's captions of its two step-by-step screenshots, against the engine."""
     lesson = build_lesson(Settings(surface="rosenbrock", optimizer="adam", trace=True))

@@ -16,7 +16,7 @@ from gdviz.figures.labels import _two_line_verdict, end_kind, panel_title, verdi
 from gdviz.figures.paths import _drawn_path, _DrawnPath, _path_hover, _runs
 from gdviz.figures.playback import _playback
 from gdviz.figures.raster import landscape_picture, picture_layout
-from gdviz.figures.stepping import UpdateArrows, step_panel
+from gdviz.figures.stepping import MAX_STEPPED, UpdateArrows, step_panel
 from gdviz.figures.style import (
     _ENDS,
     _MARKS,
@@ -352,7 +352,9 @@ def _contour_figure(
         "showlegend": False,
         "name": "colour scale",
     }
-    drawn = [_drawn_path(run, factors, view) for run, factors in runs]
+    # In step mode every step the control covers is drawn: the path cut at k ends at θ_k.
+    whole = MAX_STEPPED + 1 if stepping is not None else 0
+    drawn = [_drawn_path(run, factors, view, whole) for run, factors in runs]
     legend = False  # titles name the runs; hover names the marked points
     marked = _marked_points(landscape, style, legend)
     if click_grid:

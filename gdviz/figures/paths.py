@@ -96,9 +96,12 @@ class _DrawnPath:
     customdata: np.ndarray  # float32 (len(indices), 4): step, f, |∇f|, rate
 
 
-def _drawn_path(run: Run, lr_factors: np.ndarray, view: View) -> _DrawnPath:
+def _drawn_path(run: Run, lr_factors: np.ndarray, view: View, whole: int = 0) -> _DrawnPath:
+    """The run's path as drawn: thinned, but every one of its first ``whole`` steps kept (step
+    mode: a path cut at step k then ends at θ_k itself, not at the last kept point before it)."""
     end = _visible_end(run, view)
-    indices = thin_path(run.path[: end + 1])
+    head = min(whole, end + 1)  # the steps kept whole, 0 … head − 1
+    indices = np.concatenate([np.arange(head), head + thin_path(run.path[head : end + 1])])
     customdata = np.stack(
         [
             indices.astype(np.float64),

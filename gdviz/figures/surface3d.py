@@ -221,7 +221,8 @@ def _run_traces(
     what the browser steps through (the traces' indices in the figure, whose ``first`` this
     run's first trace will be)."""
     view = landscape.view
-    drawn = _drawn_path(run, lr_factors, view)
+    # In step mode every step the control covers is drawn: the line cut at k ends at θ_k.
+    drawn = _drawn_path(run, lr_factors, view, MAX_STEPPED + 1 if stepping else 0)
     line_x, line_y, owner = _drape(drawn.points.astype(np.float64), heights.cell)
     traces: list[dict] = [
         {
