@@ -44,7 +44,6 @@ import ipaddress
 import math
 import os
 import signal
-import statistics
 import sys
 import time
 from collections.abc import Callable, Coroutine, Iterator, Sequence
@@ -58,6 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from load_client import Session
 from servers import ROOT, Usage, nginx, start_app, stop, usage, worker_pids
+from timing import median_of
 
 Result = TypeVar("Result")
 MAX_SESSIONS, MAX_CHANGES, MAX_SECONDS, MAX_SERVERS, MAX_BATCHES = 80, 20, 1800, 4, 50
@@ -264,19 +264,16 @@ def machine_pace() -> float:
     (:data:`PACE_WORK`). This machine's speed swings by about a third within an hour, and the
     server CPU the same load takes swings with it: measured next to each run, it says how fast
     the machine was while the run's figures were taken."""
-    sys.path.insert(0, str(ROOT))
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     from gdviz.engine import run
     from gdviz.expression import parse_function
     from gdviz.optimizers import make_optimizer
 
     rosenbrock, adam = parse_function("(1-x)^2 + 100(y-x^2)^2"), make_optimizer("adam")
     starts = [(-1.5, 2.0), (-1.0, 1.5), (0.5, -0.5)]
-    times = []
-    for _ in range(5):  # the median, not the best: a slow spell is what it is there to show
-        start = time.perf_counter()
-        run(rosenbrock, adam, starts, [1e-3] * 3, steps=1000)
-        times.append(time.perf_counter() - start)
-    return 1e3 * statistics.median(times)
+    # The median, not the best: a slow spell is what it is there to show.
+    return 1e3 * median_of(5, lambda: run(rosenbrock, adam, starts, [1e-3] * 3, steps=1000))
 
 
 def percentile(values: Sequence[float], share: float) -> float:

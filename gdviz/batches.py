@@ -80,17 +80,12 @@ class MiniBatches:
     def start(self, n_runs: int) -> Sampler:
         """A fresh sampler for one engine call: ``gradient(theta, k, runs)`` for update k ≥ 1
         of the runs numbered ``runs`` (their rows in ``theta``)."""
-        sample = self._sampler(n_runs)
-        return lambda theta, k, runs: sample(theta, k, runs, None)
+        return _from_examples(self._sampler(n_runs))
 
     def start_with_pass(self, objective: Any, n_runs: int) -> tuple[Evaluate, Sampler]:
         """The engine's full pass for one call and a sampler that takes each batch's gradient
         from the errors that pass computed at the same points (see :class:`FullPass`)."""
-        full_pass = FullPass(objective, self.model)
-        sample = self._sampler(n_runs)
-        return full_pass.evaluate, lambda theta, k, runs: sample(
-            theta, k, runs, full_pass.errors_at(theta)
-        )
+        return _from_pass(FullPass(objective, self.model), self._sampler(n_runs))
 
     def _sampler(self, n_runs: int) -> Callable[..., np.ndarray]:
         """``gradient(theta, k, runs, errors)``: from the batches' errors where given (the rows'
@@ -203,8 +198,7 @@ class BatchesPerRun:
     def start(self, n_runs: int) -> Sampler:
         """``gradient(theta, k, runs)``: each run's from its own sampler, started for one run
         (zeros in the rows of batch descent, which the engine fills with ∇f)."""
-        sample = self._sampler(n_runs)
-        return lambda theta, k, runs: sample(theta, k, runs, None)
+        return _from_examples(self._sampler(n_runs))
 
     def start_with_pass(self, objective: Any, n_runs: int) -> tuple[Evaluate, Sampler]:
         """The engine's full pass for one call, and the sampler of :meth:`start` taking each
@@ -213,11 +207,7 @@ class BatchesPerRun:
         model = self.samplers[0].model if self.samplers else None
         if any(sampler.model is not model for sampler in self.samplers):
             model = None
-        full_pass = FullPass(objective, model)
-        sample = self._sampler(n_runs)
-        return full_pass.evaluate, lambda theta, k, runs: sample(
-            theta, k, runs, full_pass.errors_at(theta)
-        )
+        return _from_pass(FullPass(objective, model), self._sampler(n_runs))
 
     def _sampler(self, n_runs: int) -> Callable[..., np.ndarray]:
         """``gradient(theta, k, runs, errors)``: each sampled row's from its own sampler, with
@@ -249,3 +239,15 @@ class BatchesPerRun:
             return gradients
 
         return gradient
+
+
+def _from_examples(sample: Callable[..., np.ndarray]) -> Sampler:
+    """A sampler whose batches' gradients are computed from their examples."""
+    return lambda theta, k, runs: sample(theta, k, runs, None)
+
+
+def _from_pass(full_pass: FullPass, sample: Callable[..., np.ndarray]) -> tuple[Evaluate, Sampler]:
+    """The full pass, and a sampler taking the errors it computed at the points asked for."""
+    return full_pass.evaluate, lambda theta, k, runs: sample(
+        theta, k, runs, full_pass.errors_at(theta)
+    )

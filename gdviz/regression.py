@@ -118,8 +118,9 @@ class _Model:
         """:meth:`batch_gradient` of the batches' examples themselves: features (R, b, k) and
         targets (R, b), run r's batch in row r (gathered once an epoch by
         :class:`~gdviz.batches.MiniBatches`, so an update slices them instead of indexing)."""
-        gradient = self._data_examples_gradient(theta, features, targets)
-        return gradient + self._penalty_gradient(theta) if self.l1 or self.l2 else gradient
+        return self._plus_penalty_gradient(
+            theta, self._data_examples_gradient(theta, features, targets)
+        )
 
     def _data_examples_gradient(
         self, theta: np.ndarray, features: np.ndarray, targets: np.ndarray
@@ -134,7 +135,7 @@ class _Model:
         and features (R, b, k). The per-example work of the pass is reused: a logistic
         mini-batch's σ(zᵢ) is not computed again."""
         gradient = (errors[:, None, :] @ features)[:, 0, :] / errors.shape[1]
-        return gradient + self._penalty_gradient(theta) if self.l1 or self.l2 else gradient
+        return self._plus_penalty_gradient(theta, gradient)
 
     # --- penalties ---------------------------------------------------------------------------
     def _penalty(self, p: np.ndarray, q: np.ndarray) -> np.ndarray | float:
@@ -145,6 +146,11 @@ class _Model:
             if penalized:
                 total = total + self.l2 * value * value + self.l1 * np.abs(value)
         return total
+
+    def _plus_penalty_gradient(self, theta: np.ndarray, gradient: np.ndarray) -> np.ndarray:
+        """``gradient`` (the data term's, at the rows of θ) with the penalty's added, where
+        there is one (without: the same array, no addition)."""
+        return gradient + self._penalty_gradient(theta) if self.l1 or self.l2 else gradient
 
     def _penalty_gradient(self, theta: np.ndarray) -> np.ndarray | float:
         if not (self.l1 or self.l2):
@@ -191,8 +197,7 @@ class _Model:
         """The data term's L and ∇L at the rows of θ with the penalty's added."""
         if self.l1 or self.l2:
             loss = loss + self._penalty(theta[:, 0], theta[:, 1])
-            gradient = gradient + self._penalty_gradient(theta)
-        return loss, gradient
+        return loss, self._plus_penalty_gradient(theta, gradient)
 
     def _data_rows(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The data term's (L, ∇L) at each row of θ."""
