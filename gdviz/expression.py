@@ -76,7 +76,7 @@ MAX_HESSIAN_SIZE = 8000
 # --- the compiled objective ------------------------------------------------------------------
 
 
-def _vectorize(groups: list[list[sp.Expr]]) -> Callable[[Any, Any], tuple[np.ndarray, ...]]:
+def _vectorize(groups: list[list[sp.Expr]]) -> _Vectorized:
     """Compile groups of expressions of (x, y) into one NumPy function, sharing subexpressions.
 
     The function returns one contiguous float64 array per group: shape (*broadcast,) for a
@@ -90,26 +90,34 @@ def _vectorize(groups: list[list[sp.Expr]]) -> Callable[[Any, Any], tuple[np.nda
     compiled = sp.lambdify(
         (X, Y), flat, modules="numpy", cse=True, docstring_limit=0, use_imps=False
     )
-    sizes = [len(group) for group in groups]
+    return _Vectorized(compiled, tuple(len(group) for group in groups))
 
-    def evaluate(x: Any, y: Any) -> tuple[np.ndarray, ...]:
+
+@dataclass(frozen=True)
+class _Vectorized:
+    """Groups of expressions compiled into one NumPy function (see :func:`_vectorize`):
+    ``sizes`` holds how many expressions each group has."""
+
+    compiled: Callable[..., Any]
+    sizes: tuple[int, ...]
+
+    def __call__(self, x: Any, y: Any) -> tuple[np.ndarray, ...]:
         x_array = np.asarray(x, dtype=np.float64)
         y_array = np.asarray(y, dtype=np.float64)
-        # The engine's case, equal shapes, skips the general broadcast (a hot path: once a step).
+        # Equal shapes (the usual case) skip the general broadcast.
         shape = (
             x_array.shape
             if x_array.shape == y_array.shape
             else np.broadcast_shapes(x_array.shape, y_array.shape)
         )
         with np.errstate(all="ignore"):
-            parts = iter(compiled(x_array, y_array))
+            parts = iter(self.compiled(x_array, y_array))
             outputs = []
-            for size in sizes:
+            for size in self.sizes:
                 out = np.empty((*shape, size) if size > 1 else shape, dtype=np.float64)
                 for k in range(size):
                     part = next(parts)
-                    kind = getattr(getattr(part, "dtype", None), "kind", "")
-                    if kind == "c" or isinstance(part, complex):
+                    if _is_complex(part):
                         part = part.real
                     if size > 1:
                         out[..., k] = part
@@ -118,7 +126,27 @@ def _vectorize(groups: list[list[sp.Expr]]) -> Callable[[Any, Any], tuple[np.nda
                 outputs.append(out)
         return tuple(outputs)
 
-    return evaluate
+    def rows(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A group of one expression and a group of two (f and ∇f) at the rows of θ, an (R, 2)
+        float64 array: what calling it with θ's two columns gives, bit for bit, without the
+        wrapping the engine's once-a-step call does not need (a third of a typed Rosenbrock's
+        evaluation, beyond its own arithmetic). NumPy's floating-point error state is the
+        caller's: the stepping loop's turns every warning off."""
+        x, y = theta[:, 0], theta[:, 1]
+        value_part, x_part, y_part = self.compiled(x, y)
+        if _is_complex(value_part) or _is_complex(x_part) or _is_complex(y_part):
+            value, gradient = self(x, y)
+            return value, gradient
+        value = np.empty(len(theta))
+        value[...] = value_part
+        gradient = np.empty((len(theta), 2))
+        gradient[:, 0], gradient[:, 1] = x_part, y_part
+        return value, gradient
+
+
+def _is_complex(part: Any) -> bool:
+    """Whether a compiled expression gave a complex number or array (its real part is kept)."""
+    return isinstance(part, complex) or getattr(getattr(part, "dtype", None), "kind", "") == "c"
 
 
 def _heaviside_as_sign(expression: sp.Expr) -> sp.Expr:
@@ -159,11 +187,9 @@ class Objective:
     expression: sp.Expr
     gradient_expressions: tuple[sp.Expr, sp.Expr]
     hessian_expressions: tuple[tuple[sp.Expr, sp.Expr], tuple[sp.Expr, sp.Expr]]
-    _value: Callable[[Any, Any], tuple[np.ndarray, ...]] = field(repr=False, compare=False)
-    _value_and_gradient: Callable[[Any, Any], tuple[np.ndarray, ...]] = field(
-        repr=False, compare=False
-    )
-    _hessian: Callable[[Any, Any], tuple[np.ndarray, ...]] = field(repr=False, compare=False)
+    _value: _Vectorized = field(repr=False, compare=False)
+    _value_and_gradient: _Vectorized = field(repr=False, compare=False)
+    _hessian: _Vectorized = field(repr=False, compare=False)
 
     def value(self, x: Any, y: Any) -> np.ndarray:
         """f(x, y), broadcast over the shapes of x and y."""
@@ -177,6 +203,11 @@ class Objective:
         """(f, ∇f) in one pass, sharing common subexpressions (what an optimizer step needs)."""
         value, gradient = self._value_and_gradient(x, y)
         return value, gradient
+
+    def value_and_gradient_rows(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`value_and_gradient` at each row of θ, an (R, 2) float64 array (the engine's
+        points, once a step): the same numbers, with NumPy's error state left to the caller."""
+        return self._value_and_gradient.rows(theta)
 
     def hessian(self, x: Any, y: Any) -> np.ndarray:
         """H(x, y) = [[f_xx, f_xy], [f_yx, f_yy]] with shape (..., 2, 2)."""

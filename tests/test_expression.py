@@ -18,9 +18,13 @@ import sympy
 import sympy.parsing.sympy_parser
 
 from gdviz import expression, symbolic, syntax
+from gdviz.engine.inputs import value_and_gradient_at
 from gdviz.expression import (
     MAX_LENGTH,
     ExpressionError,
+    X,
+    Y,
+    _vectorize,
     parse_expression,
     parse_function,
 )
@@ -583,6 +587,40 @@ def test_value_and_gradient_agree_with_value_and_gradient():
     value, gradient = objective.value_and_gradient(x, y)
     np.testing.assert_array_equal(value, objective.value(x, y))
     np.testing.assert_array_equal(gradient, objective.gradient(x, y))
+
+
+@pytest.mark.parametrize(
+    "text", ["(1-x)^2 + 100(y-x^2)^2", "3y", "x", "sqrt(x) + log(y)", "max(x, y)", "sin(x)cos(y)"]
+)
+def test_rows_give_value_and_gradient_bit_for_bit(text):
+    """The engine's once-a-step call (value_and_gradient_rows, under its error state) gives
+    what value_and_gradient of the two columns gives, NaN outside the domain included, in
+    arrays of its own."""
+    objective = parse_function(text)
+    theta = np.random.default_rng(3).uniform(-2, 2, (7, 2))
+    with np.errstate(all="ignore"):
+        value, gradient = objective.value_and_gradient_rows(theta)
+    expected_value, expected_gradient = objective.value_and_gradient(theta[:, 0], theta[:, 1])
+    np.testing.assert_array_equal(value, expected_value)
+    np.testing.assert_array_equal(gradient, expected_gradient)
+    assert value.shape == (7,)
+    assert gradient.shape == (7, 2)
+    assert not np.shares_memory(value, theta)
+    assert not np.shares_memory(gradient, theta)
+    assert value_and_gradient_at(objective) == objective.value_and_gradient_rows
+
+
+def test_rows_keep_the_real_part_as_the_call_does():
+    """A compiled expression that comes back complex (none that passes the parser does) keeps
+    its real part in the rows too."""
+    compiled = _vectorize([[X + sympy.I * Y], [X * X, sympy.I + 0 * X]])
+    theta = np.array([[1.0, 2.0], [3.0, -1.0]])
+    value, gradient = compiled.rows(theta)
+    expected = compiled(theta[:, 0], theta[:, 1])
+    np.testing.assert_array_equal(value, expected[0])
+    np.testing.assert_array_equal(gradient, expected[1])
+    np.testing.assert_array_equal(value, [1.0, 3.0])
+    np.testing.assert_array_equal(gradient, [[1.0, 0.0], [9.0, 0.0]])
 
 
 def test_kinks_have_subgradients_and_zero_curvature():

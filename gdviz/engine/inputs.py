@@ -43,7 +43,9 @@ def value_and_gradient_at(objective: Any) -> Callable[[np.ndarray], tuple[np.nda
     """f and ∇f at the rows of an (R, 2) array of points, as the stepping loop holds them: the
     objective's own ``value_and_gradient_rows`` where it has one (the data models, whose pass
     starts from the rows: splitting them into x and y to stack them back was a sixth of a
-    logistic model's pass), else its ``value_and_gradient`` of the two columns."""
+    logistic model's pass; a typed function, whose rows skip the wrapping of its public call),
+    else its ``value_and_gradient`` of the two columns. Called under the loop's
+    ``np.errstate(all="ignore")``, which a rows method may leave to it."""
     rows = getattr(objective, "value_and_gradient_rows", None)
     if rows is not None:
         return rows  # type: ignore[no-any-return]
