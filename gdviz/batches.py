@@ -108,6 +108,23 @@ class MiniBatches:
 
         return gradient
 
+    def _run_sampler(self) -> Callable[..., np.ndarray]:
+        """One run's ``gradient(theta, k, errors)``: θ its row, (1, 2), and ``errors`` its
+        errors over every example, (m,), from the full pass at θ, or None; the gradient, (2,).
+        The numbers of :meth:`_sampler` for one run, without its slicing for many runs (a
+        data lesson's two sampled panels, once an update each: 16–19 → 12–16 µs for both)."""
+        model, epochs = self.model, _Epochs(self, 1)
+
+        def gradient(theta: np.ndarray, k: int, errors: np.ndarray | None) -> np.ndarray:
+            batch = epochs.batch(k)
+            features = epochs.features[:, batch]
+            if errors is None:
+                return model.examples_gradient(theta, features, epochs.targets[:, batch])[0]
+            chosen = errors[epochs.orders[0, batch]]
+            return model.errors_gradient(theta[0], chosen, features[0])
+
+        return gradient
+
 
 class _Epochs:
     """The epochs of one engine call's runs drawing from one :class:`MiniBatches`: each run's
@@ -214,10 +231,9 @@ class BatchesPerRun:
         its row of ``errors`` where given."""
         exact = self.full_runs(n_runs)
         own = [
-            None if full else sampler._sampler(1)
+            None if full else sampler._run_sampler()
             for sampler, full in zip(self.samplers, exact, strict=True)
         ]
-        first = np.zeros(1, dtype=np.intp)
         seen: list[int] = []  # the run numbers of the rows last asked for
         sampled_rows: list[tuple[int, Callable[..., np.ndarray]]] = []
 
@@ -233,9 +249,8 @@ class BatchesPerRun:
                 ]
             gradients = np.zeros(theta.shape)
             for row, sampled in sampled_rows:
-                at = slice(row, row + 1)
-                row_errors = None if errors is None else errors[at]
-                gradients[row] = sampled(theta[at], k, first, row_errors)[0]
+                row_errors = None if errors is None else errors[row]
+                gradients[row] = sampled(theta[row : row + 1], k, row_errors)
             return gradients
 
         return gradient

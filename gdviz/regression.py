@@ -132,9 +132,13 @@ class _Model:
     ) -> np.ndarray:
         """:meth:`examples_gradient` from the batches' errors as a full pass gave them
         (:meth:`value_gradient_and_errors_rows`): (1/b) Σᵢ eᵣᵢ·xᵢ + ∇penalty, for errors (R, b)
-        and features (R, b, k). The per-example work of the pass is reused: a logistic
-        mini-batch's σ(zᵢ) is not computed again."""
-        gradient = (errors[:, None, :] @ features)[:, 0, :] / errors.shape[1]
+        and features (R, b, k), or for one run: θ (2,), errors (b,) and features (b, k) (the
+        same numbers as its row among many). The per-example work of the pass is reused: a
+        logistic mini-batch's σ(zᵢ) is not computed again."""
+        if errors.ndim == 1:
+            gradient = errors @ features / len(errors)
+        else:
+            gradient = (errors[:, None, :] @ features)[:, 0, :] / errors.shape[1]
         return self._plus_penalty_gradient(theta, gradient)
 
     # --- penalties ---------------------------------------------------------------------------

@@ -341,6 +341,29 @@ def test_a_batch_s_gradient_from_the_pass_s_errors_is_its_examples_gradient():
         assert np.allclose(from_errors, examples, rtol=1e-13, atol=1e-15)
 
 
+def test_one_run_s_batch_gradients_are_its_row_s_among_many_bit_for_bit():
+    """A panel's sampler in BatchesPerRun (one run's, ``_run_sampler``) gives the numbers
+    the general sampler gives for that run: from the pass's errors (a logistic model, with
+    and without penalties; ``errors_gradient`` of one run's 1-D arrays) and from the
+    examples (the linear model), over several epochs, for b = 1, 7 and 32."""
+    rng = np.random.default_rng(10)
+    for model in (
+        LogisticRegression(get_dataset("two_classes"), l1=0.05, l2=0.3),
+        LogisticRegression(get_dataset("two_classes")),
+        LinearRegression(get_dataset("noisy_line"), l2=0.2),
+    ):
+        for size in (1, 7, 32):
+            batches = MiniBatches(model, size, seed=5)
+            general, one = batches._sampler(1), batches._run_sampler()
+            for k in range(1, 3 * batches.steps_per_epoch + 2):
+                theta = rng.normal(size=(1, 2))
+                errors = model.value_gradient_and_errors_rows(theta)[2]
+                expected = general(theta, k, np.zeros(1, dtype=np.intp), errors)
+                got = one(theta, k, None if errors is None else errors[0])
+                assert got.shape == (2,)
+                assert np.array_equal(got, expected[0])
+
+
 @pytest.mark.parametrize("optimizer", ["gd", "adam"])
 def test_mini_batches_take_their_gradients_from_the_engine_s_full_pass(monkeypatch, optimizer):
     """On a logistic model the engine's full pass keeps each example's error, and every update
