@@ -400,6 +400,24 @@ def compare(servers: int, one: Outcome, several: Outcome) -> None:
     ):
         times = ratio(one, several, attribute)
         print(f"  {what}: {times:.2f}× ({'PASS' if times >= 1.6 else 'FAIL'})")
+    steadied = equal_speed_ratio(one, several)
+    if steadied is not None and one.server is not None and several.server is not None:
+        print(
+            f"  the same work took {one.server.cpu_seconds:.1f} s of server CPU on one process, "
+            f"{several.server.cpu_seconds:.1f} s on {servers}: at equal CPU for it (the machine "
+            f"as fast in both runs) the whole load would be about {steadied:.2f}× (an estimate, "
+            "not the goal)"
+        )
+
+
+def equal_speed_ratio(one: Outcome, several: Outcome) -> float | None:
+    """The whole-load ratio with the several processes' wall time scaled by the CPU seconds
+    the same work took in each run: the machine's speed swings from minute to minute (a
+    fifth and more), and the server's CPU for identical work shows how fast it was during
+    each run, where the pace, timed before and after, does not."""
+    if one.server is None or several.server is None or several.server.cpu_seconds <= 0:
+        return None
+    return ratio(one, several) * several.server.cpu_seconds / one.server.cpu_seconds
 
 
 def summary(mix: str, runs: list[tuple[Outcome, Outcome | None]]) -> None:
@@ -423,6 +441,13 @@ def summary(mix: str, runs: list[tuple[Outcome, Outcome | None]]) -> None:
         print(
             f"  several processes / one, whole load: {', '.join(f'{r:.2f}' for r in ratios)}× "
             f"(≥ 1.6× in {count} of {len(ratios)}, mean {sum(ratios) / len(ratios):.2f}×)"
+        )
+    steadied = [equal_speed_ratio(one, several) for one, several in runs if several is not None]
+    if steadied and all(value is not None for value in steadied):
+        print(
+            "  the same at equal CPU for the same work (an estimate): "
+            + ", ".join(f"{value:.2f}" for value in steadied if value is not None)
+            + "×"
         )
 
 

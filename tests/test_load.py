@@ -139,5 +139,13 @@ def test_repeated_runs_are_summed_up_goal_by_goal(capsys):
     assert "rerun p95: 1.00, 3.50 s" in printed
     assert "server CPU: 14.0, 18.0 s" in printed
     assert "1.70, 1.50× (≥ 1.6× in 1 of 2, mean 1.60×)" in printed
+    # The second pair: 18 s of CPU on one process, 15 s on two for the same work.
+    assert bench_load.equal_speed_ratio(*runs[1]) == pytest.approx(1.5 * 15 / 18)
+    assert "at equal CPU for the same work (an estimate): 1.70, 1.25×" in printed
+    bench_load.compare(2, *runs[1])
+    printed = capsys.readouterr().out
+    assert "whole load: 1.50× (FAIL)" in printed
+    assert "18.0 s of server CPU on one process, 15.0 s on 2" in printed
+    assert "about 1.25× (an estimate, not the goal)" in printed
     with pytest.raises(SystemExit):
         bench_load.arguments(["--repeat", "2", "--alone"])
