@@ -568,6 +568,7 @@ def _counting_engine_calls(monkeypatch):
         data_lesson._panels_together,
         data_lesson._variant_run,
         data_lesson._scaling_contrast,
+        data_lesson._models,
     ):
         cached_part.cache_clear()  # nothing from another test
     return calls
@@ -596,6 +597,31 @@ def test_a_data_lessons_three_panels_are_one_engine_call(monkeypatch):
     build_lesson(Settings(dataset=data, batch_size=8, rates=(0.05,), epochs=3))
     assert sorted(sampler.size for sampler in calls[:3]) == [1, 8, data.size]
     assert len(calls) == 4
+
+
+def test_a_data_lesson_keeps_its_models_across_rates_starts_and_batch_sizes(monkeypatch):
+    """The model (and the scaling contrast's) is the same object for settings that differ only
+    in rate, start or batch size, so what is cached by it (the landscape's grid, its minimum)
+    holds; another penalty or scaling is another model."""
+    from gdviz.figures.grid import landscape_grid
+    from gdviz.lesson import Settings, build_lesson
+
+    _counting_engine_calls(monkeypatch)
+    data = get_dataset("two_classes")
+    first = build_lesson(Settings(dataset=data, batch_size=32, rates=(0.05,), steps=300))
+    moved = build_lesson(
+        Settings(dataset=data, batch_size=8, rates=(0.2,), start=(1.0, -1.0), steps=300)
+    )
+    assert moved.objective is first.objective
+    assert moved.data.other is first.data.other
+    slower = build_lesson(Settings(dataset=data, batch_size=32, rates=(0.04,), steps=300))
+    assert slower.landscape.view == first.landscape.view
+    assert landscape_grid(slower.landscape) is landscape_grid(first.landscape)
+    penalized = build_lesson(Settings(dataset=data, batch_size=32, rates=(0.05,), l2=0.1))
+    scaled = build_lesson(Settings(dataset=data, batch_size=32, rates=(0.05,), scale=True))
+    assert penalized.objective is not first.objective
+    assert scaled.objective is not first.objective
+    assert scaled.objective.dataset.scaled
 
 
 @pytest.mark.parametrize(
