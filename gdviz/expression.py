@@ -90,16 +90,32 @@ def _vectorize(groups: list[list[sp.Expr]]) -> _Vectorized:
     compiled = sp.lambdify(
         (X, Y), flat, modules="numpy", cse=True, docstring_limit=0, use_imps=False
     )
-    return _Vectorized(compiled, tuple(len(group) for group in groups))
+    return _Vectorized(compiled, tuple(len(group) for group in groups), _gives_complex(compiled))
+
+
+def _gives_complex(compiled: Callable[..., Any]) -> bool:
+    """Whether the compiled code gives a complex part. Its result types follow the types of
+    its inputs (float64) and of its constants, not their values (outside their domain the
+    whitelist's functions give NaN, never a complex number), so one probe point tells; a
+    complex constant comes from the imaginary unit, or from Python raising a negative constant
+    to a fraction."""
+    probe = np.array([0.5])
+    try:
+        with np.errstate(all="ignore"):
+            return any(_is_complex(part) for part in compiled(probe, probe))
+    except Exception:  # a probe that fails proves nothing: check every call
+        return True
 
 
 @dataclass(frozen=True)
 class _Vectorized:
     """Groups of expressions compiled into one NumPy function (see :func:`_vectorize`):
-    ``sizes`` holds how many expressions each group has."""
+    ``sizes`` holds how many expressions each group has; ``imaginary``, whether any has the
+    imaginary unit (then each part is checked for a complex result, whose real part is kept)."""
 
     compiled: Callable[..., Any]
     sizes: tuple[int, ...]
+    imaginary: bool = True
 
     def __call__(self, x: Any, y: Any) -> tuple[np.ndarray, ...]:
         x_array = np.asarray(x, dtype=np.float64)
@@ -117,7 +133,7 @@ class _Vectorized:
                 out = np.empty((*shape, size) if size > 1 else shape, dtype=np.float64)
                 for k in range(size):
                     part = next(parts)
-                    if _is_complex(part):
+                    if self.imaginary and _is_complex(part):
                         part = part.real
                     if size > 1:
                         out[..., k] = part
@@ -133,10 +149,10 @@ class _Vectorized:
         three rows: 12.1 → 9.5 µs, 7.4 of them its arithmetic). NumPy's floating-point error
         state is the caller's: the stepping loop's turns every warning off."""
         x, y = theta[:, 0], theta[:, 1]
-        value_part, x_part, y_part = self.compiled(x, y)
-        if _is_complex(value_part) or _is_complex(x_part) or _is_complex(y_part):
+        if self.imaginary:
             value, gradient = self(x, y)
             return value, gradient
+        value_part, x_part, y_part = self.compiled(x, y)
         value = np.empty(len(theta))
         value[...] = value_part
         gradient = np.empty((len(theta), 2))

@@ -614,6 +614,10 @@ def test_rows_keep_the_real_part_as_the_call_does():
     """A compiled expression that comes back complex (none that passes the parser does) keeps
     its real part in the rows too."""
     compiled = _vectorize([[X + sympy.I * Y], [X * X, sympy.I + 0 * X]])
+    assert compiled.imaginary
+    # Python's own power of a negative constant to a fraction is complex too, without I.
+    assert _vectorize([[X + sympy.Pow(-1, sympy.Rational(1, 3), evaluate=False)], [X, Y]]).imaginary
+    assert not parse_function("sqrt(x) + log(y)")._value_and_gradient.imaginary
     theta = np.array([[1.0, 2.0], [3.0, -1.0]])
     value, gradient = compiled.rows(theta)
     expected = compiled(theta[:, 0], theta[:, 1])
