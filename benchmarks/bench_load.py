@@ -442,11 +442,15 @@ def summary(mix: str, runs: list[tuple[Outcome, Outcome | None]]) -> None:
             f"  several processes / one, whole load: {', '.join(f'{r:.2f}' for r in ratios)}× "
             f"(≥ 1.6× in {count} of {len(ratios)}, mean {sum(ratios) / len(ratios):.2f}×)"
         )
-    steadied = [equal_speed_ratio(one, several) for one, several in runs if several is not None]
-    if steadied and all(value is not None for value in steadied):
+    steadied = [
+        value
+        for one, several in runs
+        if several is not None and (value := equal_speed_ratio(one, several)) is not None
+    ]
+    if steadied:
         print(
             "  the same at equal CPU for the same work (an estimate): "
-            + ", ".join(f"{value:.2f}" for value in steadied if value is not None)
+            + ", ".join(f"{value:.2f}" for value in steadied)
             + "×"
         )
 

@@ -117,11 +117,11 @@ class MiniBatches:
 
         def gradient(theta: np.ndarray, k: int, errors: np.ndarray | None) -> np.ndarray:
             batch = epochs.batch(k)
-            features = epochs.features[:, batch]
             if errors is None:
-                return model.examples_gradient(theta, features, epochs.targets[:, batch])[0]
+                features, targets = epochs.features[:, batch], epochs.targets[:, batch]
+                return model.examples_gradient(theta, features, targets)[0]
             chosen = errors[epochs.orders[0, batch]]
-            return model.errors_gradient(theta[0], chosen, features[0])
+            return model.errors_gradient(theta[0], chosen, epochs.features[0, batch])
 
         return gradient
 
@@ -159,9 +159,10 @@ class FullPass:
     last evaluated (``value_gradient_and_errors_rows``), so that a mini-batch at those points
     takes its gradient from them: a logistic model's pass computes σ(zᵢ) for every example,
     and a batch's gradient is then a gather and a product (a data lesson's two sampled runs
-    took 28 µs an update for their gradients, 13 µs from the pass's errors). For a model whose pass has no errors (the
-    linear model's closed form), or an objective that is not the batches' model, the plain
-    pass (:func:`~gdviz.engine.value_and_gradient_at`) and no errors.
+    took 28 µs an update for their gradients, 13 µs from the pass's errors). For a model
+    whose pass has no errors (the linear model's closed form), or an objective that is not
+    the batches' model, the plain pass (:func:`~gdviz.engine.value_and_gradient_at`) and no
+    errors.
 
     The engine steps from the very array it evaluated last, so ``errors_at`` knows the points
     by identity; any other array (the rows left when runs ended and were dropped, or when some

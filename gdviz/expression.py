@@ -115,7 +115,7 @@ class _Vectorized:
 
     compiled: Callable[..., Any]
     sizes: tuple[int, ...]
-    imaginary: bool = True
+    imaginary: bool
 
     def __call__(self, x: Any, y: Any) -> tuple[np.ndarray, ...]:
         x_array = np.asarray(x, dtype=np.float64)
